@@ -1,0 +1,3 @@
+/** Sampling: seeded RNG and token sampling with the log-prob convention (see sample.ts's header). */
+export { createRng, type Rng } from './rng.js'
+export { sampleToken, sampleBatch, tokenLogprob, checkSampleOptions, type SampleOptions, type Sampled } from './sample.js'

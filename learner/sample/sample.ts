@@ -1,0 +1,209 @@
+/**
+ * Token sampling from logits, and THE log-prob convention of Cohort.
+ *
+ * Log-prob convention (one meaning everywhere: sampler, API, learner; TRL's):
+ *   logprob(token) = log_softmax(logits / temperature)[token]
+ *   taken over the FULL vocabulary, BEFORE top-k / top-p truncation: truncation decides which token is drawn,
+ *   never the reported log-prob. temperature = 0 means greedy (argmax, first index on ties) and the log-prob
+ *   is then reported at temperature 1: log_softmax(logits)[token].
+ * The learner's graphs compute exactly this for the same tokens, so the ratio π_θ/π_old is 1 on fresh data.
+ *
+ * Truncation (as transformers' logits warpers, in this order): temperature, then top-k (keep every token whose
+ * scaled logit is ≥ the k-th largest, ties at the boundary kept), then top-p over the renormalised survivors
+ * (keep the most probable tokens while the mass before each is < top_p: the smallest set reaching top_p, at
+ * least one token). The draw is from the renormalised kept mass.
+ *
+ * Dimension legend: B batch rows, V vocabulary size.
+ */
+import type { Rng } from './rng.js'
+
+export interface SampleOptions {
+  /** 0 = greedy; otherwise > 0 */
+  temperature: number
+  /** keep the k most probable tokens (undefined or 0 = off) */
+  topK?: number
+  /** nucleus mass in (0, 1] (undefined or 1 = off) */
+  topP?: number
+}
+
+export interface Sampled {
+  token: number
+  /** log-prob of `token` under the convention above */
+  logprob: number
+}
+
+export function checkSampleOptions(o: SampleOptions): void {
+  if (!(Number.isFinite(o.temperature) && o.temperature >= 0))
+    throw new RangeError(`temperature must be a finite number ≥ 0, got ${o.temperature}`)
+  if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0))
+    throw new RangeError(`topK must be a non-negative integer, got ${o.topK}`)
+  if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new RangeError(`topP must be in (0, 1], got ${o.topP}`)
+}
+
+/** The convention's log-prob of `token` given a logits row [V] (temperature 0 scores at temperature 1). */
+export function tokenLogprob(logitsRow: Float32Array, token: number, temperature: number): number {
+  checkSampleOptions({ temperature })
+  if (!(Number.isInteger(token) && token >= 0 && token < logitsRow.length))
+    throw new RangeError(`token ${token} outside [0, ${logitsRow.length})`)
+  const invT = temperature === 0 ? 1 : 1 / temperature
+  return logitsRow[token] * invT - scaledLogSumExp(logitsRow, invT).lse
+}
+
+/**
+ * log Σ exp(row · invT) (max-shifted), the argmax (first on ties), and — when `w` is given — w[i] = exp(row[i]·invT − max)
+ * with their sum. Throws on NaN or on a row without a finite maximum.
+ */
+function scaledLogSumExp(row: Float32Array, invT: number, w?: Float64Array): { lse: number; arg: number; sum: number } {
+  const V = row.length
+  if (V === 0) throw new RangeError('empty logits row')
+  let max = -Infinity
+  let arg = -1
+  for (let i = 0; i < V; i++) {
+    const x = row[i]
+    if (Number.isNaN(x)) throw new RangeError(`logit ${i} is NaN`)
+    if (x > max) {
+      max = x
+      arg = i
+    }
+  }
+  if (max === -Infinity || max === Infinity) throw new RangeError(`logits must have a finite maximum, got ${max}`)
+  const m = max * invT
+  let sum = 0
+  if (w) for (let i = 0; i < V; i++) sum += w[i] = Math.exp(row[i] * invT - m)
+  else for (let i = 0; i < V; i++) sum += Math.exp(row[i] * invT - m)
+  return { lse: m + Math.log(sum), arg, sum }
+}
+
+/** Sample one token from a logits row [V]. */
+export function sampleToken(logitsRow: Float32Array, opts: SampleOptions, rng: Rng): Sampled {
+  checkSampleOptions(opts)
+  return sampleRow(logitsRow, opts, rng, new Float64Array(logitsRow.length))
+}
+
+/**
+ * Sample one token per row of logits [B, V] (row-major), rows in order from one rng stream.
+ * Returns tokens [B] and logprobs [B].
+ */
+export function sampleBatch(
+  logits: Float32Array,
+  B: number,
+  V: number,
+  opts: SampleOptions,
+  rng: Rng,
+): { tokens: Int32Array; logprobs: Float32Array } {
+  checkSampleOptions(opts)
+  if (logits.length !== B * V) throw new RangeError(`logits has ${logits.length} elements, expected B·V = ${B * V}`)
+  const tokens = new Int32Array(B)
+  const logprobs = new Float32Array(B)
+  const scratch = new Float64Array(V)
+  for (let b = 0; b < B; b++) {
+    const s = sampleRow(logits.subarray(b * V, (b + 1) * V), opts, rng, scratch)
+    tokens[b] = s.token
+    logprobs[b] = s.logprob
+  }
+  return { tokens, logprobs }
+}
+
+/** `w` [V] is scratch: unnormalised probabilities exp(z − max). */
+function sampleRow(row: Float32Array, o: SampleOptions, rng: Rng, w: Float64Array): Sampled {
+  const V = row.length
+  const greedy = o.temperature === 0
+  const invT = greedy ? 1 : 1 / o.temperature
+  const { lse, arg, sum } = scaledLogSumExp(row, invT, w)
+  const logprobOf = (t: number) => row[t] * invT - lse
+  if (greedy) return { token: arg, logprob: logprobOf(arg) }
+
+  const k = o.topK && o.topK < V ? o.topK : 0
+  const p = o.topP !== undefined && o.topP < 1 ? o.topP : 1
+  if (!k && p === 1) {
+    const t = draw(w, null, sum, rng)
+    return { token: t, logprob: logprobOf(t) }
+  }
+
+  let cand: number[] = []
+  let mass = sum // the mass that top-p's fraction refers to: all of it, or top-k's survivors
+  if (k) {
+    const kth = kthLargest(w, k)
+    for (let i = 0; i < V; i++) if (w[i] >= kth) cand.push(i)
+    mass = 0
+    for (const i of cand) mass += w[i]
+  } else {
+    // top-p only: a token with w < (1 − p)·sum / V cannot be in the nucleus (the mass above it exceeds p·sum)
+    const floor = ((1 - p) * sum) / V
+    for (let i = 0; i < V; i++) if (w[i] >= floor) cand.push(i)
+  }
+  if (p < 1) [cand, mass] = nucleus(w, cand, p * mass)
+  const t = draw(w, cand, mass, rng)
+  return { token: t, logprob: logprobOf(t) }
+}
+
+/**
+ * Inverse-CDF draw of an index with probability w[i] / mass among `among` (null = all indices);
+ * rounding at the end of the scan never yields a zero-weight index.
+ */
+function draw(w: Float64Array, among: number[] | null, mass: number, rng: Rng): number {
+  const n = among ? among.length : w.length
+  const at = (j: number) => (among ? among[j] : j)
+  let u = rng.next() * mass
+  let j = n - 1
+  for (let q = 0; q < n; q++) {
+    u -= w[at(q)]
+    if (u < 0) {
+      j = q
+      break
+    }
+  }
+  while (j > 0 && w[at(j)] === 0) j--
+  return at(j)
+}
+
+/**
+ * The most probable candidates while the mass before each is < limit (ties broken by lower index), and their
+ * mass. Values are sorted natively (a typed-array sort, no comparator); indices are then picked in one pass.
+ */
+function nucleus(w: Float64Array, cand: number[], limit: number): [number[], number] {
+  const vals = Float64Array.from(cand, (i) => w[i]).sort() // ascending
+  let j = vals.length - 1
+  let before = vals[j]
+  let tau = vals[j]
+  let count = 1
+  while (j > 0 && before < limit) {
+    tau = vals[--j]
+    before += tau
+    count++
+  }
+  const kept: number[] = []
+  let mass = 0
+  for (const i of cand) if (w[i] > tau) kept.push(i)
+  for (let q = 0; q < cand.length && kept.length < count; q++) if (w[cand[q]] === tau) kept.push(cand[q])
+  for (const i of kept) mass += w[i]
+  return [kept, mass]
+}
+
+/** k-th largest value of w (1-based), by quickselect on a copy: O(V). */
+function kthLargest(w: Float64Array, k: number): number {
+  const a = Float64Array.from(w)
+  let lo = 0
+  let hi = a.length - 1
+  const target = k - 1 // index in descending order
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1]
+    let i = lo
+    let j = hi
+    while (i <= j) {
+      while (a[i] > pivot) i++
+      while (a[j] < pivot) j--
+      if (i <= j) {
+        const t = a[i]
+        a[i] = a[j]
+        a[j] = t
+        i++
+        j--
+      }
+    }
+    if (target <= j) hi = j
+    else if (target >= i) lo = i
+    else return a[target]
+  }
+  return a[target]
+}
