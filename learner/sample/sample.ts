@@ -18,7 +18,7 @@
 import type { Rng } from './rng.js'
 
 export interface SampleOptions {
-  /** 0 = greedy; otherwise > 0 */
+  /** 0 = greedy; otherwise ≥ MIN_TEMPERATURE */
   temperature: number
   /** keep the k most probable tokens (undefined or 0 = off) */
   topK?: number
@@ -32,9 +32,12 @@ export interface Sampled {
   logprob: number
 }
 
+/** Smallest non-zero temperature (below it logits / T overflow); use 0 for greedy. */
+export const MIN_TEMPERATURE = 1e-4
+
 export function checkSampleOptions(o: SampleOptions): void {
-  if (!(Number.isFinite(o.temperature) && o.temperature >= 0))
-    throw new RangeError(`temperature must be a finite number ≥ 0, got ${o.temperature}`)
+  if (!(Number.isFinite(o.temperature) && (o.temperature === 0 || o.temperature >= MIN_TEMPERATURE)))
+    throw new RangeError(`temperature must be 0 (greedy) or a finite number ≥ ${MIN_TEMPERATURE}, got ${o.temperature}`)
   if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 0))
     throw new RangeError(`topK must be a non-negative integer, got ${o.topK}`)
   if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new RangeError(`topP must be in (0, 1], got ${o.topP}`)

@@ -163,6 +163,7 @@ describe('sampleToken', () => {
     const row = Float32Array.from([0, 1])
     const rng = createRng(1)
     expect(() => sampleToken(row, { temperature: -1 }, rng)).toThrow(/temperature/)
+    expect(() => sampleToken(row, { temperature: 1e-9 }, rng)).toThrow(/temperature must be 0 \(greedy\) or/)
     expect(() => sampleToken(row, { temperature: 1, topP: 0 }, rng)).toThrow(/topP/)
     expect(() => sampleToken(row, { temperature: 1, topP: 1.5 }, rng)).toThrow(/topP/)
     expect(() => sampleToken(row, { temperature: 1, topK: 1.5 }, rng)).toThrow(/topK/)

@@ -1,0 +1,193 @@
+/**
+ * Hugging Face model folders ↔ { config, params, tokenizer }.
+ *
+ * A folder holds config.json, the weights (model.safetensors, or shards listed in model.safetensors.index.json)
+ * and optionally tokenizer.json (+ tokenizer_config.json). Parameters come back as Float32Array (F16/BF16/F64
+ * widened) in `paramSpecs` order, named as in transformers (model.layers.N.self_attn.q_proj.weight, …).
+ * With tie_word_embeddings the file's lm_head.weight (if any) is ignored and never written: the model reads
+ * model.embed_tokens.weight for both. Built-in byte-tokenizer models record `"cohort_tokenizer": "bytes"` in
+ * config.json instead of a tokenizer.json. Options we do not implement (rope_scaling, sliding windows, other
+ * activations, MLP biases) are refused at load rather than silently trained wrong.
+ */
+import { mkdir, readFile, writeFile, access } from 'node:fs/promises'
+import { join } from 'node:path'
+import { paramSpecs, resolveConfig, type ModelConfig } from '../config.js'
+import { createRng } from '../sample/rng.js'
+import { byteTokenizer, hfTokenizer, type Tokenizer } from '../tokenizer/index.js'
+import { numel, toFloat32, type Tensor } from './safetensors.js'
+import { readSafetensorsFile, writeSafetensorsFile } from './safetensors-file.js'
+
+export interface Checkpoint {
+  config: ModelConfig
+  /** every trainable tensor, in paramSpecs(config) order */
+  params: Map<string, Float32Array>
+  /** from tokenizer.json, or the byte tokenizer for built-in models; undefined when the folder has neither */
+  tokenizer?: Tokenizer
+}
+
+export const WEIGHTS_FILE = 'model.safetensors'
+export const INDEX_FILE = 'model.safetensors.index.json'
+
+/** Tensors that some checkpoints carry but that are not parameters (recomputed from the config). */
+const IGNORED = /(^|\.)rotary_emb\.inv_freq$/
+
+const exists = (p: string) => access(p).then(() => true, () => false)
+
+async function readJson(path: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`)
+  }
+}
+
+/** Refuse config options whose semantics the model graphs do not implement. */
+function checkSupported(raw: Record<string, unknown>): void {
+  const bad: string[] = []
+  if (raw.rope_scaling != null) bad.push('rope_scaling')
+  if (raw.hidden_act !== undefined && raw.hidden_act !== 'silu') bad.push(`hidden_act=${String(raw.hidden_act)}`)
+  if (raw.mlp_bias === true) bad.push('mlp_bias')
+  if (raw.use_sliding_window === true) bad.push('use_sliding_window')
+  if (bad.length) throw new Error(`config.json: unsupported options: ${bad.join(', ')}`)
+}
+
+/** All tensors of the folder's weights, single file or sharded (read tensor by tensor, no whole-file buffer). */
+async function readWeights(dir: string): Promise<Record<string, Tensor>> {
+  if (await exists(join(dir, WEIGHTS_FILE))) return (await readSafetensorsFile(join(dir, WEIGHTS_FILE))).tensors
+  if (!(await exists(join(dir, INDEX_FILE)))) throw new Error(`${dir}: neither ${WEIGHTS_FILE} nor ${INDEX_FILE}`)
+  const index = await readJson(join(dir, INDEX_FILE))
+  const map = index.weight_map as Record<string, string> | undefined
+  if (!map || typeof map !== 'object') throw new Error(`${INDEX_FILE}: missing weight_map`)
+  const out: Record<string, Tensor> = {}
+  for (const file of new Set(Object.values(map))) {
+    if (file.includes('/') || file.includes('\\') || file.startsWith('.'))
+      throw new Error(`${INDEX_FILE}: shard name ${JSON.stringify(file)} must be a plain file name`)
+    const shard = await readSafetensorsFile(join(dir, file), (name) => map[name] === file)
+    Object.assign(out, shard.tensors)
+  }
+  const missing = Object.keys(map).filter((n) => !(n in out))
+  if (missing.length) throw new Error(`${INDEX_FILE}: tensors not found in their shard: ${missing.slice(0, 5).join(', ')}`)
+  return out
+}
+
+export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
+  const raw = await readJson(join(dir, 'config.json'))
+  checkSupported(raw)
+  const config = resolveConfig(raw)
+  const tensors = await readWeights(dir)
+  const specs = paramSpecs(config)
+  const params = new Map<string, Float32Array>()
+  const missing: string[] = []
+  for (const s of specs) {
+    const t = tensors[s.name]
+    if (!t) {
+      missing.push(s.name)
+      continue
+    }
+    if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i]))
+      throw new Error(`${s.name}: shape [${t.shape}] in the file, config.json implies [${s.shape}]`)
+    params.set(s.name, toFloat32(t))
+  }
+  if (missing.length) throw new Error(`${dir}: missing tensors: ${missing.join(', ')}`)
+  const known = new Set(specs.map((s) => s.name))
+  const extra = Object.keys(tensors).filter(
+    (n) => !known.has(n) && !IGNORED.test(n) && !(config.tie_word_embeddings && n === 'lm_head.weight'),
+  )
+  if (extra.length) throw new Error(`${dir}: unexpected tensors (unsupported architecture?): ${extra.slice(0, 5).join(', ')}`)
+  return { config, params, tokenizer: await loadTokenizer(dir, raw, config) }
+}
+
+async function loadTokenizer(dir: string, raw: Record<string, unknown>, c: ModelConfig): Promise<Tokenizer | undefined> {
+  if (await exists(join(dir, 'tokenizer.json'))) {
+    const tcPath = join(dir, 'tokenizer_config.json')
+    const tc = (await exists(tcPath)) ? await readJson(tcPath) : {}
+    const eos = Array.isArray(c.eos_token_id) ? c.eos_token_id[0] : c.eos_token_id
+    return hfTokenizer(await readFile(join(dir, 'tokenizer.json'), 'utf8'), tc, { eos, bos: c.bos_token_id, pad: c.pad_token_id })
+  }
+  if (raw.cohort_tokenizer === 'bytes') return byteTokenizer()
+  return undefined
+}
+
+export interface SaveOptions {
+  /** split the weights into shards of at most this many bytes (plus an index), as transformers does */
+  maxShardBytes?: number
+}
+
+/** Write an HF-loadable folder: config.json, model.safetensors (or shards + index), tokenizer.json if any. */
+export async function saveCheckpoint(dir: string, ckpt: Checkpoint, opts: SaveOptions = {}): Promise<void> {
+  const { config, params, tokenizer } = ckpt
+  await mkdir(dir, { recursive: true })
+  const specs = paramSpecs(config)
+  const tensors: Record<string, Tensor> = {}
+  for (const s of specs) {
+    const data = params.get(s.name)
+    if (!data) throw new Error(`saveCheckpoint: missing parameter ${s.name}`)
+    if (data.length !== numel(s.shape)) throw new Error(`saveCheckpoint: ${s.name} has ${data.length} elements, shape [${s.shape}]`)
+    tensors[s.name] = { dtype: 'F32', shape: s.shape, data }
+  }
+  const shards = splitShards(tensors, opts.maxShardBytes ?? Infinity)
+  const meta = { format: 'pt' }
+  if (shards.length === 1) await writeSafetensorsFile(join(dir, WEIGHTS_FILE), shards[0], meta)
+  else {
+    const weightMap: Record<string, string> = {}
+    let total = 0
+    for (let i = 0; i < shards.length; i++) {
+      const file = `model-${String(i + 1).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.safetensors`
+      for (const [name, t] of Object.entries(shards[i])) {
+        weightMap[name] = file
+        total += t.data.byteLength
+      }
+      await writeSafetensorsFile(join(dir, file), shards[i], meta)
+    }
+    await writeFile(join(dir, INDEX_FILE), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2))
+  }
+  const hfConfig: Record<string, unknown> = {
+    architectures: [config.model_type === 'qwen2' ? 'Qwen2ForCausalLM' : 'LlamaForCausalLM'],
+    ...config,
+    hidden_act: 'silu',
+    torch_dtype: 'float32',
+  }
+  if (tokenizer && !tokenizer.json) hfConfig.cohort_tokenizer = 'bytes'
+  if (tokenizer) {
+    hfConfig.eos_token_id ??= tokenizer.eos
+    hfConfig.bos_token_id ??= tokenizer.bos
+    hfConfig.pad_token_id ??= tokenizer.pad
+  }
+  await writeFile(join(dir, 'config.json'), JSON.stringify(hfConfig, null, 2))
+  if (tokenizer?.json) await writeFile(join(dir, 'tokenizer.json'), tokenizer.json)
+}
+
+function splitShards(tensors: Record<string, Tensor>, maxBytes: number): Record<string, Tensor>[] {
+  const shards: Record<string, Tensor>[] = [{}]
+  let size = 0
+  for (const [name, t] of Object.entries(tensors)) {
+    if (size > 0 && size + t.data.byteLength > maxBytes) {
+      shards.push({})
+      size = 0
+    }
+    shards[shards.length - 1][name] = t
+    size += t.data.byteLength
+  }
+  return shards
+}
+
+/**
+ * Random init as transformers does for Llama/Qwen2: weights ~ N(0, std), norms = 1, biases = 0, and the
+ * embedding row of pad_token_id (when set) zero (nn.Embedding's padding_idx).
+ */
+export function initParams(config: ModelConfig, seed: number, std = 0.02): Map<string, Float32Array> {
+  const rng = createRng(seed)
+  const params = new Map<string, Float32Array>()
+  for (const s of paramSpecs(config)) {
+    const data = new Float32Array(numel(s.shape))
+    if (s.name.endsWith('norm.weight')) data.fill(1)
+    else if (!s.name.endsWith('.bias')) for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std
+    params.set(s.name, data)
+  }
+  const pad = config.pad_token_id
+  if (pad !== undefined && pad >= 0 && pad < config.vocab_size) {
+    const D = config.hidden_size
+    params.get('model.embed_tokens.weight')!.fill(0, pad * D, (pad + 1) * D)
+  }
+  return params
+}
