@@ -1,0 +1,150 @@
+/** The math verifier: extraction, normalisation, equivalence paths, asymmetry, limits and adversarial inputs. */
+import { describe, expect, it } from 'vitest'
+import { extractAnswer, mathEqual, normalizeAnswer, verifierSpec } from '../../verifiers/index.js'
+import { rewards, score } from './helpers.js'
+
+describe('extractAnswer', () => {
+  it('takes the last boxed answer with nested braces', () => {
+    expect(extractAnswer('first \\boxed{1} then \\boxed{\\frac{1}{2}}')?.answer).toBe('1, \\frac{1}{2}')
+    expect(extractAnswer('so \\boxed{\\frac{\\sqrt{3}}{2}}.')).toEqual({ answer: '\\frac{\\sqrt{3}}{2}', by: 'boxed' })
+    expect(extractAnswer('\\boxed 7')?.answer).toBe('7')
+  })
+  it('GSM8K ####, <answer> tags, "the answer is", last number — in the configured order', () => {
+    expect(extractAnswer('work\n#### 1,234\n')).toEqual({ answer: '1,234', by: 'hash' })
+    expect(extractAnswer('<think>2+2</think><answer> 4 </answer>')).toEqual({ answer: '4', by: 'answer-tag' })
+    expect(extractAnswer('So the answer is $3.5$. Done')).toEqual({ answer: '$3.5$', by: 'answer-is' })
+    expect(extractAnswer('I had 3 apples and ate 1, leaving 2')).toEqual({ answer: '2', by: 'last-number' })
+    expect(extractAnswer('The answer is 5. \\boxed{6}', ['answer-is', 'boxed'])?.answer).toBe('5')
+    expect(extractAnswer('no numbers here')).toBeNull()
+    expect(extractAnswer('7 apples', ['boxed'])).toBeNull()
+  })
+  it('treats identical repeated boxes as one answer', () => {
+    expect(extractAnswer('\\boxed{4} ... so \\boxed{4}')?.answer).toBe('4')
+  })
+})
+
+describe('normalizeAnswer', () => {
+  it.each([
+    ['$1{,}000$', '1000'],
+    ['\\$1,234,567', '1234567'],
+    ['90^{\\circ}', '90'],
+    ['\\left( 1, 2 \\right)', '(1, 2)'],
+    ['5 \\text{ cm}', '5'],
+    ['12 dollars.', '12'],
+    ['\\dfrac12', '\\frac{1}{2}'],
+    ['\\sqrt2', '\\sqrt{2}'],
+    ['.5', '0.5'],
+    ['3 \\text{ or } 4', '3, 4'],
+  ])('%s → %s', (input, want) => {
+    expect(normalizeAnswer(input).text).toBe(want)
+  })
+  it('remembers percent signs', () => {
+    expect(normalizeAnswer('50\\%')).toEqual({ text: '50', percent: true })
+  })
+})
+
+describe('mathEqual', () => {
+  it.each([
+    ['\\frac{1}{2}', '0.5', 'rational'],
+    ['1000', '1,000', 'text'],
+    ['2\\sqrt{2}', '\\sqrt{8}', 'cas'],
+    ['x^2+2x+1', '(x+1)^2', 'cas'],
+    ['3', 'x = 3', 'text'],
+    ['\\{1,2\\}', '\\{2,1\\}', 'text'],
+    ['(3,\\infty)', 'x > 3', 'text'],
+    ['1.5\\times10^{3}', '1500', 'rational'],
+    ['3\\frac{1}{2}', '7/2', 'rational'],
+  ])('%s ≡ %s via %s', async (g, p, path) => {
+    const r = await mathEqual(g, p)
+    expect(r.equal).toBe(true)
+    expect(r.path).toBe(path)
+  })
+  it.each([
+    ['2', '2, 3'],
+    ['2', '2 \\text{ or } 3'],
+    ['2', '\\{2, 4\\}'],
+    ['(1,2)', '(2,1)'],
+    ['[1,2)', '[1,2]'],
+    ['87367946', '87,367,996'],
+    ['\\frac{1}{3}', '0.333'],
+    ['x', 'y'],
+    ['\\frac{1}{2}', '\\frac{1}{'],
+  ])('%s ≢ %s', async (g, p) => {
+    expect((await mathEqual(g, p)).equal).toBe(false)
+  })
+  it('honours a tolerance option', async () => {
+    expect((await mathEqual('\\frac{1}{3}', '0.333')).equal).toBe(false)
+    expect((await mathEqual('\\frac{1}{3}', '0.333', { tolerance: { rel: 0, abs: 1e-3 } })).equal).toBe(true)
+    expect((await mathEqual('\\pi', '3.1416', { tolerance: { rel: 1e-4, abs: 0 } })).equal).toBe(true)
+  })
+  it('can run without the CAS (fast paths only)', async () => {
+    const r = await mathEqual('2\\sqrt{2}', '\\sqrt{8}', { cas: false })
+    expect(r).toMatchObject({ equal: false, reason: 'needs the CAS (disabled)' })
+  })
+})
+
+describe('math verifier', () => {
+  it('scores a group: right, wrong, hedging, no answer', async () => {
+    const v = await score({ type: 'math' }, '\\frac{3}{4}', [
+      'We get \\boxed{0.75}.',
+      'We get \\boxed{\\frac{4}{3}}.',
+      'It is \\boxed{0.75} or \\boxed{\\frac{4}{3}}.',
+      'I do not know.',
+    ])
+    expect(v.status).toBe('ok')
+    expect(v.rewards).toEqual([1, 0, 0, 0])
+    expect(v.details[0].extracted).toBe('0.75')
+    expect(v.details[3].reason).toBe('no final answer found')
+  })
+  it('takes the gold answer out of a full reference solution', async () => {
+    expect(await rewards({ type: 'math' }, 'Half of 10 is 5.\n#### 5', ['\\boxed{5}', '\\boxed{10}'])).toEqual([1, 0])
+  })
+  it('never reveals the reference in its details', async () => {
+    const v = await score({ type: 'math' }, 'SECRET-42', ['\\boxed{7}', 'nothing'])
+    expect(JSON.stringify(v)).not.toContain('SECRET')
+  })
+  it('rejects unknown spec fields and bad extractors', () => {
+    expect(verifierSpec.safeParse({ type: 'math', extract: ['boxed'] }).success).toBe(true)
+    expect(verifierSpec.safeParse({ type: 'math', extrac: ['boxed'] }).success).toBe(false)
+    expect(verifierSpec.safeParse({ type: 'math', extract: ['guess'] }).success).toBe(false)
+    expect(verifierSpec.safeParse({ type: 'math', tolerance: { rel: 2 } }).success).toBe(false)
+  })
+  it('a missing reference is a verifier error, not a silent 0', async () => {
+    const v = await score({ type: 'math' }, null, ['\\boxed{1}'])
+    expect(v.status).toBe('error')
+    expect(v.rewards).toEqual([null])
+  })
+})
+
+describe('math adversarial inputs', () => {
+  it('huge completions score 0 with a reason, quickly', async () => {
+    const t = performance.now()
+    const v = await score({ type: 'math' }, '3', ['1'.repeat(300_000), `${'9 '.repeat(100_000)}\\boxed{3}`])
+    expect(v.rewards).toEqual([0, 1])
+    expect(v.details[0].reason).toMatch(/completion too long/)
+    expect(performance.now() - t).toBeLessThan(5000) // a generous bound: the real figure is a few ms
+  })
+  it('over-long or deeply nested answers are rejected before the CAS', async () => {
+    const deep = '{'.repeat(40) + '1' + '}'.repeat(40)
+    expect((await score({ type: 'math' }, '1', [`\\boxed{${deep}}`])).details[0].reason).toMatch(/nested too deeply/)
+    const long = Array.from({ length: 300 }, (_, i) => `${i}`).join('+')
+    expect((await score({ type: 'math' }, '1', [`\\boxed{${long}}`])).details[0].reason).toMatch(/answer too long/)
+  })
+  it('answers that would make the CAS iterate or build huge numbers are not evaluated', async () => {
+    for (const p of ['\\prod_{k=1}^{100000} k', '9^{9^{9^{9}}}', '\\binom{100000}{50000}', '\\frac{7^{1000000}}{3}', '\\sum_{n=1}^{1000000000} n']) {
+      const r = await mathEqual('3', p)
+      expect(r.equal).toBe(false)
+      expect(r.reason).toMatch(/^not compared/)
+    }
+  })
+  it('an unbalanced \\boxed does not hang or throw', async () => {
+    expect(await rewards({ type: 'math' }, '3', ['\\boxed{' + '{'.repeat(10_000), '\\boxed{3'])).toEqual([0, 1])
+  })
+  it('the group time budget turns late completions into errors', async () => {
+    let t = 0
+    const v = await score({ type: 'math', cas: false }, '3', ['\\boxed{3}', '\\boxed{3}', '\\boxed{3}'], { now: () => (t += 600), timeoutMs: 1000 })
+    expect(v.details.map((d) => d.status)).toEqual(['ok', 'error', 'error'])
+    expect(v.status).toBe('error')
+    expect(v.details[1].reason).toBe('time budget exceeded')
+  })
+})

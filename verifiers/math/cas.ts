@@ -1,0 +1,128 @@
+/**
+ * The CAS path: @cortex-js/compute-engine (0.140.0, MIT, pure JS: runs in workerd; ~1 MB gzip, loaded lazily with
+ * a dynamic import so a Worker evaluates it only when a math comparison reaches this path). Both sides must parse
+ * as *valid* LaTeX (an invalid parse never counts as equal). Equal when structurally the same (`isSame`), or when
+ * both evaluate to numbers within tolerance, or — with free variables — when they agree at 3 fixed sample points.
+ * Inputs reaching here are size- and nesting-bounded by LIMITS (math answers ≤ 500 chars, nesting ≤ 24).
+ */
+import { evaluate } from './evaluate.js'
+import { closeEnough, type Tolerance } from './number.js'
+
+type Engine = import('@cortex-js/compute-engine').ComputeEngine
+type Expr = ReturnType<Engine['parse']>
+
+let engine: Promise<Engine> | null = null
+
+/** The shared engine (first call loads the library). */
+export function loadEngine(): Promise<Engine> {
+  engine ??= import('@cortex-js/compute-engine').then((m) => new m.ComputeEngine())
+  return engine
+}
+
+/** Sample points for expressions with free variables (fixed: verdicts are deterministic). */
+const SAMPLES = [0.5377, 1.8339, -2.2588]
+
+/** Numeric value: the fast float evaluator, else the engine's N() (complex values, special functions). */
+function numeric(e: Expr | null, vars: Record<string, number> = {}): { re: number; im: number } | null {
+  if (!e) return null
+  const fast = evaluate(e.json as Parameters<typeof evaluate>[0], vars)
+  if (fast !== undefined) return { re: fast, im: 0 }
+  const v = (Object.keys(vars).length ? e.subs(vars) : e).N()
+  const re = v.re
+  const im = v.im
+  if (typeof re !== 'number' || Number.isNaN(re)) return null
+  return { re, im: typeof im === 'number' && !Number.isNaN(im) ? im : 0 }
+}
+
+function numbersClose(a: { re: number; im: number }, b: { re: number; im: number }, tol: Tolerance): boolean {
+  return closeEnough(a.re, b.re, tol) && closeEnough(a.im, b.im, { rel: tol.rel, abs: Math.max(tol.abs, 1e-12) })
+}
+
+export type CasResult = { equal: boolean; reason: string }
+
+/** Parses of recent answers: a group's G completions share one reference, parsed once (LRU, 64 entries). */
+const parsed = new Map<string, Expr>()
+const PARSE_CACHE = 64
+
+function parseCached(ce: Engine, latex: string): Expr {
+  let e = parsed.get(latex)
+  if (e) {
+    parsed.delete(latex)
+  } else {
+    e = ce.parse(latex)
+    if (parsed.size >= PARSE_CACHE) parsed.delete(parsed.keys().next().value!)
+  }
+  parsed.set(latex, e)
+  return e
+}
+
+/**
+ * LaTeX commands the CAS may see. Big operators and calculus (`\sum`, `\prod`, `\int`, `\lim`, …) are left out:
+ * the engine evaluates them by iteration (`\prod_{k=1}^{100000} k` took 12 s), so an answer using them never
+ * reaches the CAS (it can still match the reference textually).
+ */
+const CAS_COMMANDS = new Set(
+  (
+    'frac sqrt pi cdot times div pm mp infty sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh ln log exp ' +
+    'alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma tau ' +
+    'upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega le ge lt gt ne neq cup cap ' +
+    'emptyset varnothing circ lfloor rfloor lceil rceil vert mid ldots cdots dots binom'
+  ).split(' '),
+)
+
+/** Largest integer exponent the CAS may meet (exact big-integer powers cost time). */
+export const CAS_MAX_EXPONENT = 10_000
+
+/** Why an answer must not reach the CAS, or null when it may. */
+export function casGuard(s: string): string | null {
+  for (const m of s.matchAll(/\\([a-zA-Z]+)/g))
+    if (!CAS_COMMANDS.has(m[1])) return `unsupported command \\${m[1]}`
+  if (/\\binom(?!\{\d{1,3}\}\{\d{1,3}\})/.test(s)) return 'binomial with large or symbolic arguments'
+  if (/\d{4,}\s*!/.test(s)) return 'factorial of a large number'
+  for (const m of s.matchAll(/\^\s*(?:\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}|(\d+))/g)) {
+    const exp = m[1] ?? m[2]
+    if (/\^/.test(exp) && !/[a-zA-Z]/.test(s.replace(/\\[a-zA-Z]+/g, ''))) return 'numeric power tower'
+    for (const n of exp.matchAll(/\d+/g)) if (n[0].length > 6 || Number(n[0]) > CAS_MAX_EXPONENT) return 'exponent too large'
+  }
+  return null
+}
+
+export function casEqual(ce: Engine, gold: string, pred: string, tol: Tolerance): CasResult {
+  const unsafe = casGuard(gold) ?? casGuard(pred)
+  if (unsafe) return { equal: false, reason: `not compared: ${unsafe}` }
+  let A: Expr
+  let B: Expr
+  try {
+    A = parseCached(ce, gold)
+    B = parseCached(ce, pred)
+  } catch {
+    return { equal: false, reason: 'unparseable' }
+  }
+  if (!A.isValid) return { equal: false, reason: 'reference does not parse' }
+  if (!B.isValid) return { equal: false, reason: 'answer does not parse' }
+  try {
+    if (A.isSame(B)) return { equal: true, reason: 'same expression' }
+    const vars = [...new Set([...A.unknowns, ...B.unknowns])]
+    if (vars.length === 0) {
+      const a = numeric(A)
+      const b = numeric(B)
+      if (a && b) return numbersClose(a, b, tol) ? { equal: true, reason: 'numerically equal' } : { equal: false, reason: 'not equal' }
+      return { equal: false, reason: 'not comparable' }
+    }
+    if (vars.length > 4) return { equal: false, reason: 'too many variables' }
+    let agreed = 0
+    for (let k = 0; k < SAMPLES.length; k++) {
+      const sub: Record<string, number> = {}
+      vars.forEach((v, j) => (sub[v] = SAMPLES[(k + j) % SAMPLES.length] + j * 0.1))
+      const a = numeric(A, sub)
+      const b = numeric(B, sub)
+      if (!a || !b) continue
+      if (!numbersClose(a, b, { rel: Math.max(tol.rel, 1e-9), abs: Math.max(tol.abs, 1e-9) }))
+        return { equal: false, reason: 'not equal' }
+      agreed++
+    }
+    return agreed >= 2 ? { equal: true, reason: 'equal at sample points' } : { equal: false, reason: 'not comparable' }
+  } catch {
+    return { equal: false, reason: 'CAS failed' }
+  }
+}
