@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { ComputeEngine } from '@cortex-js/compute-engine'
-import { mathEqual } from '../verifiers/index.js'
+import { mathEqual, verifierSpec, verifyGroup } from '../verifiers/index.js'
 
 interface Case {
   gold: string
@@ -53,6 +53,16 @@ const ms = Number(process.env.BENCH_MS ?? 3000)
 console.log(`corpus: ${rows.length} pairs, ${ms} ms per side, single thread (node ${process.version})`)
 const ours = await measure('cohort math (normalise, fast paths, CAS)', async (c) => (await mathEqual(c.gold, c.pred)).equal, ms)
 const base = await measure('baseline: CAS-only (compute-engine isSame+N)', (c) => casOnly(c.gold, c.pred), ms)
+
+// The edge's real shape (informational): verifyGroup on groups of G = 8 completions sharing one reference, half
+// answering the corpus prediction in a sentence, half the gold GSM8K-style; the reference's CAS parse is reused.
+const spec = verifierSpec.parse({ type: 'math' })
+const groups = rows.map((c) => ({ reference: c.gold, completions: Array.from({ length: 8 }, (_, k) => (k % 2 ? `The answer is \\boxed{${c.pred}}.` : `#### ${c.gold}`)) }))
+for (const g of groups) await verifyGroup(spec, g)
+let answers = 0
+const g0 = performance.now()
+while (performance.now() - g0 < ms) for (const g of groups) answers += (await verifyGroup(spec, g)).rewards.length
+console.log(`${'verifyGroup, G=8 per reference'.padEnd(44)} ${(answers / ((performance.now() - g0) / 1000)).toFixed(0).padStart(7)} answers/s`)
 console.log(
   `math verify: ${ours.perSec.toFixed(0)} answers/s vs ${base.perSec.toFixed(0)} answers/s CAS-only baseline = ${(ours.perSec / base.perSec).toFixed(1)}x; agreement ${(100 * ours.agree).toFixed(1)}% vs ${(100 * base.agree).toFixed(1)}%`,
 )

@@ -1,7 +1,8 @@
 /**
  * `choice`: multiple choice (A/B/C/D…). The chosen letter comes from `\boxed{X}`, `<answer>X</answer>`, "answer
- * is (X)" / "answer: X", or else the last standalone choice letter (`(C)`, `C.`, ` C `). Hedging scores 0: when
- * the decisive region names two different choices (`\boxed{A, C}`, "A or B") the answer is ambiguous.
+ * is (X)" / "answer: X" (the label opening that sentence), or else the last standalone upper-case choice letter
+ * (`(C)`, `C.`, ` C `). Hedging scores 0: a box or tag naming two different choices (`\boxed{A, C}`), or "the answer
+ * is A or B", is ambiguous.
  */
 import { z } from 'zod'
 import { eachCompletion, failed, requireReference, zero } from './limits.js'
@@ -31,7 +32,13 @@ export function extractChoice(text: string, choices: string[]): string | null | 
   const allowed = new Set(choices.map((c) => c.toUpperCase()))
   const found = extractAnswer(text, ['boxed', 'answer-tag', 'answer-is'])
   if (found) {
-    const region = found.answer.replace(/\\text\{([^}]*)\}/g, '$1').slice(0, 200)
+    const region = found.answer.slice(0, 200).replace(/\\text\{([^}]*)\}/g, '$1')
+    if (found.by === 'answer-is') {
+      // "The answer is (B), since A ignores friction": the label that opens the sentence decides, unless an
+      // alternative follows it ("B or C", "B, C", "B/C").
+      const lead = /^\s*(?:option|choice)?\s*\(?([A-Za-z0-9])\)?(?![A-Za-z0-9])(\s*(?:or|and|,|\/)\s*\(?[A-Za-z0-9]\)?(?![A-Za-z0-9]))?/i.exec(region)
+      if (lead && allowed.has(lead[1].toUpperCase())) return lead[2] ? 'ambiguous' : lead[1].toUpperCase()
+    }
     const ls = [...new Set(lettersIn(region, allowed))]
     if (ls.length === 1) return ls[0]
     if (ls.length > 1) return 'ambiguous'

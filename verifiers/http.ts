@@ -67,22 +67,53 @@ const responseSchema = z.object({ rewards: z.array(z.number()) })
 
 class Permanent extends Error {}
 
+/** The response body as text, refusing (without buffering it) a body over `max` bytes. */
+async function readLimited(res: Response, max: number): Promise<string> {
+  const tooBig = () => new Permanent(`response larger than ${max} bytes`)
+  if (Number(res.headers.get('content-length') ?? 0) > max) {
+    await res.body?.cancel()
+    throw tooBig()
+  }
+  if (!res.body) return ''
+  const reader = res.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    total += value.byteLength
+    if (total > max) {
+      await reader.cancel()
+      throw tooBig()
+    }
+    chunks.push(value)
+  }
+  const all = new Uint8Array(total)
+  let off = 0
+  for (const c of chunks) {
+    all.set(c, off)
+    off += c.byteLength
+  }
+  return new TextDecoder().decode(all)
+}
+
 async function attempt(spec: HttpSpec, body: string, headers: Record<string, string>, n: number, f: typeof fetch): Promise<number[]> {
   const ctl = new AbortController()
   const timer = setTimeout(() => ctl.abort(), spec.timeoutMs)
   let res: Response
   let text: string
   try {
-    res = await f(spec.url, { method: 'POST', body, headers, signal: ctl.signal, redirect: 'error' })
-    text = await res.text()
+    // 'manual': a redirect is answered as its 3xx status (a permanent failure); workerd has no 'error' mode.
+    res = await f(spec.url, { method: 'POST', body, headers, signal: ctl.signal, redirect: 'manual' })
+    text = await readLimited(res, HTTP_MAX_RESPONSE)
   } catch (e) {
+    if (e instanceof Permanent) throw e
     throw new Error(ctl.signal.aborted ? `timed out after ${spec.timeoutMs} ms` : `request failed: ${(e as Error).message}`)
   } finally {
     clearTimeout(timer)
   }
   if (res.status === 429 || res.status >= 500) throw new Error(`HTTP ${res.status}`)
   if (res.status !== 200) throw new Permanent(`HTTP ${res.status}`)
-  if (text.length > HTTP_MAX_RESPONSE) throw new Permanent(`response larger than ${HTTP_MAX_RESPONSE} bytes`)
   let json: unknown
   try {
     json = JSON.parse(text)

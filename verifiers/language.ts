@@ -1,10 +1,10 @@
 /**
  * `language`: DeepSeek-R1's language-consistency reward — the fraction of the answer's letters written in the
  * target language's script(s). Only letters count (digits, punctuation, whitespace and emoji are neutral); LaTeX
- * math (`$…$`, `\(…\)`, `\[…\]`), LaTeX commands and fenced code are removed first. A text with no letters
- * scores 0. `region: 'think'` scores only the `<think>…</think>` part (R1 applied it to the chain of thought).
- * Scripts are Unicode Script properties, so this measures the script, not the language: English and French both
- * count as Latin.
+ * math (`$…$`, `$$…$$`, `\(…\)`, `\[…\]`), LaTeX commands, tags and fenced code are removed first (linear
+ * indexOf scans). A text with no letters scores 0. `region: 'think'` scores only the `<think>…</think>` part (R1
+ * applied it to the chain of thought). Scripts are Unicode Script properties, so this measures the script, not
+ * the language: English and French both count as Latin.
  */
 import { z } from 'zod'
 import { eachCompletion, zero } from './limits.js'
@@ -39,18 +39,33 @@ function inScripts(scripts: string[]): RegExp {
   return re
 }
 
+/** Blank out every `open … close` region (indexOf scanning: linear; an unclosed opener keeps the rest). */
+function blankRegions(text: string, open: string, close: string): string {
+  let out = ''
+  let i = 0
+  for (;;) {
+    const a = text.indexOf(open, i)
+    if (a < 0) return out + text.slice(i)
+    const b = text.indexOf(close, a + open.length)
+    if (b < 0) return out + text.slice(i)
+    out += text.slice(i, a) + ' '
+    i = b + close.length
+  }
+}
+
+const REGIONS: [string, string][] = [['```', '```'], ['$$', '$$'], ['\\[', '\\]'], ['\\(', '\\)'], ['$', '$']]
+const LETTER = /\p{L}/u
+
 /** Fraction of letters in `scripts`, or null when there are no letters. */
 export function scriptFraction(text: string, scripts: string[]): number | null {
-  const stripped = text
-    .replace(/```[\s\S]*?```/g, ' ')
-    .replace(/\$\$[\s\S]*?\$\$|\$[^$]*\$|\\\([\s\S]*?\\\)|\\\[[\s\S]*?\\\]/g, ' ')
-    .replace(/\\[a-zA-Z]+/g, ' ')
-    .replace(/<\/?[a-zA-Z][\w-]*>/g, ' ')
+  let stripped = text
+  for (const [open, close] of REGIONS) stripped = blankRegions(stripped, open, close)
+  stripped = stripped.replace(/\\[a-zA-Z]+/g, ' ').replace(/<\/?[a-zA-Z][\w-]*>/g, ' ')
   const target = inScripts(scripts)
   let letters = 0
   let hits = 0
   for (const ch of stripped) {
-    if (!/\p{L}/u.test(ch)) continue
+    if (!LETTER.test(ch)) continue
     letters++
     if (target.test(ch)) hits++
   }

@@ -11,6 +11,9 @@ describe('choice', () => {
     ['Looking at the options, A is wrong, so C.', 'C'],
     ['\\boxed{A, C}', 'ambiguous'],
     ['The answer is A or B.', 'ambiguous'],
+    ['The answer is (B), since option A ignores friction.', 'B'],
+    ['Final answer: option c', 'C'],
+    ['The answer is B/C.', 'ambiguous'],
     ['I am not sure.', null],
     ['a dog and a cat', null],
   ])('%s → %s', (text, want) => {

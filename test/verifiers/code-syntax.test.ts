@@ -13,6 +13,8 @@ describe('syntaxError', () => {
     ['python', 'match p:\n    case [x, y]:\n        print(x, y)\n'],
     ['python', 'x = (1,\n     2)\nif x:\n    pass\n'],
     ['python', 'async def g():\n    await h()\n'],
+    ['python', 'def g():\n    for i in x:\n        if i:\n            break\n        yield i\n    return [lambda: 1]\n'],
+    ['python', 'while True:\n    try:\n        continue\n    finally:\n        pass\n'],
   ] as const)('%s accepts valid code (%#)', async (lang, code) => {
     expect(await syntaxError(code, lang)).toBeNull()
   })
@@ -26,11 +28,16 @@ describe('syntaxError', () => {
     ['python', 'def f(x)\n    return x\n', /syntax error/],
     ['python', 'print "hello"\n', /Python 2 print/],
     ['python', 'def f():\n  x = 1\n    y = 2\n', /unexpected indent/],
-    ['python', 'def f():\nreturn 1\n', /expected an indented block/],
+    ['python', 'def f():\nreturn 1\n', /expected an indented block|'return' outside function/],
     ['python', 'if a:\n    x = 1\n  y = 2\n', /unindent does not match/],
     ['python', 'if a:\n\tx = 1\nif b:\n        y = 2\n', /tabs and spaces/],
     ['python', 'f(a=1, 2)\n', /positional argument follows keyword/],
     ['python', 'for x in y:\n', /expected an indented block/],
+    ['python', 'return 1\n', /'return' outside function/],
+    ['python', 'class A:\n    return 1\n', /'return' outside function/],
+    ['python', 'if x:\n    break\n', /'break' outside loop/],
+    ['python', 'for i in x:\n    def f():\n        continue\n', /'continue' outside loop/],
+    ['python', 'x = (yield)\n', /'yield' outside function/],
   ] as const)('%s rejects %s', async (lang, code, why) => {
     expect(await syntaxError(code, lang)).toMatch(why)
   })

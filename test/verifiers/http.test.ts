@@ -98,6 +98,8 @@ describe('http verifier', () => {
     [{ status: 200, body: '{"rewards":[1]}' }, /1 rewards for 2 completions/],
     [{ status: 200, body: '{"rewards":[1, 7]}' }, /outside the declared range/],
     [{ status: 401, body: '{}' }, /HTTP 401/],
+    [{ status: 302, body: '' }, /HTTP 302/],
+    [{ status: 200, body: `{"rewards":[1,1],"pad":"${'x'.repeat(2 * 1024 * 1024)}"}` }, /response larger than 1048576 bytes/],
   ])('rejects a bad response without retrying (%#)', async (response, why) => {
     handler = () => response
     const v = await run()

@@ -2,9 +2,9 @@
  * Python syntax check: web-tree-sitter with tree-sitter-python's grammar (both WebAssembly) plus the cheap checks
  * of python-indent.ts. tree-sitter recovers from errors, so a parse is "clean" when the tree has no ERROR or
  * MISSING node; Python 2 statements (`print x`, `exec code`), which the grammar accepts for compatibility, are
- * rejected, and so is a positional argument after a keyword argument. Known limits: errors CPython's compiler raises
- * after parsing (`return` outside a function, `break` outside a loop, assignment to a literal in some forms,
- * duplicate argument names) are not detected.
+ * rejected, and so are a positional argument after a keyword argument, `return`/`yield` outside a function and
+ * `break`/`continue` outside a loop. Known limits: other errors CPython's compiler raises after parsing (some
+ * invalid assignment targets, duplicate argument names, `nonlocal` at module level) are not detected.
  *
  * Loading: in workerd the two .wasm files must be imported as compiled modules by the Worker entry and handed
  * over with `providePythonWasm` (runtime compilation from bytes is disallowed there); in Node the library finds
@@ -34,12 +34,25 @@ async function load(): Promise<TSParser> {
   let language
   if (provided) {
     const wasm = provided
-    await Parser.init({
-      instantiateWasm(imports: WebAssembly.Imports, done: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
-        void WebAssembly.instantiate(wasm.runtime, imports).then((inst) => done(inst, wasm.runtime))
-        return {}
-      },
-    } as object)
+    // Under nodejs_compat workerd has a `process` object, which web-tree-sitter's Emscripten glue takes for Node
+    // (then it needs import.meta.url and fs). `process.type = 'renderer'` is the glue's own opt-out (Electron).
+    const proc = (globalThis as { process?: { type?: string } }).process
+    const hadType = proc !== undefined && 'type' in proc
+    const oldType = proc?.type
+    if (proc) proc.type = 'renderer'
+    try {
+      await Parser.init({
+        instantiateWasm(imports: WebAssembly.Imports, done: (i: WebAssembly.Instance, m: WebAssembly.Module) => void) {
+          void WebAssembly.instantiate(wasm.runtime, imports).then((inst) => done(inst, wasm.runtime))
+          return {}
+        },
+      } as object)
+    } finally {
+      if (proc) {
+        if (hadType) proc.type = oldType
+        else delete proc.type
+      }
+    }
     language = Language.loadSync(wasm.language)
   } else if ((globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node) {
     await Parser.init()
@@ -66,6 +79,22 @@ function positionalAfterKeyword(args: Node): boolean {
   return false
 }
 
+const LOOPS = new Set(['for_statement', 'while_statement'])
+const SCOPES = new Set(['function_definition', 'class_definition', 'lambda'])
+
+/** `return`/`yield` outside a function, `break`/`continue` outside a loop (CPython's compiler rejects them). */
+function misplaced(node: Node): string | null {
+  const t = node.type
+  if (t !== 'return_statement' && t !== 'yield' && t !== 'break_statement' && t !== 'continue_statement') return null
+  const wantLoop = t === 'break_statement' || t === 'continue_statement'
+  for (let p = node.parent; p; p = p.parent) {
+    if (wantLoop && LOOPS.has(p.type)) return null
+    if (!wantLoop && p.type === 'function_definition') return null
+    if (SCOPES.has(p.type)) break
+  }
+  return `'${t.replace('_statement', '')}' outside ${wantLoop ? 'loop' : 'function'}`
+}
+
 /** First node making the parse unclean (depth-first, iterative: deep trees cannot overflow the stack). */
 function firstBadNode(root: Node): { node: Node; what: string } | null {
   const stack: Node[] = [root]
@@ -76,6 +105,8 @@ function firstBadNode(root: Node): { node: Node; what: string } | null {
     if (PY2.has(node.type)) return { node, what: `Python 2 ${node.type.replace('_statement', '')} statement` }
     if (node.type === 'argument_list' && positionalAfterKeyword(node))
       return { node, what: 'positional argument follows keyword argument' }
+    const out = misplaced(node)
+    if (out) return { node, what: out }
     for (let i = node.childCount - 1; i >= 0; i--) {
       const child = node.child(i)
       if (child) stack.push(child)

@@ -9,7 +9,7 @@ import { evaluate } from './evaluate.js'
 import { closeEnough, type Tolerance } from './number.js'
 
 type Engine = import('@cortex-js/compute-engine').ComputeEngine
-type Expr = ReturnType<Engine['parse']>
+type Expr = NonNullable<ReturnType<Engine['parse']>>
 
 let engine: Promise<Engine> | null = null
 
@@ -44,12 +44,13 @@ export type CasResult = { equal: boolean; reason: string }
 const parsed = new Map<string, Expr>()
 const PARSE_CACHE = 64
 
-function parseCached(ce: Engine, latex: string): Expr {
+function parseCached(ce: Engine, latex: string): Expr | null {
   let e = parsed.get(latex)
   if (e) {
     parsed.delete(latex)
   } else {
-    e = ce.parse(latex)
+    e = ce.parse(latex) ?? undefined
+    if (!e) return null
     if (parsed.size >= PARSE_CACHE) parsed.delete(parsed.keys().next().value!)
   }
   parsed.set(latex, e)
@@ -90,14 +91,15 @@ export function casGuard(s: string): string | null {
 export function casEqual(ce: Engine, gold: string, pred: string, tol: Tolerance): CasResult {
   const unsafe = casGuard(gold) ?? casGuard(pred)
   if (unsafe) return { equal: false, reason: `not compared: ${unsafe}` }
-  let A: Expr
-  let B: Expr
+  let A: Expr | null
+  let B: Expr | null
   try {
     A = parseCached(ce, gold)
     B = parseCached(ce, pred)
   } catch {
     return { equal: false, reason: 'unparseable' }
   }
+  if (!A || !B) return { equal: false, reason: 'unparseable' }
   if (!A.isValid) return { equal: false, reason: 'reference does not parse' }
   if (!B.isValid) return { equal: false, reason: 'answer does not parse' }
   try {

@@ -27,22 +27,30 @@ export function braceGroup(s: string, open: number): { body: string; end: number
   return null
 }
 
-/** All `\boxed{…}` / `\fbox{…}` contents in order of appearance. */
+/** All `\boxed{…}` / `\fbox{…}` contents in order of appearance (indexOf scanning: linear in the text). */
 export function boxedAll(s: string): string[] {
   const out: string[] = []
-  const re = /\\(?:boxed|fbox)\s*(\{|\s+([^\s$]+))/g
-  let m: RegExpExecArray | null
-  while ((m = re.exec(s))) {
-    if (m[2] !== undefined) {
-      out.push(m[2]) // `\boxed 5`
-      continue
-    }
-    const g = braceGroup(s, m.index + m[0].length - 1)
-    if (!g) break
-    out.push(g.body)
-    re.lastIndex = g.end
+  let i = 0
+  for (;;) {
+    const b = s.indexOf('\\boxed', i)
+    const f = s.indexOf('\\fbox', i)
+    const at = b < 0 ? f : f < 0 ? b : Math.min(b, f)
+    if (at < 0) return out
+    let k = at + (at === b ? 6 : 5)
+    while (k < s.length && /\s/.test(s[k])) k++
+    if (s[k] === '{') {
+      const g = braceGroup(s, k)
+      if (!g) return out // unbalanced: nothing after it can close either
+      out.push(g.body)
+      i = g.end
+    } else if (k > at + (at === b ? 6 : 5)) {
+      // `\boxed 5`: the next token
+      let e = k
+      while (e < s.length && !/[\s$]/.test(s[e])) e++
+      if (e > k) out.push(s.slice(k, e))
+      i = e
+    } else i = k
   }
-  return out
 }
 
 function boxed(s: string): string | null {

@@ -1,0 +1,52 @@
+/**
+ * Adversarial completions against every text verifier: ~250 KB inputs built to trigger quadratic scans or
+ * catastrophic backtracking (`\boxed` + a quarter-million spaces, thousands of unclosed `\(`, fences, braces,
+ * tags…). Before the linear rewrites, `\boxed` + spaces took 170 s in `math` and unclosed `\(` 15 s in
+ * `language`. The bound asserted is deliberately loose (a hang detector, not a speed target; the real figures
+ * are tens of ms).
+ */
+import { describe, expect, it } from 'vitest'
+import { verifierSpec, verifyGroup } from '../../verifiers/index.js'
+
+const N = 250_000
+const INPUTS: Record<string, string> = {
+  'boxed+spaces': '\\boxed' + ' '.repeat(N) + '$',
+  'unclosed \\(': '\\('.repeat(N / 2),
+  fences: '```\n'.repeat(N / 4),
+  dollars: '$a'.repeat(N / 2),
+  'unclosed \\boxed{': '\\boxed{'.repeat(N / 7),
+  'answer is': 'the answer is '.repeat(N / 14),
+  tags: '</answer><answer>'.repeat(N / 17),
+  'thousands commas': '1,'.repeat(N / 2),
+  digits: '1'.repeat(N),
+  'unclosed \\text{': '\\text{'.repeat(N / 6),
+  letters: 'A '.repeat(N / 2),
+  backslashes: '\\'.repeat(N),
+}
+const SPECS = [
+  { type: 'math' },
+  { type: 'numeric' },
+  { type: 'choice' },
+  { type: 'format', partialCredit: true },
+  { type: 'language', language: 'en' },
+  { type: 'json-schema', schema: { type: 'object' } },
+  { type: 'code-syntax', language: 'javascript' },
+  { type: 'code-syntax', language: 'python' },
+  { type: 'exact', stripPunctuation: true },
+  { type: 'regex', pattern: '\\d+\\.\\d+' },
+  { type: 'length', max: 100, buffer: 10 },
+]
+
+describe('adversarial completions', () => {
+  it.each(SPECS)('$type stays bounded on every pathological input', async (spec) => {
+    const parsed = verifierSpec.parse(spec)
+    for (const [name, text] of Object.entries(INPUTS)) {
+      const t = performance.now()
+      const reference = spec.type === 'numeric' ? '3' : 'A'
+      const v = await verifyGroup(parsed, { reference, completions: [text] }, { timeoutMs: 60_000 })
+      const ms = performance.now() - t
+      expect(v.details[0].status, name).toBe('ok')
+      expect(ms, `${spec.type} on ${name}`).toBeLessThan(3000)
+    }
+  })
+})
