@@ -1,0 +1,72 @@
+/** cohort demo: the main job (`npm start`) — learner/demo. */
+import { DEFAULT_DEMO, parseVerifierOption, startDemo } from '../../learner/demo/index.js'
+import { parse, UsageError, type Command } from '../command.js'
+import { intOption } from './int-option.js'
+
+export const demo: Command = {
+  name: 'demo',
+  summary: 'the main job: embedded database, edge, SFT then GRPO with in-process workers, live dashboard',
+  usage: `cohort demo [--minutes M] [--workers W] [--port P] [--database-url URL] [--tasks FILE.jsonl]
+            [--verifier JSON|FILE] [--sft-steps N] [--seed N] [--data-dir DIR] [--quiet]
+
+On a machine with no servers: starts an embedded PGlite and the edge on Node, creates a task (built-in integer
+arithmetic such as "Calculate 2+2*6=" → "14", with a held-out split), trains a tiny byte-level model with an SFT
+cold start, then runs GRPO for M minutes — the learner and W rollout workers in this process, the workers talking
+to the edge over HTTP. Each published version is evaluated greedily on the held-out prompts. Prints progress, the
+dashboard URL and, at the end, a summary table. Ctrl-C ends early (with the summary).
+  --minutes M          GRPO wall-clock minutes (default ${DEFAULT_DEMO.minutes})
+  --workers W          rollout workers (default ${DEFAULT_DEMO.workers}, at most 8)
+  --port P             edge port (env PORT, default ${DEFAULT_DEMO.port}; 0 = any free port)
+  --database-url URL   a real Postgres holding no model versions yet (env DATABASE_URL); default embedded
+  --tasks FILE         your own task: JSONL lines {"prompt": "...", "answer": "..."} (10 % held out)
+  --verifier SPEC      the task's verifier, JSON text or a .json file (default {"type":"exact"})
+  --sft-steps N        SFT cold-start steps (default ${DEFAULT_DEMO.sft.steps})
+  --seed N             seed of the task split, the model and the samplers (default ${DEFAULT_DEMO.seed})
+  --data-dir DIR       each run makes a folder here (default ${DEFAULT_DEMO.dataDir})
+  --quiet              only the summary`,
+  async run(argv) {
+    const { values } = parse(argv, {
+      minutes: { type: 'string' },
+      workers: { type: 'string' },
+      port: { type: 'string' },
+      'database-url': { type: 'string' },
+      tasks: { type: 'string' },
+      verifier: { type: 'string' },
+      'sft-steps': { type: 'string' },
+      seed: { type: 'string' },
+      'data-dir': { type: 'string' },
+      quiet: { type: 'boolean' },
+    })
+    const minutes = values.minutes === undefined ? DEFAULT_DEMO.minutes : Number(values.minutes)
+    if (!(minutes > 0 && minutes <= 24 * 60)) throw new UsageError(`--minutes must be a number in (0, 1440], got ${values.minutes}`)
+    if (values.verifier && !values.tasks) throw new UsageError('--verifier goes with --tasks (the built-in task has its own)')
+    let verifier
+    try {
+      verifier = values.verifier ? parseVerifierOption(values.verifier) : undefined
+    } catch (err) {
+      throw new UsageError((err as Error).message)
+    }
+    const handle = await startDemo({
+      minutes,
+      workers: intOption('workers', values.workers, DEFAULT_DEMO.workers, 1, 8),
+      port: intOption('port', values.port ?? process.env.PORT, DEFAULT_DEMO.port, 0, 65535),
+      databaseUrl: values['database-url'] ?? (process.env.DATABASE_URL || undefined),
+      tasksFile: values.tasks,
+      verifier,
+      sft: { ...DEFAULT_DEMO.sft, steps: intOption('sft-steps', values['sft-steps'], DEFAULT_DEMO.sft.steps, 0, 1_000_000) },
+      seed: intOption('seed', values.seed, DEFAULT_DEMO.seed, 0, 2 ** 31 - 1),
+      dataDir: values['data-dir'] ?? DEFAULT_DEMO.dataDir,
+      quiet: values.quiet ?? false,
+    })
+    const onSignal = () => handle.stop()
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    try {
+      await handle.done
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+    return 0
+  },
+}

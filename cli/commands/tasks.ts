@@ -1,0 +1,85 @@
+/** cohort tasks add|list: manage tasks directly in the database, with the edge's own validation. */
+import { readFileSync } from 'node:fs'
+import type { z } from 'zod'
+import { CreateTaskBody, PromptInput } from '../../edge/routes/tasks/schemas.js'
+import { createTask, insertPrompts, listTasks } from '../../schema/queries/index.js'
+import { parse, UsageError, type Command } from '../command.js'
+import { withDatabase } from '../database.js'
+
+const issues = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+
+/** Prompts from a JSONL file: one `{ "prompt": …, "answer"?: …, "metadata"?: … }` per line. */
+function readPrompts(file: string) {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line, i) => [line.trim(), i + 1] as const)
+    .filter(([line]) => line !== '')
+    .map(([line, n]) => {
+      let json: unknown
+      try {
+        json = JSON.parse(line)
+      } catch {
+        throw new UsageError(`${file}:${n}: not JSON`)
+      }
+      const p = PromptInput.safeParse(json)
+      if (!p.success) throw new UsageError(`${file}:${n}: ${issues(p.error)}`)
+      return { text: p.data.prompt, answer: p.data.answer, metadata: p.data.metadata }
+    })
+}
+
+export const tasks: Command = {
+  name: 'tasks',
+  summary: 'add a task (with prompts from JSONL) or list tasks',
+  usage: `cohort tasks add --name N --group-size G [--verifier JSON] [--prompts FILE.jsonl] [--max-new-tokens T]
+                  [--temperature X] [--lease-seconds S]
+cohort tasks list
+
+add:  creates a task; --verifier is a verifier spec as JSON (default {"type":"exact"}); --prompts adds prompts
+      from a JSONL file, one {"prompt": "...", "answer": "..."} per line. Tasks that exist get only the prompts.
+list: prints each task's name, group size and verifier.`,
+  async run(argv) {
+    const { values, positionals } = parse(argv, {
+      name: { type: 'string' },
+      'group-size': { type: 'string' },
+      verifier: { type: 'string' },
+      prompts: { type: 'string' },
+      'max-new-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      'lease-seconds': { type: 'string' },
+    })
+    const sub = positionals[0]
+    if (sub === 'list') {
+      const rows = await withDatabase(({ db }) => listTasks(db))
+      for (const t of rows) console.log(`${t.name}\tG=${t.groupSize}\t${JSON.stringify(t.verifier)}`)
+      if (rows.length === 0) console.log('(no tasks)')
+      return 0
+    }
+    if (sub !== 'add') throw new UsageError('expected: cohort tasks add|list')
+    let verifier: unknown = { type: 'exact' }
+    if (values.verifier) {
+      try {
+        verifier = JSON.parse(values.verifier)
+      } catch {
+        throw new UsageError('--verifier must be JSON')
+      }
+    }
+    const num = (s: string | undefined) => (s === undefined ? undefined : Number(s))
+    const body = CreateTaskBody.safeParse({
+      name: values.name,
+      verifier,
+      groupSize: num(values['group-size']),
+      maxNewTokens: num(values['max-new-tokens']),
+      temperature: num(values.temperature),
+      leaseSeconds: num(values['lease-seconds']),
+    })
+    if (!body.success) throw new UsageError(issues(body.error))
+    const prompts = values.prompts ? readPrompts(values.prompts) : []
+    await withDatabase(async ({ db }) => {
+      const created = await createTask(db, body.data)
+      const task = created ?? (await listTasks(db)).find((t) => t.name === body.data.name)!
+      const n = await insertPrompts(db, task.id, prompts)
+      console.log(`${created ? 'created' : 'existing'} task ${task.name}; ${n} prompts added`)
+    })
+    return 0
+  },
+}

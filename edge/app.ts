@@ -1,0 +1,58 @@
+/**
+ * createApp: the Cohort edge as one Hono app, the same on Workers and Node; only `getDb` and `config` differ.
+ *   /healthz                 health (no key)
+ *   /v1/keys|tasks|leases|models|stats   the API (Bearer keys, roles)
+ *   /openapi.json            generated from the routes' zod schemas
+ */
+import { OpenAPIHono } from '@hono/zod-openapi'
+import type { AppEnv, EdgeDeps } from './env.js'
+import { bodyLimit, errorHandler, notFound, requireJson } from './middleware/index.js'
+import { dashboardRoutes } from './dashboard/index.js'
+import { healthRoutes } from './routes/health/index.js'
+import { keyRoutes } from './routes/keys/index.js'
+import { leaseRoutes } from './routes/leases/index.js'
+import { modelRoutes } from './routes/models/index.js'
+import { statsRoutes } from './routes/stats/index.js'
+import { taskRoutes } from './routes/tasks/index.js'
+import { ratingRoutes } from './routes/ratings/index.js'
+import { verifyRoutes } from './routes/verify/index.js'
+
+export const API_VERSION = '0.1.0'
+
+export function createApp(deps: EdgeDeps) {
+  const app = new OpenAPIHono<AppEnv>()
+  app.onError(errorHandler())
+  app.notFound(notFound())
+  app.use('*', async (c, next) => {
+    c.set('deps', deps)
+    await next()
+  })
+  app.use('/v1/*', bodyLimit(deps.config.bodyLimitBytes), requireJson())
+
+  app.route('/', healthRoutes)
+  app.route('/', dashboardRoutes) // GET / (page) and GET /v1/dashboard (its data)
+  const v1 = new OpenAPIHono<AppEnv>()
+    .route('/', keyRoutes)
+    .route('/', taskRoutes)
+    .route('/', leaseRoutes)
+    .route('/', modelRoutes)
+    .route('/', statsRoutes)
+    .route('/', verifyRoutes) // POST /v1/verify, POST /v1/admin/reverify
+    .route('/', ratingRoutes) // /v1/ratings/next|raters, POST /v1/ratings
+  app.route('/v1', v1)
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })
+  app.doc('/openapi.json', {
+    openapi: '3.0.3',
+    info: {
+      title: 'Cohort edge API',
+      version: API_VERSION,
+      description:
+        'Prompts for rollout workers, verified groups of completions, model-version discovery. ' +
+        'Errors are application/problem+json.',
+    },
+  })
+  return app
+}
+
+export type EdgeApp = ReturnType<typeof createApp>

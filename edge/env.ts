@@ -1,0 +1,22 @@
+/** The Hono environment of the edge app: what handlers find on `c.var`. */
+import type { Context } from 'hono'
+import type { Db, Role } from '../schema/index.js'
+import type { EdgeConfig } from './config.js'
+
+/** The caller, set by the auth middleware. `id` is null for the bootstrap admin key from the environment. */
+export interface Caller {
+  id: number | null
+  role: Role
+}
+
+export interface EdgeDeps {
+  /** The database for this request (a per-request client on Workers, a shared pool or PGlite on Node). */
+  getDb: (c: Context) => Db
+  config: EdgeConfig
+}
+
+export interface AppEnv {
+  Variables: { deps: EdgeDeps; caller: Caller }
+}
+
+export const dbOf = (c: Context<AppEnv>): Db => c.var.deps.getDb(c)

@@ -1,0 +1,4 @@
+/** Middleware factories of the edge. */
+export { auth, anyRole } from './auth.js'
+export { bodyLimit, requireJson } from './limits.js'
+export { errorHandler, notFound } from './errors.js'

@@ -1,0 +1,104 @@
+/**
+ * The edge on Node (@hono/node-server): opens the database (DATABASE_URL, else embedded PGlite in
+ * COHORT_DATA_DIR / `.cohort/`), applies pending migrations, registers the bootstrap admin key and listens.
+ * Embedded mode keeps one PGlite in this process: the learner and workers run in the same process and share it.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { serve } from '@hono/node-server'
+import { DEFAULT_DATA_DIR, openDatabase, type OpenDatabase } from '../schema/db.js'
+import { migrateDatabase } from '../schema/migrate.js'
+import { createKey, ensureKey } from '../schema/queries/index.js'
+import { createApp, type EdgeApp } from './app.js'
+import { configFromEnv, type EdgeConfig } from './config.js'
+
+export const DEFAULT_PORT = 8787
+
+export interface NodeServerOptions {
+  port?: number
+  hostname?: string
+  databaseUrl?: string
+  dataDir?: string
+  adminKey?: string
+  bodyLimitBytes?: number
+  /** Use this open database instead of opening one (in-process learner/workers, tests). */
+  database?: OpenDatabase
+}
+
+export interface NodeServer {
+  url: string
+  app: EdgeApp
+  database: OpenDatabase
+  /** The bootstrap admin key and where it came from. */
+  admin: { key: string | null; source: 'env' | 'file' | 'new' | 'existing' }
+  close(): Promise<void>
+}
+
+/** Options from the environment: PORT, DATABASE_URL, COHORT_DATA_DIR, COHORT_ADMIN_KEY, COHORT_BODY_LIMIT. */
+export function nodeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): NodeServerOptions {
+  const cfg = configFromEnv(env)
+  return {
+    port: env.PORT ? Number(env.PORT) : DEFAULT_PORT,
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.COHORT_DATA_DIR || undefined,
+    adminKey: cfg.adminKey,
+    bodyLimitBytes: cfg.bodyLimitBytes,
+  }
+}
+
+/**
+ * The bootstrap admin key: COHORT_ADMIN_KEY if set; embedded mode keeps a generated one in <dataDir>/admin.key
+ * (mode 600) so it survives restarts; on a real server a new one is made only while no admin key exists.
+ */
+async function bootstrapAdmin(database: OpenDatabase, opts: NodeServerOptions): Promise<NodeServer['admin']> {
+  const { db } = database
+  if (opts.adminKey) {
+    await ensureKey(db, opts.adminKey, 'admin', 'COHORT_ADMIN_KEY')
+    return { key: opts.adminKey, source: 'env' }
+  }
+  if (database.kind === 'pglite' && opts.dataDir !== undefined && !opts.dataDir.startsWith('memory://')) {
+    const file = join(opts.dataDir, 'admin.key')
+    if (existsSync(file)) {
+      const key = readFileSync(file, 'utf8').trim()
+      await ensureKey(db, key, 'admin', 'bootstrap')
+      return { key, source: 'file' }
+    }
+    const { key } = await createKey(db, 'admin', 'bootstrap')
+    writeFileSync(file, key + '\n', { mode: 0o600 })
+    return { key, source: 'new' }
+  }
+  const existing = await database.db.query.apiKeys.findFirst({ where: (k, { eq }) => eq(k.role, 'admin') })
+  if (existing) return { key: null, source: 'existing' }
+  const { key } = await createKey(db, 'admin', 'bootstrap')
+  return { key, source: 'new' }
+}
+
+export async function startNodeServer(opts: NodeServerOptions = {}): Promise<NodeServer> {
+  const dataDir = opts.databaseUrl ? undefined : (opts.dataDir ?? DEFAULT_DATA_DIR)
+  const owned = !opts.database
+  const database = opts.database ?? (await openDatabase({ databaseUrl: opts.databaseUrl, dataDir }))
+  await migrateDatabase(database)
+  const admin = await bootstrapAdmin(database, { ...opts, dataDir })
+  const config: EdgeConfig = {
+    ...configFromEnv({}),
+    ...(opts.bodyLimitBytes ? { bodyLimitBytes: opts.bodyLimitBytes } : {}),
+    adminKey: opts.adminKey,
+  }
+  const app = createApp({ getDb: () => database.db, config })
+  const hostname = opts.hostname ?? '127.0.0.1'
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: opts.port ?? DEFAULT_PORT, hostname }, () => resolve(s))
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://${hostname}:${port}`,
+    app,
+    database,
+    admin,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      if (owned) await database.close()
+    },
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * RFC 9457 problem details: every error the edge returns is `application/problem+json`
+ * `{ type, title, status, detail, ...extra }`. Handlers throw `ProblemError`; the error middleware renders it.
+ */
+import { z } from '@hono/zod-openapi'
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi('Problem')
+
+export type Problem = z.infer<typeof ProblemSchema>
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  410: 'Gone',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+}
+
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly extra: Partial<Problem> & { headers?: Record<string, string> } = {},
+  ) {
+    super(detail)
+  }
+}
+
+export function problemResponse(
+  status: number,
+  detail: string,
+  extra: Partial<Problem> & { headers?: Record<string, string> } = {},
+): Response {
+  const { headers, ...fields } = extra
+  const body: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...fields }
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/problem+json', ...headers },
+  })
+}
+
+/** OpenAPI response entries for the given problem statuses. */
+export function problems(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: TITLES[s] ?? 'Error', content: { 'application/problem+json': { schema: ProblemSchema } } },
+    ]),
+  ) as Record<number, { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }>
+}

@@ -1,0 +1,25 @@
+/** GET /healthz: 200 { ok: true } when the database answers, 503 problem otherwise. No key needed. */
+import { createRoute, z } from '@hono/zod-openapi'
+import { sql } from 'drizzle-orm'
+import { dbOf } from '../../env.js'
+import { ProblemError, problems } from '../../problem.js'
+import { router } from '../../router.js'
+
+const health = createRoute({
+  method: 'get',
+  path: '/healthz',
+  summary: 'Liveness and database reachability',
+  responses: {
+    200: { description: 'healthy', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } },
+    ...problems(503),
+  },
+})
+
+export const healthRoutes = router().openapi(health, async (c) => {
+  try {
+    await dbOf(c).execute(sql`select 1`)
+  } catch (err) {
+    throw new ProblemError(503, `database unreachable: ${(err as Error).message}`)
+  }
+  return c.json({ ok: true as const }, 200)
+})

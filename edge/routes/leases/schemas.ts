@@ -1,0 +1,83 @@
+/** zod schemas of the lease routes. Limits are explicit constants; bodies are strict (unknown fields → 400). */
+import { z } from '@hono/zod-openapi'
+import { TaskName } from '../tasks/schemas.js'
+
+/** Longest completion text accepted (characters). */
+export const MAX_COMPLETION_CHARS = 256 * 1024
+/** Longest token-id / log-prob array per completion (also bounded by the task's maxNewTokens). */
+export const MAX_COMPLETION_TOKENS = 32768
+/** Token ids are int32 (vocabularies are far smaller). */
+const MAX_TOKEN_ID = 2 ** 31 - 1
+
+export const CreateLeaseBody = z.object({ task: TaskName }).strict().openapi('CreateLease')
+
+export const LeaseSchema = z
+  .object({
+    leaseId: z.number().int(),
+    prompt: z.object({ id: z.number().int(), text: z.string() }),
+    groupSize: z.number().int(),
+    modelVersion: z.number().int().openapi({ description: 'Newest published model version (0: none yet)' }),
+    expiresAt: z.string().openapi({ description: 'ISO 8601; submit the group before this' }),
+    generation: z.object({
+      maxNewTokens: z.number().int(),
+      temperature: z.number(),
+      topP: z.number(),
+      topK: z.number().int(),
+    }),
+  })
+  .openapi('Lease')
+
+export const CompletionInput = z
+  .object({
+    text: z.string().max(MAX_COMPLETION_CHARS),
+    tokenIds: z.array(z.number().int().min(0).max(MAX_TOKEN_ID)).max(MAX_COMPLETION_TOKENS).optional(),
+    logprobs: z
+      .array(z.number().max(0))
+      .max(MAX_COMPLETION_TOKENS)
+      .optional()
+      .openapi({
+        description:
+          'Per-token log-probs of tokenIds under the generating policy: log-softmax(logits / temperature) ' +
+          'before top-k/top-p truncation (the TRL convention).',
+      }),
+    finishReason: z.enum(['stop', 'length']).optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.logprobs && !c.tokenIds) ctx.addIssue({ code: 'custom', message: 'logprobs need tokenIds', path: ['logprobs'] })
+    if (c.logprobs && c.tokenIds && c.logprobs.length !== c.tokenIds.length)
+      ctx.addIssue({
+        code: 'custom',
+        message: `logprobs has ${c.logprobs.length} entries but tokenIds has ${c.tokenIds.length}`,
+        path: ['logprobs'],
+      })
+  })
+
+export const SubmitGroupBody = z
+  .object({
+    modelVersion: z.number().int().min(0).openapi({ description: 'Model version that generated the completions' }),
+    completions: z.array(CompletionInput).min(1).max(1024),
+  })
+  .strict()
+  .openapi('SubmitGroup')
+
+export const GroupResultSchema = z
+  .object({
+    groupId: z.number().int(),
+    status: z.enum(['pending', 'verify_failed', 'ready', 'claimed', 'trained', 'stale', 'discarded']),
+    rewards: z.array(z.number().nullable()),
+    advantages: z
+      .array(z.number())
+      .nullable()
+      .openapi({ description: 'Group-normalised: (r − mean) / (std + 1e-4), Bessel std; null until scored' }),
+  })
+  .openapi('GroupResult')
+
+export const LeaseParams = z.object({
+  leaseId: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(2 ** 31 - 1)
+    .openapi({ param: { name: 'leaseId', in: 'path' } }),
+})

@@ -1,0 +1,90 @@
+/**
+ * Tasks: POST /v1/tasks (admin), GET /v1/tasks (any key), POST /v1/tasks/{name}/prompts (admin, bulk).
+ * Tasks carry no reference answers; prompts' answers are stored and never listed.
+ */
+import { createRoute, z } from '@hono/zod-openapi'
+import { createTask, getTaskByName, insertPrompts, listTasks, type Task } from '../../../schema/index.js'
+import { dbOf } from '../../env.js'
+import { anyRole, auth } from '../../middleware/index.js'
+import { ProblemError, problems } from '../../problem.js'
+import { router } from '../../router.js'
+import { CreateTaskBody, InsertPromptsBody, TaskParams, TaskSchema } from './schemas.js'
+
+const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+})
+
+const create = createRoute({
+  method: 'post',
+  path: '/tasks',
+  summary: 'Create a task',
+  security: [{ bearer: [] }],
+  middleware: [auth('admin')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: CreateTaskBody } } } },
+  responses: { 201: json(TaskSchema, 'created'), ...problems(400, 401, 403, 409, 413, 415) },
+})
+
+const list = createRoute({
+  method: 'get',
+  path: '/tasks',
+  summary: 'List tasks',
+  security: [{ bearer: [] }],
+  middleware: [anyRole()] as const,
+  responses: { 200: json(z.object({ tasks: z.array(TaskSchema) }), 'tasks'), ...problems(401) },
+})
+
+const addPrompts = createRoute({
+  method: 'post',
+  path: '/tasks/{name}/prompts',
+  summary: 'Add prompts (with reference answers) to a task',
+  security: [{ bearer: [] }],
+  middleware: [auth('admin')] as const,
+  request: {
+    params: TaskParams,
+    body: { required: true, content: { 'application/json': { schema: InsertPromptsBody } } },
+  },
+  responses: {
+    201: json(z.object({ inserted: z.number().int() }), 'inserted'),
+    ...problems(400, 401, 403, 404, 413, 415),
+  },
+})
+
+export const taskView = (t: Task): z.infer<typeof TaskSchema> => ({
+  id: t.id,
+  name: t.name,
+  verifier: t.verifier as Record<string, unknown>,
+  groupSize: t.groupSize,
+  maxNewTokens: t.maxNewTokens,
+  temperature: t.temperature,
+  topP: t.topP,
+  topK: t.topK,
+  scaleRewards: t.scaleRewards,
+  leaseSeconds: t.leaseSeconds,
+  createdAt: t.createdAt.toISOString(),
+})
+
+export async function requireTask(c: Parameters<typeof dbOf>[0], name: string): Promise<Task> {
+  const task = await getTaskByName(dbOf(c), name)
+  if (!task) throw new ProblemError(404, `no task named "${name}"`)
+  return task
+}
+
+export const taskRoutes = router()
+  .openapi(create, async (c) => {
+    const body = c.req.valid('json')
+    const task = await createTask(dbOf(c), body)
+    if (!task) throw new ProblemError(409, `a task named "${body.name}" exists`)
+    return c.json(taskView(task), 201)
+  })
+  .openapi(list, async (c) => c.json({ tasks: (await listTasks(dbOf(c))).map(taskView) }, 200))
+  .openapi(addPrompts, async (c) => {
+    const task = await requireTask(c, c.req.valid('param').name)
+    const { prompts } = c.req.valid('json')
+    const inserted = await insertPrompts(
+      dbOf(c),
+      task.id,
+      prompts.map((p) => ({ text: p.prompt, answer: p.answer, metadata: p.metadata })),
+    )
+    return c.json({ inserted }, 201)
+  })

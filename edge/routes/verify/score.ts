@@ -1,0 +1,55 @@
+/**
+ * Scoring a stored group with its task's verifier (used when human ratings reach quorum and when a failed hosted
+ * verifier is retried): the verdict becomes rewards, per-completion details, the reward summary and the status
+ *   ok → ready      pending → pending (ratings missing)      error → verify_failed (never a silent 0)
+ */
+import { groupStats } from '../../../common/advantages.js'
+import type { GroupForScoring, GroupScore, GroupStatus } from '../../../schema/index.js'
+import { verifierSpec, verifyGroup, type GroupVerdict } from '../../../verifiers/index.js'
+import { resolveSecrets, type SecretSources } from './secrets.js'
+
+export const STATUS_OF = { ok: 'ready', pending: 'pending', error: 'verify_failed' } as const satisfies Record<
+  GroupVerdict['status'],
+  GroupStatus
+>
+
+export async function scoreStoredGroup(group: GroupForScoring, sources: SecretSources): Promise<GroupScore> {
+  const spec = verifierSpec.safeParse(group.task.verifier)
+  if (!spec.success) {
+    const reason = `invalid verifier spec on task "${group.task.name}"`
+    return {
+      status: 'verify_failed',
+      rewards: group.completions.map(() => null),
+      details: group.completions.map(() => ({ status: 'error', reason })),
+      rewardMean: null,
+      rewardStd: null,
+    }
+  }
+  const cs = group.completions
+  const verdict = await verifyGroup(
+    spec.data,
+    {
+      prompt: group.prompt.text,
+      reference: group.prompt.answer,
+      completions: cs.map((c) => c.text),
+      tokenCounts: cs.every((c) => c.tokenCount !== null) ? cs.map((c) => c.tokenCount as number) : undefined,
+    },
+    {
+      secrets: resolveSecrets(spec.data, sources),
+      ratings: cs.map((c) => c.ratings.map((r) => ({ rater: String(r.raterKeyId), score: r.score }))),
+    },
+  )
+  const status = STATUS_OF[verdict.status]
+  const stats = status === 'ready' ? groupStats(verdict.rewards as number[]) : null
+  return {
+    status,
+    rewards: verdict.rewards,
+    details: verdict.details.map((d) => ({ ...d })),
+    rewardMean: stats?.mean ?? null,
+    rewardStd: stats?.std ?? null,
+  }
+}
+
+/** The first error reason of a scored group (for reports), or undefined. */
+export const firstError = (score: GroupScore): string | undefined =>
+  score.details.find((d) => d.status === 'error')?.reason as string | undefined

@@ -1,0 +1,45 @@
+/**
+ * The edge on Cloudflare Workers. The app is built once per isolate; the database client is opened per request
+ * (Hyperdrive binding `HYPERDRIVE`, or `DATABASE_URL`) and closed after the response via waitUntil — a client at
+ * module scope fails in workerd on the next request. Migrations are applied from Node (`npm run migrate`).
+ */
+import type { Context, ExecutionContext } from 'hono'
+import { requestDatabase, type DatabaseBindings, type RequestDatabase } from '../schema/pg.js'
+import { createApp, type EdgeApp } from './app.js'
+import { configFromEnv } from './config.js'
+import { reverifyFailedGroups, secretSources } from './routes/verify/index.js'
+
+export interface WorkerEnv extends DatabaseBindings {
+  COHORT_ADMIN_KEY?: string
+  COHORT_BODY_LIMIT?: string
+}
+
+/** The per-request database travels in the env object handed to the app (a fresh copy per request). */
+type RequestEnv = WorkerEnv & { requestDb: RequestDatabase }
+
+let app: EdgeApp | undefined
+
+export default {
+  async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {
+    app ??= createApp({
+      getDb: (c: Context) => (c.env as RequestEnv).requestDb.get(),
+      config: configFromEnv(env as Record<string, unknown>),
+    })
+    const requestDb = requestDatabase(env)
+    try {
+      return await app.fetch(request, { ...env, requestDb } satisfies RequestEnv, ctx)
+    } finally {
+      ctx.waitUntil(requestDb.close())
+    }
+  },
+  /** Cron trigger (wrangler.toml [triggers]): retry one batch of groups whose hosted verifier failed. */
+  async scheduled(event: { cron: string }, env: WorkerEnv): Promise<void> {
+    const requestDb = requestDatabase(env)
+    try {
+      const { groups: _, ...counts } = await reverifyFailedGroups(requestDb.get(), { sources: secretSources(env) })
+      console.log(`cohort reverify (${event.cron}): ${JSON.stringify(counts)}`)
+    } finally {
+      await requestDb.close()
+    }
+  },
+}

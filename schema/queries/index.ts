@@ -1,0 +1,12 @@
+/** Every SQL statement of Cohort lives behind a named function in this folder; each takes a drizzle `Db`. */
+export * from './keys.js'
+export * from './tasks.js'
+export * from './prompts.js'
+export * from './leases.js'
+export * from './groups.js'
+export * from './models.js'
+export * from './stats.js'
+export { rows } from './rows.js'
+export * from './learner.js'
+export * from './ratings.js'
+export * from './reverify.js'

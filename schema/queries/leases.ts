@@ -1,0 +1,94 @@
+/**
+ * Leases: hand a prompt to one worker until an expiry, and read a lease back for submission.
+ * Picking: among the task's prompts not leased right now, the least-leased one in a random order (`shuffle` is
+ * redrawn on every lease, so every pass is a fresh permutation); `FOR UPDATE SKIP LOCKED` keeps concurrent
+ * workers on different prompts (on a real server; PGlite serialises everything anyway). One statement.
+ */
+import { eq, sql } from 'drizzle-orm'
+import type { Db } from '../pg.js'
+import { leases, prompts, tasks, type Task } from '../schema.js'
+import { rows } from './rows.js'
+
+export interface TakenLease {
+  leaseId: number
+  promptId: number
+  text: string
+  modelVersion: number
+  expiresAt: Date
+}
+
+/** Lease a prompt of `task` to `workerKeyId`; null when every prompt is leased (or the task has none). */
+export async function leasePrompt(
+  db: Db,
+  args: { taskId: number; workerKeyId: number; leaseSeconds: number },
+): Promise<TakenLease | null> {
+  const [row] = await rows<{
+    lease_id: number
+    prompt_id: number
+    text: string
+    model_version: number
+    expires_at: Date | string
+  }>(
+    db,
+    sql`
+    WITH pick AS (
+      SELECT id FROM ${prompts}
+      WHERE task_id = ${args.taskId} AND (leased_until IS NULL OR leased_until < now())
+      ORDER BY times_leased, shuffle
+      LIMIT 1
+      FOR UPDATE SKIP LOCKED
+    ), upd AS (
+      UPDATE ${prompts} p
+      SET times_leased = p.times_leased + 1, shuffle = random(),
+          leased_until = now() + make_interval(secs => ${args.leaseSeconds}::double precision)
+      FROM pick WHERE p.id = pick.id
+      RETURNING p.id, p.text, p.leased_until
+    ), ins AS (
+      INSERT INTO ${leases} (prompt_id, task_id, worker_key_id, model_version, expires_at)
+      SELECT upd.id, ${args.taskId}, ${args.workerKeyId},
+             (SELECT coalesce(max(version), 0) FROM model_versions), upd.leased_until
+      FROM upd
+      RETURNING id, prompt_id, model_version, expires_at
+    )
+    SELECT ins.id AS lease_id, ins.prompt_id, upd.text, ins.model_version, ins.expires_at
+    FROM ins JOIN upd ON upd.id = ins.prompt_id`,
+  )
+  if (!row) return null
+  return {
+    leaseId: row.lease_id,
+    promptId: row.prompt_id,
+    text: row.text,
+    modelVersion: row.model_version,
+    expiresAt: new Date(row.expires_at),
+  }
+}
+
+export interface LeaseForSubmit {
+  id: number
+  workerKeyId: number
+  submittedHash: string | null
+  groupId: number | null
+  expired: boolean
+  task: Task
+  prompt: { id: number; text: string; answer: string | null }
+}
+
+/** A lease with its task and prompt (including the reference answer: for verification only, never to send). */
+export async function getLease(db: Db, leaseId: number): Promise<LeaseForSubmit | null> {
+  const [row] = await db
+    .select({
+      id: leases.id,
+      workerKeyId: leases.workerKeyId,
+      submittedHash: leases.submittedHash,
+      groupId: leases.groupId,
+      expired: sql<boolean>`${leases.expiresAt} < now()`,
+      task: tasks,
+      prompt: { id: prompts.id, text: prompts.text, answer: prompts.answer },
+    })
+    .from(leases)
+    .innerJoin(tasks, eq(tasks.id, leases.taskId))
+    .innerJoin(prompts, eq(prompts.id, leases.promptId))
+    .where(eq(leases.id, leaseId))
+    .limit(1)
+  return row ?? null
+}

@@ -1,0 +1,62 @@
+/** Queue and reward statistics (GET /v1/stats, dashboards): counts by status and reward mean per policy version. */
+import { sql } from 'drizzle-orm'
+import type { Db } from '../pg.js'
+import type { GroupStatus } from './groups.js'
+import { rows } from './rows.js'
+
+export interface Stats {
+  prompts: number
+  leases: { total: number; active: number; submitted: number; expired: number }
+  groups: Record<GroupStatus, number>
+  /** Mean group reward per policy version (groups with every completion scored). */
+  rewardByPolicyVersion: { policyVersion: number; groups: number; rewardMean: number }[]
+  modelVersions: number
+  trainSteps: number
+}
+
+const GROUP_STATUSES: GroupStatus[] = ['pending', 'verify_failed', 'ready', 'claimed', 'trained', 'stale', 'discarded']
+const num = (x: unknown) => Number(x ?? 0)
+
+/** Statistics over everything, or over one task when `taskId` is given. */
+export async function stats(db: Db, taskId?: number): Promise<Stats> {
+  const byTask = taskId === undefined ? sql`true` : sql`task_id = ${taskId}`
+  const [counts] = await rows<Record<string, unknown>>(
+    db,
+    sql`SELECT
+      (SELECT count(*) FROM prompts WHERE ${byTask}) AS prompts,
+      (SELECT count(*) FROM leases WHERE ${byTask}) AS leases_total,
+      (SELECT count(*) FROM leases WHERE ${byTask} AND submitted_hash IS NULL AND expires_at >= now()) AS leases_active,
+      (SELECT count(*) FROM leases WHERE ${byTask} AND submitted_hash IS NOT NULL) AS leases_submitted,
+      (SELECT count(*) FROM leases WHERE ${byTask} AND submitted_hash IS NULL AND expires_at < now()) AS leases_expired,
+      (SELECT count(*) FROM model_versions) AS model_versions,
+      (SELECT count(*) FROM train_steps) AS train_steps`,
+  )
+  const byStatus = await rows<{ status: GroupStatus; n: unknown }>(
+    db,
+    sql`SELECT status, count(*) AS n FROM groups WHERE ${byTask} GROUP BY status`,
+  )
+  const rewards = await rows<{ policy_version: number; n: unknown; mean: unknown }>(
+    db,
+    sql`SELECT policy_version, count(*) AS n, avg(reward_mean) AS mean FROM groups
+        WHERE ${byTask} AND reward_mean IS NOT NULL GROUP BY policy_version ORDER BY policy_version`,
+  )
+  const groups = Object.fromEntries(GROUP_STATUSES.map((s) => [s, 0])) as Record<GroupStatus, number>
+  for (const r of byStatus) groups[r.status] = num(r.n)
+  return {
+    prompts: num(counts.prompts),
+    leases: {
+      total: num(counts.leases_total),
+      active: num(counts.leases_active),
+      submitted: num(counts.leases_submitted),
+      expired: num(counts.leases_expired),
+    },
+    groups,
+    rewardByPolicyVersion: rewards.map((r) => ({
+      policyVersion: num(r.policy_version),
+      groups: num(r.n),
+      rewardMean: num(r.mean),
+    })),
+    modelVersions: num(counts.model_versions),
+    trainSteps: num(counts.train_steps),
+  }
+}

@@ -1,0 +1,270 @@
+/**
+ * Cohort's Postgres schema (drizzle-orm). One module: each table is followed by its relations and row type.
+ * Migrations are generated from this file by `drizzle-kit generate` into schema/migrations/ (committed).
+ *
+ * Lifecycle of the queue:
+ *   prompts ──lease──▶ leases ──submit──▶ groups (+ completions) ──claim──▶ learner ──▶ trained | stale | discarded
+ * groups.status: pending (awaiting human ratings) | verify_failed (hosted verifier failed; retried) | ready |
+ *                claimed | trained | stale | discarded
+ */
+import { relations, sql } from 'drizzle-orm'
+import {
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  real,
+  serial,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
+
+const id = () => serial('id').primaryKey()
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow()
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
+
+export const keyRole = pgEnum('key_role', ['admin', 'worker', 'rater', 'learner'])
+export const groupStatus = pgEnum('group_status', [
+  'pending',
+  'verify_failed',
+  'ready',
+  'claimed',
+  'trained',
+  'stale',
+  'discarded',
+])
+export const scaleRewards = pgEnum('scale_rewards', ['group', 'batch', 'none'])
+export const finishReason = pgEnum('finish_reason', ['stop', 'length'])
+
+// ── api_keys ─────────────────────────────────────────────────────────────────────────────────────────────────
+/** Bearer keys. Only the sha256 (hex) of a key is stored; `prefix` is its first characters, for display. */
+export const apiKeys = pgTable('api_keys', {
+  id: id(),
+  keyHash: text('key_hash').notNull().unique(),
+  prefix: text('prefix').notNull(),
+  role: keyRole('role').notNull(),
+  label: text('label'),
+  createdAt: createdAt(),
+  revokedAt: ts('revoked_at'),
+})
+export const apiKeysRelations = relations(apiKeys, ({ many }) => ({
+  leases: many(leases),
+  ratings: many(ratings),
+}))
+export type ApiKey = typeof apiKeys.$inferSelect
+
+// ── tasks ────────────────────────────────────────────────────────────────────────────────────────────────────
+/** A task: its verifier spec (JSON validated by verifiers/`verifierSpec`), group size and generation limits. */
+export const tasks = pgTable('tasks', {
+  id: id(),
+  name: text('name').notNull().unique(),
+  verifier: jsonb('verifier').notNull(),
+  groupSize: integer('group_size').notNull(),
+  maxNewTokens: integer('max_new_tokens').notNull(),
+  temperature: real('temperature').notNull(),
+  topP: real('top_p').notNull(),
+  topK: integer('top_k').notNull(),
+  /** Advantage normalisation the learner uses (common/advantages.ts). */
+  scaleRewards: scaleRewards('scale_rewards').notNull().default('group'),
+  /** Seconds a worker has to submit a group for a lease. */
+  leaseSeconds: integer('lease_seconds').notNull(),
+  createdAt: createdAt(),
+})
+export const tasksRelations = relations(tasks, ({ many }) => ({
+  prompts: many(prompts),
+  groups: many(groups),
+}))
+export type Task = typeof tasks.$inferSelect
+
+// ── prompts ──────────────────────────────────────────────────────────────────────────────────────────────────
+/**
+ * A prompt and its reference answer. Leasing picks the least-leased prompt in a random order (`shuffle` is
+ * redrawn at every lease, so each pass over the task is a fresh permutation) among those not leased right now.
+ */
+export const prompts = pgTable(
+  'prompts',
+  {
+    id: id(),
+    taskId: integer('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    text: text('text').notNull(),
+    /** The reference answer: never sent to a worker or rater. */
+    answer: text('answer'),
+    metadata: jsonb('metadata').notNull().default({}),
+    timesLeased: integer('times_leased').notNull().default(0),
+    shuffle: doublePrecision('shuffle').notNull().default(sql`random()`),
+    /** Expiry of the open lease on this prompt (null: free). */
+    leasedUntil: ts('leased_until'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('prompts_lease_pick_idx').on(t.taskId, t.timesLeased, t.shuffle)],
+)
+export const promptsRelations = relations(prompts, ({ one, many }) => ({
+  task: one(tasks, { fields: [prompts.taskId], references: [tasks.id] }),
+  leases: many(leases),
+  groups: many(groups),
+}))
+export type Prompt = typeof prompts.$inferSelect
+
+// ── leases ───────────────────────────────────────────────────────────────────────────────────────────────────
+/** A prompt handed to one worker key until `expiresAt`; `submittedHash` makes group submission idempotent. */
+export const leases = pgTable(
+  'leases',
+  {
+    id: id(),
+    promptId: integer('prompt_id')
+      .notNull()
+      .references(() => prompts.id, { onDelete: 'cascade' }),
+    taskId: integer('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    workerKeyId: integer('worker_key_id')
+      .notNull()
+      .references(() => apiKeys.id),
+    /** The newest published model version when the lease was taken (0: none yet). */
+    modelVersion: integer('model_version').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    /** sha256 of the canonical submitted body (null until a group is stored). */
+    submittedHash: text('submitted_hash'),
+    groupId: integer('group_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('leases_expires_idx').on(t.expiresAt)],
+)
+export const leasesRelations = relations(leases, ({ one }) => ({
+  prompt: one(prompts, { fields: [leases.promptId], references: [prompts.id] }),
+  task: one(tasks, { fields: [leases.taskId], references: [tasks.id] }),
+  worker: one(apiKeys, { fields: [leases.workerKeyId], references: [apiKeys.id] }),
+  group: one(groups, { fields: [leases.groupId], references: [groups.id] }),
+}))
+export type Lease = typeof leases.$inferSelect
+
+// ── groups ───────────────────────────────────────────────────────────────────────────────────────────────────
+/** G scored completions of one prompt, generated by one policy version; the learner's unit of work. */
+export const groups = pgTable(
+  'groups',
+  {
+    id: id(),
+    taskId: integer('task_id')
+      .notNull()
+      .references(() => tasks.id, { onDelete: 'cascade' }),
+    promptId: integer('prompt_id')
+      .notNull()
+      .references(() => prompts.id, { onDelete: 'cascade' }),
+    leaseId: integer('lease_id')
+      .notNull()
+      .unique()
+      .references(() => leases.id),
+    policyVersion: integer('policy_version').notNull(),
+    status: groupStatus('status').notNull(),
+    claimedBy: text('claimed_by'),
+    claimExpiresAt: ts('claim_expires_at'),
+    trainedStep: integer('trained_step'),
+    /** Mean and Bessel-corrected std of the rewards (null until every completion is scored). */
+    rewardMean: doublePrecision('reward_mean'),
+    rewardStd: doublePrecision('reward_std'),
+    flags: jsonb('flags').notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('groups_ready_idx')
+      .on(t.createdAt, t.id)
+      .where(sql`${t.status} = 'ready'`),
+    index('groups_status_idx').on(t.status),
+    index('groups_policy_idx').on(t.policyVersion),
+  ],
+)
+export const groupsRelations = relations(groups, ({ one, many }) => ({
+  task: one(tasks, { fields: [groups.taskId], references: [tasks.id] }),
+  prompt: one(prompts, { fields: [groups.promptId], references: [prompts.id] }),
+  lease: one(leases, { fields: [groups.leaseId], references: [leases.id] }),
+  completions: many(completions),
+}))
+export type Group = typeof groups.$inferSelect
+
+// ── completions ──────────────────────────────────────────────────────────────────────────────────────────────
+/**
+ * One sampled answer. `logprobs[k]` is log-softmax(logits / temperature)[tokenIds[k]] before top-k/top-p
+ * truncation (the TRL convention; the same everywhere in Cohort).
+ */
+export const completions = pgTable(
+  'completions',
+  {
+    id: id(),
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => groups.id, { onDelete: 'cascade' }),
+    index: integer('index').notNull(),
+    text: text('text').notNull(),
+    tokenIds: integer('token_ids').array(),
+    logprobs: real('logprobs').array(),
+    finishReason: finishReason('finish_reason'),
+    /** null while pending (human ratings) or when the verifier failed. */
+    reward: doublePrecision('reward'),
+    details: jsonb('details').notNull().default({}),
+  },
+  (t) => [uniqueIndex('completions_group_index_idx').on(t.groupId, t.index)],
+)
+export const completionsRelations = relations(completions, ({ one, many }) => ({
+  group: one(groups, { fields: [completions.groupId], references: [groups.id] }),
+  ratings: many(ratings),
+}))
+export type Completion = typeof completions.$inferSelect
+
+// ── ratings ──────────────────────────────────────────────────────────────────────────────────────────────────
+/** A human rater's score of one completion (human verifier); one per (completion, rater). */
+export const ratings = pgTable(
+  'ratings',
+  {
+    id: id(),
+    completionId: integer('completion_id')
+      .notNull()
+      .references(() => completions.id, { onDelete: 'cascade' }),
+    raterKeyId: integer('rater_key_id')
+      .notNull()
+      .references(() => apiKeys.id),
+    score: real('score').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('ratings_completion_rater_idx').on(t.completionId, t.raterKeyId)],
+)
+export const ratingsRelations = relations(ratings, ({ one }) => ({
+  completion: one(completions, { fields: [ratings.completionId], references: [completions.id] }),
+  rater: one(apiKeys, { fields: [ratings.raterKeyId], references: [apiKeys.id] }),
+}))
+export type Rating = typeof ratings.$inferSelect
+
+// ── model_versions ───────────────────────────────────────────────────────────────────────────────────────────
+/** A published policy: artifacts (ONNX graphs, safetensors, config, tokenizer) content-addressed by sha256. */
+export const modelVersions = pgTable('model_versions', {
+  id: id(),
+  version: integer('version').notNull().unique(),
+  step: integer('step').notNull(),
+  artifactUri: text('artifact_uri').notNull(),
+  sha256: text('sha256').notNull(),
+  /** { [relative path]: { sha256, bytes } } */
+  files: jsonb('files').notNull().default({}),
+  metrics: jsonb('metrics').notNull().default({}),
+  publishedAt: ts('published_at').notNull().defaultNow(),
+})
+export type ModelVersion = typeof modelVersions.$inferSelect
+
+// ── train_steps ──────────────────────────────────────────────────────────────────────────────────────────────
+/** One row per learner optimisation step (TRL-aligned metric names in `metrics`). */
+export const trainSteps = pgTable(
+  'train_steps',
+  {
+    id: id(),
+    step: integer('step').notNull(),
+    policyVersion: integer('policy_version').notNull(),
+    metrics: jsonb('metrics').notNull().default({}),
+    groupCount: integer('group_count').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('train_steps_step_idx').on(t.step)],
+)
+export type TrainStep = typeof trainSteps.$inferSelect

@@ -1,0 +1,78 @@
+/**
+ * A fresh, migrated database per test file. On a real Postgres server (DATABASE_URL, or 127.0.0.1:5432 when it
+ * answers) a new database `cohort_t_<random>` is created and dropped afterwards; otherwise (or with
+ * COHORT_TEST_DB=pglite) an in-memory PGlite. `kind` says which, so tests of real-server-only semantics
+ * (SKIP LOCKED across connections) can tell.
+ */
+import { connect } from 'node:net'
+import postgres from 'postgres'
+import { openDatabase, type OpenDatabase } from '../../schema/db.js'
+import { migrateDatabase } from '../../schema/migrate.js'
+
+export const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres'
+
+function reachable(host: string, port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port })
+    const done = (ok: boolean) => {
+      s.destroy()
+      resolve(ok)
+    }
+    s.setTimeout(timeoutMs, () => done(false))
+    s.once('connect', () => done(true))
+    s.once('error', () => done(false))
+  })
+}
+
+/** The server URL tests should use, or null for PGlite. */
+export async function testServerUrl(env: NodeJS.ProcessEnv = process.env): Promise<string | null> {
+  if (env.COHORT_TEST_DB === 'pglite') return null
+  if (env.DATABASE_URL) return env.DATABASE_URL
+  return (await reachable('127.0.0.1', 5432)) ? LOCAL_POSTGRES : null
+}
+
+/** `url` is set on a real server (undefined for PGlite). */
+export type TestDatabase = OpenDatabase & { drop(): Promise<void> }
+
+/** Create an empty database on the server at `serverUrl`; returns its URL and a dropper. */
+export async function createServerDatabase(serverUrl: string) {
+  const name = `cohort_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
+  await admin.unsafe(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(serverUrl)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    async drop() {
+      const a = postgres(serverUrl, { max: 1, onnotice: () => {} })
+      await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await a.end()
+    },
+  }
+}
+
+export async function freshDatabase(): Promise<TestDatabase> {
+  const serverUrl = await testServerUrl()
+  if (!serverUrl) {
+    const database = await openDatabase({ dataDir: 'memory://' })
+    await migrateDatabase(database)
+    return { ...database, drop: () => database.close() }
+  }
+  const created = await createServerDatabase(serverUrl)
+  const database = await openDatabase({ databaseUrl: created.url })
+  try {
+    await migrateDatabase(database)
+  } catch (err) {
+    await database.close()
+    await created.drop()
+    throw err
+  }
+  return {
+    ...database,
+    async drop() {
+      await database.close()
+      await created.drop()
+    },
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Global setup of the Workers tests (runs in Node): a fresh migrated database that workerd reaches over TCP —
+ * a new database on the real Postgres server when one is there, else an in-memory PGlite served by
+ * pglite-socket — and a bootstrap admin key; both are provided to the worker's bindings.
+ */
+import { createServer } from 'node:net'
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import type { TestProject } from 'vitest/node'
+import { openDatabase } from '../../schema/db.js'
+import { migrateDatabase } from '../../schema/migrate.js'
+import { randomToken } from '../../schema/crypto.js'
+import { createServerDatabase, testServerUrl } from '../helpers/db.js'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    databaseUrl: string
+    databaseKind: 'postgres' | 'pglite'
+    adminKey: string
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export default async function setup(project: TestProject) {
+  project.provide('adminKey', `ck_admin_${randomToken(24)}`)
+  const serverUrl = await testServerUrl()
+  if (serverUrl) {
+    const created = await createServerDatabase(serverUrl)
+    const database = await openDatabase({ databaseUrl: created.url })
+    await migrateDatabase(database)
+    await database.close()
+    project.provide('databaseUrl', created.url)
+    project.provide('databaseKind', 'postgres')
+    return () => created.drop()
+  }
+  const database = await openDatabase({ dataDir: 'memory://' })
+  await migrateDatabase(database)
+  const port = await freePort()
+  // one serialized PGlite session shared by every connection; allow a few so per-request clients can overlap
+  const server = new PGLiteSocketServer({ db: database.pglite!, port, host: '127.0.0.1', maxConnections: 16 })
+  await server.start()
+  project.provide('databaseUrl', `postgres://postgres@127.0.0.1:${port}/postgres`)
+  project.provide('databaseKind', 'pglite')
+  return async () => {
+    await server.stop()
+    await database.close()
+  }
+}
