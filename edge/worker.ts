@@ -4,6 +4,9 @@
  * module scope fails in workerd on the next request. Migrations are applied from Node (`npm run migrate`).
  */
 import type { Context, ExecutionContext } from 'hono'
+import runtimeWasm from 'web-tree-sitter/web-tree-sitter.wasm'
+import pythonWasm from 'tree-sitter-python/tree-sitter-python.wasm'
+import { providePythonWasm } from '../verifiers/index.js'
 import { requestDatabase, type DatabaseBindings, type RequestDatabase } from '../schema/pg.js'
 import { createApp, type EdgeApp } from './app.js'
 import { configFromEnv } from './config.js'
@@ -18,6 +21,9 @@ export interface WorkerEnv extends DatabaseBindings {
 type RequestEnv = WorkerEnv & { requestDb: RequestDatabase }
 
 let app: EdgeApp | undefined
+
+// workerd forbids compiling WebAssembly from bytes: the Python syntax checker gets the modules wrangler precompiled.
+providePythonWasm({ runtime: runtimeWasm, language: pythonWasm })
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {

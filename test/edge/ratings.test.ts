@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
 import { addRating, createKey, rows, type GroupForScoring } from '../../schema/queries/index.js'
-import { scoreStoredGroup } from '../../edge/routes/verify/index.js'
+import { scoreGroup } from '../../edge/routes/verify/index.js'
 import { seedTask, testEdge, type TestEdge } from '../helpers/edge.js'
 
 let t: TestEdge
@@ -263,7 +263,7 @@ describe('concurrency', () => {
     // read the group meanwhile, miss the first's rating, and the group would stay pending for ever.
     const settle = (delayMs: number) => async (group: GroupForScoring) => {
       await new Promise((r) => setTimeout(r, delayMs))
-      return group.completions.every((c) => c.ratings.length >= 1) ? scoreStoredGroup(group, []) : null
+      return group.completions.every((c) => c.ratings.length >= 1) ? scoreGroup(group, []) : null
     }
     const [first, second] = await Promise.all([
       addRating(t.db, { completionId: ids[2], raterKeyId: raterIds.A, score: 0 }, settle(300)),

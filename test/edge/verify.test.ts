@@ -286,6 +286,21 @@ describe('POST /v1/admin/reverify', () => {
     expect((await reverify()).json).toMatchObject({ attempted: 0, groups: [] })
   })
 
+  it('group submission signs with the secret from the env: ready at once when the verifier is up', async () => {
+    grader.down = false
+    const lease = await call('/v1/leases', t.keys.worker, { task: 'graded' }, ENV)
+    const res = await call(
+      `/v1/leases/${lease.json.leaseId}/group`,
+      t.keys.worker,
+      { modelVersion: 0, completions: [{ text: 'GOLD-7' }, { text: 'nope' }] },
+      ENV,
+    )
+    expect(res.status).toBe(201)
+    expect(res.json).toMatchObject({ status: 'ready', rewards: [1, 0.25] })
+    expect(res.text).not.toContain('GOLD-7')
+    expect((await group(res.json.groupId)).status).toBe('ready')
+  })
+
   it('without the secret in the environment the group stays failed and says why', async () => {
     grader.down = true // fails at submission whether or not the submit path has the secret
     const z = await submitGraded()

@@ -10,6 +10,7 @@ import { ProblemError, problems } from '../../problem.js'
 import { router } from '../../router.js'
 import { requireTask } from '../tasks/index.js'
 import { CreateLeaseBody, GroupResultSchema, LeaseParams, LeaseSchema, SubmitGroupBody } from './schemas.js'
+import { secretSources } from '../verify/secrets.js'
 import { submit } from './submit.js'
 
 const take = createRoute({
@@ -75,6 +76,7 @@ export const leaseRoutes = router()
       c.req.valid('param').leaseId,
       c.var.caller.id!,
       c.req.valid('json'),
+      secretSources(c.env),
     )
     return created ? c.json(result, 201) : c.json(result, 200)
   })

@@ -6,7 +6,7 @@
  * Verifier verdict → group status: ok → ready, pending → pending (human ratings), error → verify_failed.
  */
 import type { z } from '@hono/zod-openapi'
-import { groupAdvantages, groupStats } from '../../../common/advantages.js'
+import { groupAdvantages } from '../../../common/advantages.js'
 import {
   canonicalJson,
   getGroupResult,
@@ -17,17 +17,13 @@ import {
   type GroupStatus,
   type LeaseForSubmit,
 } from '../../../schema/index.js'
-import { verifierSpec, verifyGroup } from '../../../verifiers/index.js'
 import { ProblemError } from '../../problem.js'
+import { scoreGroup } from '../verify/score.js'
+import type { SecretSources } from '../verify/secrets.js'
 import type { GroupResultSchema, SubmitGroupBody } from './schemas.js'
 
 type Body = z.infer<typeof SubmitGroupBody>
 type Result = z.infer<typeof GroupResultSchema>
-
-const STATUS_OF = { ok: 'ready', pending: 'pending', error: 'verify_failed' } as const satisfies Record<
-  string,
-  GroupStatus
->
 
 /** Rewards and advantages as answered to the worker (advantages only once every reward is in). */
 function result(groupId: number, status: GroupStatus, rewards: (number | null)[], lease: LeaseForSubmit): Result {
@@ -63,6 +59,7 @@ export async function submit(
   leaseId: number,
   workerKeyId: number,
   body: Body,
+  secrets: SecretSources,
 ): Promise<{ created: boolean; result: Result }> {
   const lease = await getLease(db, leaseId)
   if (!lease) throw new ProblemError(404, `no lease ${leaseId}`)
@@ -76,17 +73,15 @@ export async function submit(
   if (lease.expired) throw new ProblemError(410, `lease ${leaseId} expired; take a new lease`)
   checkShape(body, lease)
 
-  const spec = verifierSpec.safeParse(lease.task.verifier)
-  const verdict = spec.success
-    ? await verifyGroup(spec.data, {
-        prompt: lease.prompt.text,
-        reference: lease.prompt.answer,
-        completions: body.completions.map((c) => c.text),
-      })
-    : null
-  const status: GroupStatus = verdict ? STATUS_OF[verdict.status] : 'verify_failed'
-  const rewards = verdict ? verdict.rewards : body.completions.map(() => null)
-  const stats = status === 'ready' ? groupStats(rewards as number[]) : null
+  const score = await scoreGroup(
+    {
+      task: lease.task,
+      prompt: lease.prompt,
+      completions: body.completions.map((c) => ({ text: c.text, tokenCount: c.tokenIds?.length ?? null, ratings: [] })),
+    },
+    secrets,
+  )
+  const { status, rewards } = score
 
   const outcome = await submitGroup(db, {
     leaseId,
@@ -94,15 +89,15 @@ export async function submit(
     bodyHash,
     policyVersion: body.modelVersion,
     status,
-    rewardMean: stats?.mean ?? null,
-    rewardStd: stats?.std ?? null,
+    rewardMean: score.rewardMean,
+    rewardStd: score.rewardStd,
     completions: body.completions.map((c, i) => ({
       text: c.text,
       tokenIds: c.tokenIds,
       logprobs: c.logprobs,
       finishReason: c.finishReason,
       reward: rewards[i],
-      details: verdict ? { ...verdict.details[i] } : { status: 'error', reason: 'invalid verifier spec on task' },
+      details: score.details[i],
     })),
   })
   switch (outcome.kind) {

@@ -18,7 +18,7 @@ import { auth } from '../../middleware/index.js'
 import { ProblemError, problems } from '../../problem.js'
 import { router } from '../../router.js'
 import { requireTask } from '../tasks/index.js'
-import { scoreStoredGroup, secretSources } from '../verify/index.js'
+import { scoreGroup, secretSources } from '../verify/index.js'
 import { AGREEMENT, raterAgreement } from './agreement.js'
 import { DEFAULT_OUTLIER_THRESHOLD, ratingPolicy, type RatingPolicy } from './policy.js'
 import { NextQuery, RateBody, RatedSchema, RatersQuery, RatersSchema, ToRateSchema } from './schemas.js'
@@ -95,7 +95,7 @@ export const ratingRoutes = router()
     const policy = requirePolicy(target.taskName, target.verifier)
     const sources = secretSources(c.env)
     const outcome = await addRating(db, { completionId, raterKeyId: c.var.caller.id!, score }, async (group) =>
-      group.completions.every((x) => x.ratings.length >= policy.quorum) ? scoreStoredGroup(group, sources) : null,
+      group.completions.every((x) => x.ratings.length >= policy.quorum) ? scoreGroup(group, sources) : null,
     )
     switch (outcome.kind) {
       case 'not_found':

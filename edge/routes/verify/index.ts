@@ -19,7 +19,7 @@ import { resolveSecrets, secretSources } from './secrets.js'
 
 export { leafSpecs } from './leaves.js'
 export { reverifyFailedGroups, type ReverifyReport } from './reverify.js'
-export { scoreStoredGroup, STATUS_OF } from './score.js'
+export { scoreGroup, STATUS_OF, type ScoringInput } from './score.js'
 export { resolveSecrets, secretEnvName, secretSources, type SecretSources } from './secrets.js'
 
 const verify = createRoute({

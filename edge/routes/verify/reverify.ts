@@ -7,7 +7,7 @@
  * `scheduled` handler.
  */
 import { failedGroupIds, loadGroupForScoring, storeGroupScore, type Db, type GroupStatus } from '../../../schema/index.js'
-import { firstError, scoreStoredGroup } from './score.js'
+import { firstError, scoreGroup } from './score.js'
 import type { SecretSources } from './secrets.js'
 
 export const REVERIFY_DEFAULT_BATCH = 10
@@ -37,7 +37,7 @@ export async function reverifyFailedGroups(
       continue
     }
     report.attempted++
-    const score = await scoreStoredGroup(group, opts.sources)
+    const score = await scoreGroup(group, opts.sources)
     const reason = firstError(score)
     const prev = (group.flags.reverify ?? {}) as { attempts?: number }
     score.flags = {

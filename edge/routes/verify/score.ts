@@ -13,7 +13,14 @@ export const STATUS_OF = { ok: 'ready', pending: 'pending', error: 'verify_faile
   GroupStatus
 >
 
-export async function scoreStoredGroup(group: GroupForScoring, sources: SecretSources): Promise<GroupScore> {
+/** What scoring needs of a group: a stored one, or one being submitted (no ratings yet). */
+export interface ScoringInput {
+  task: Pick<GroupForScoring['task'], 'name' | 'verifier'>
+  prompt: GroupForScoring['prompt']
+  completions: Pick<GroupForScoring['completions'][number], 'text' | 'tokenCount' | 'ratings'>[]
+}
+
+export async function scoreGroup(group: ScoringInput, sources: SecretSources): Promise<GroupScore> {
   const spec = verifierSpec.safeParse(group.task.verifier)
   if (!spec.success) {
     const reason = `invalid verifier spec on task "${group.task.name}"`
