@@ -171,6 +171,17 @@ describe('POST /v1/leases/{id}/group', () => {
     expect(await count(`groups where lease_id = ${l.leaseId}`)).toBe(0)
   })
 
+  it('400 (not a database 500) for completion text with NUL characters; nothing stored', async () => {
+    const { body: l } = await lease()
+    const b = groupFor(l.prompt.text, 1)
+    b.completions[0] = { ...b.completions[0], text: 'a\u0000b' } as any
+    const res = await submit(l.leaseId, b)
+    expect(res.status).toBe(400)
+    expect(res.headers.get('content-type')).toMatch(/problem\+json/)
+    expect(((await res.json()) as any).detail).toMatch(/NUL/)
+    expect(await count(`groups where lease_id = ${l.leaseId}`)).toBe(0)
+  })
+
   it("403 for another worker's lease", async () => {
     const { body: l } = await lease()
     const other = (await (await t.call('POST', '/v1/keys', { body: { role: 'worker' } })).json()) as any

@@ -1,5 +1,6 @@
 /** zod schemas of the lease routes. Limits are explicit constants; bodies are strict (unknown fields → 400). */
 import { z } from '@hono/zod-openapi'
+import { storedText } from '../../text.js'
 import { TaskName } from '../tasks/schemas.js'
 
 /** Longest completion text accepted (characters). */
@@ -29,7 +30,7 @@ export const LeaseSchema = z
 
 export const CompletionInput = z
   .object({
-    text: z.string().max(MAX_COMPLETION_CHARS),
+    text: storedText(MAX_COMPLETION_CHARS),
     tokenIds: z.array(z.number().int().min(0).max(MAX_TOKEN_ID)).max(MAX_COMPLETION_TOKENS).optional(),
     logprobs: z
       .array(z.number().max(0))

@@ -1,6 +1,7 @@
 /** zod schemas of the task routes (request bodies are strict: unknown fields → 400). */
 import { z } from '@hono/zod-openapi'
 import { verifierSpec } from '../../../verifiers/index.js'
+import { storedText } from '../../text.js'
 
 export const MAX_PROMPTS_PER_REQUEST = 100_000
 export const MAX_PROMPT_CHARS = 64 * 1024
@@ -59,8 +60,8 @@ export const TaskSchema = z
 
 export const PromptInput = z
   .object({
-    prompt: z.string().min(1).max(MAX_PROMPT_CHARS),
-    answer: z.string().max(MAX_PROMPT_CHARS).nullable().optional().openapi({ description: 'Reference answer' }),
+    prompt: storedText(MAX_PROMPT_CHARS).min(1),
+    answer: storedText(MAX_PROMPT_CHARS).nullable().optional().openapi({ description: 'Reference answer' }),
     metadata: z.record(z.string(), z.unknown()).optional(),
   })
   .strict()

@@ -1,0 +1,361 @@
+/**
+ * The learn loop (`cohort learn`): one iteration reads like the algorithm —
+ *
+ *   claim ready groups → drop stale ones → recompute old log-probs under the version that generated each group
+ *   and flag groups whose reported log-probs disagree → reference log-probs (β > 0) → advantages → GRPO step →
+ *   commit (groups trained + train_steps row, one transaction) → publish every N steps → checkpoint every K.
+ *
+ * Exactly-once: the database commit is the truth. Checkpoints are snapshots taken after commits; on start
+ * (and after losing a claim mid-step) the learner restores the newest checkpoint — or the base model, version
+ * 0 — and replays the committed steps after it from the database (same groups, same old log-probs, same
+ * update), so its weights always equal "every trained group, once". See resume().
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadCheckpoint, type Checkpoint } from '../io/index.js'
+import { CheckpointStore, fetchVersion, publish, writePolicyFiles, type ArtifactStore, type SavedCheckpoint } from '../publish/index.js'
+import { Trainer, type GrpoBatch, type TrainConfig } from '../trainer/index.js'
+import type { Db } from '../../schema/pg.js'
+import type { ModelVersion } from '../../schema/schema.js'
+import {
+  ClaimLostError,
+  claimReadyGroups,
+  completeStep,
+  flagGroup,
+  getModel,
+  groupsTrainedAt,
+  lastCommittedStep,
+  latestModel,
+  loadGroups,
+  markStale,
+  queueDepth,
+  releaseClaims,
+  releaseExpiredClaims,
+  renewClaims,
+  type BatchGroup,
+} from '../../schema/queries/index.js'
+import { advantagesOf, isRejection, prepareGroup, type PreparedGroup, type Rejection } from './batch.js'
+import type { LearnConfig } from './config.js'
+import { worstDisagreement } from './consistency.js'
+import { progressLine, progressTo, stepMetrics, type Progress } from './metrics.js'
+import { scoreRows } from './scorer.js'
+import { VersionWeights } from './weights.js'
+
+export interface LearnerDeps {
+  db: Db
+  store: ArtifactStore
+  checkpoints: CheckpointStore
+  /** the model to start from when nothing is published yet (becomes version 0) */
+  base: () => Promise<Checkpoint>
+  /** the update's settings (Trainer's TrainConfig; a resumed checkpoint's are overridden by these) */
+  train: Partial<TrainConfig>
+  progress?: Progress
+  /** called (and awaited) as each phase begins: tracing, the crash test's kill points, fault injection */
+  onPhase?: (phase: Phase) => void | Promise<void>
+}
+
+/** In each checkpoint folder: { base: sha256 of version 0 } (see newestCheckpoint). */
+const LINEAGE_FILE = 'lineage.json'
+
+export type Phase = 'resume' | 'replay' | 'claim' | 'prepare' | 'step' | 'commit' | 'publish' | 'checkpoint'
+
+export type IterationResult = 'trained' | 'idle' | 'rejected' | 'claim_lost'
+
+export interface LearnSummary {
+  steps: number
+  versionsPublished: number
+  groupsTrained: number
+  groupsFlagged: number
+  groupsStale: number
+  tokens: number
+  /** time spent in trained iterations (claim → commit → publish), the tokens/s denominator */
+  trainSeconds: number
+  /** wall time of run() */
+  seconds: number
+}
+
+export class Learner {
+  trainer!: Trainer
+  /** committed optimisation steps */
+  step = 0
+  /** the newest published version */
+  version!: ModelVersion
+  private weights!: VersionWeights
+  /** sha256 of version 0: the lineage every checkpoint of this database's learner records */
+  private baseSha = ''
+  private readonly progress: Progress
+  readonly totals = { versionsPublished: 0, groupsTrained: 0, groupsFlagged: 0, groupsStale: 0, tokens: 0, trainSeconds: 0 }
+
+  private constructor(
+    private readonly deps: LearnerDeps,
+    readonly config: LearnConfig,
+  ) {
+    this.progress = deps.progress ?? progressTo(process.stderr, config.quiet)
+  }
+
+  /** A learner restored to the newest committed step (see resume). */
+  static async open(deps: LearnerDeps, config: LearnConfig): Promise<Learner> {
+    const l = new Learner(deps, config)
+    await l.resume()
+    return l
+  }
+
+  private get db() {
+    return this.deps.db
+  }
+
+  private async phase(p: Phase): Promise<void> {
+    await this.deps.onPhase?.(p)
+  }
+
+  /**
+   * Restore: give back this owner's claims from a previous life; load the newest checkpoint of this lineage
+   * (else version 0, else the base model, published as version 0); replay committed steps after it; publish and
+   * checkpoint what a crash left undone.
+   */
+  async resume(): Promise<void> {
+    const { db } = this.deps
+    await this.phase('resume')
+    const released = await releaseClaims(db, { owner: this.config.owner })
+    if (released) this.progress.log(`released ${released} group(s) claimed by ${this.config.owner} before a restart`)
+    await this.trainer?.close()
+    const committed = await lastCommittedStep(db)
+    const v0 = await getModel(db, 0)
+    const ckpt = v0 ? await this.newestCheckpoint(v0.sha256, committed) : null
+    let replayFrom: number
+    if (ckpt) {
+      this.trainer = await Trainer.fromCheckpoint(ckpt.dir, this.deps.train)
+      replayFrom = ckpt.step
+    } else {
+      const base = v0 ? await this.download(v0) : await this.deps.base()
+      this.trainer = new Trainer(base.config, base.params, this.deps.train, { tokenizer: base.tokenizer })
+      replayFrom = 0
+      if (!v0) await this.publishNow(0, { base: 1 })
+    }
+    this.baseSha = (await getModel(db, 0))!.sha256
+    this.step = replayFrom
+    this.weights = new VersionWeights(db, this.deps.store, this.trainer.model, this.config.maxStaleness + 1)
+    this.version = (await latestModel(db))!
+    for (let s = replayFrom + 1; s <= committed; s++) await this.replay(s)
+    if (committed > replayFrom) this.progress.log(`resumed at step ${committed}: checkpoint ${replayFrom} + ${committed - replayFrom} replayed step(s)`)
+    const dueVersion = Math.floor(this.step / this.config.publishEvery) * this.config.publishEvery
+    if (this.version.step < dueVersion) await this.publishNow(this.step)
+    if (committed > replayFrom) await this.checkpoint()
+  }
+
+  /** Claim, train, commit, publish, checkpoint — once. */
+  async iterate(): Promise<IterationResult> {
+    const t0 = performance.now()
+    const { db } = this
+    const c = this.config
+    await this.phase('claim')
+    await releaseExpiredClaims(db)
+    const minVersion = this.version.version - c.maxStaleness
+    const staleReady = (await markStale(db, { minPolicyVersion: minVersion })).length
+    this.totals.groupsStale += staleReady
+    const claimed = await claimReadyGroups(db, { owner: c.owner, limit: c.batchGroups, claimTtlMs: c.claimTtlMs })
+    if (claimed.length === 0) return 'idle'
+    const ids = claimed.map((g) => g.id)
+    const beat = setInterval(() => void renewClaims(db, { owner: c.owner, groupIds: ids, claimTtlMs: c.claimTtlMs }).catch(() => {}), c.claimTtlMs / 3)
+    try {
+      const stale = await markStale(db, { minPolicyVersion: minVersion, owner: c.owner, groupIds: ids })
+      this.totals.groupsStale += stale.length
+      return await this.trainOn(ids.filter((id) => !stale.includes(id)), { t0, stale: staleReady + stale.length })
+    } catch (err) {
+      if (!(err instanceof ClaimLostError)) {
+        await releaseClaims(db, { owner: c.owner }).catch(() => {})
+        throw err
+      }
+      // the update already touched the live weights: rebuild them from the committed log
+      this.progress.log(`${err.message}; restoring the committed state`)
+      await this.resume()
+      return 'claim_lost'
+    } finally {
+      clearInterval(beat)
+    }
+  }
+
+  /** The claimed, fresh groups → flag the bad ones → one GRPO step → commit → publish / checkpoint when due. */
+  private async trainOn(ids: number[], o: { t0: number; stale: number }): Promise<IterationResult> {
+    const { db } = this
+    const c = this.config
+    await this.phase('prepare')
+    const { prepared, rejected, old } = await this.prepare(await loadGroups(db, ids))
+    for (const r of rejected) await flagGroup(db, { owner: c.owner, groupId: r.group.id, reason: r.reason, details: r.details })
+    this.totals.groupsFlagged += rejected.length
+    if (rejected.length) this.progress.log(`flagged ${rejected.map((r) => `group ${r.group.id} (${r.reason})`).join(', ')}`)
+    if (prepared.length === 0) return 'rejected'
+    const { batch, adv } = await this.grpoBatch(prepared, old)
+    await this.phase('step')
+    const trained = await this.trainer.step(batch)
+    const metrics = stepMetrics({
+      groups: prepared,
+      trainer: trained,
+      fracZeroStd: adv.fracZeroStd,
+      rewardStdMean: adv.rewardStdMean,
+      version: this.version.version,
+      flagged: rejected.length,
+      stale: o.stale,
+      seconds: (performance.now() - o.t0) / 1000,
+    })
+    const groupIds = prepared.map((p) => p.group.id)
+    await this.phase('commit')
+    await completeStep(db, { owner: c.owner, groupIds, step: this.step + 1, policyVersion: this.version.version, metrics })
+    this.step++
+    this.totals.groupsTrained += groupIds.length
+    this.totals.tokens += trained.num_tokens
+    if (this.step % c.publishEvery === 0) await this.publishNow(this.step, metrics)
+    if (this.step % c.checkpointEvery === 0) await this.checkpoint()
+    this.totals.trainSeconds += (performance.now() - o.t0) / 1000
+    this.progress.step(progressLine(this.step, metrics, await queueDepth(db), this.version.version))
+    return 'trained'
+  }
+
+  /** Iterate until maxSteps, an idle timeout, or `signal`. */
+  async run(signal?: AbortSignal): Promise<LearnSummary> {
+    const t0 = performance.now()
+    const start = this.step
+    let idleSince: number | null = null
+    const c = this.config
+    while (!signal?.aborted && (c.maxSteps === undefined || this.step < c.maxSteps)) {
+      const r = await this.iterate()
+      if (r !== 'idle') {
+        idleSince = null
+        continue
+      }
+      idleSince ??= performance.now()
+      if (c.idleExitMs !== undefined && performance.now() - idleSince >= c.idleExitMs) break
+      await sleep(c.pollMs, signal)
+    }
+    return { steps: this.step - start, ...this.totals, seconds: (performance.now() - t0) / 1000 }
+  }
+
+  async close(): Promise<void> {
+    await this.trainer?.close()
+  }
+
+  // ---------------------------------------------------------------- the steps of an iteration
+
+  /**
+   * Rows of every trainable group with its old log-probs, and the rejected groups: malformed, from an unknown
+   * version, or with reported log-probs beyond tolerance. Each group is scored on its own, so its old
+   * log-probs never depend on which other groups share the batch: a replay reproduces them bit for bit.
+   */
+  private async prepare(groups: BatchGroup[]): Promise<{ prepared: PreparedGroup[]; rejected: Rejection[]; old: number[][][] }> {
+    const tok = this.trainer.tokenizer
+    if (!tok) throw new Error('learner: the model has no tokenizer')
+    const temperature = this.trainer.train.temperature
+    const opts = { tokenizer: tok, config: this.trainer.model, addBos: this.config.addBos, temperature, maskTruncated: this.config.maskTruncated }
+    const tolerance = this.config.logprobTolerance
+    const prepared: PreparedGroup[] = []
+    const rejected: Rejection[] = []
+    const old: number[][][] = []
+    for (const g of groups) {
+      const p = prepareGroup(g, opts)
+      if (isRejection(p)) {
+        rejected.push(p)
+        continue
+      }
+      const weights = await this.weights.get(g.policyVersion)
+      if (!weights) {
+        rejected.push({ group: g, reason: 'unknown_policy_version', details: { policyVersion: g.policyVersion, newest: this.version.version } })
+        continue
+      }
+      const lp = await scoreRows(this.trainer, weights, rowsOf([p]), temperature)
+      const worst = worstDisagreement(p.rows, lp)
+      if (worst && !(worst.maxAbsDiff <= tolerance)) {
+        rejected.push({ group: g, reason: 'logprob_mismatch', details: { ...worst, tolerance } })
+        continue
+      }
+      prepared.push(p)
+      old.push(lp)
+    }
+    return { prepared, rejected, old }
+  }
+
+  /** The Trainer's batch: rows group-major, advantages per row, old (and reference) log-probs. */
+  private async grpoBatch(prepared: PreparedGroup[], old: number[][][]) {
+    const adv = advantagesOf(prepared)
+    const rows = rowsOf(prepared)
+    const batch: GrpoBatch = { ...rows, advantages: adv.advantages.flat(), oldLogprobs: old.flat() }
+    if (this.trainer.train.beta > 0) batch.refLogprobs = (await this.trainer.logprobs(rows, { reference: true })).logprobs
+    return { batch, adv }
+  }
+
+  /** Redo committed step `s` on the live weights (resume). */
+  private async replay(s: number): Promise<void> {
+    await this.phase('replay')
+    const groups = await loadGroups(this.db, await groupsTrainedAt(this.db, s))
+    if (groups.length === 0) throw new Error(`replay: step ${s} is committed but no group records it`)
+    const { prepared, rejected, old } = await this.prepare(groups)
+    if (rejected.length) throw new Error(`replay: step ${s} no longer reproduces (group ${rejected[0].group.id}: ${rejected[0].reason})`)
+    await this.trainer.step((await this.grpoBatch(prepared, old)).batch)
+    this.step = s
+  }
+
+  private async publishNow(step: number, metrics: Record<string, unknown> = {}): Promise<void> {
+    await this.phase('publish')
+    const t = this.trainer
+    const ckpt = { config: t.model, params: t.params, tokenizer: t.tokenizer }
+    const v = await publish(this.db, this.deps.store, {
+      step,
+      metrics,
+      write: (dir) => writePolicyFiles(dir, ckpt, this.config.inferenceBucket),
+    })
+    this.version = v
+    this.weights?.put(v.version, t.params)
+    this.totals.versionsPublished++
+    this.progress.log(`published version ${v.version} (step ${step}, sha256 ${v.sha256.slice(0, 12)}…)`)
+  }
+
+  private async checkpoint(): Promise<void> {
+    await this.phase('checkpoint')
+    await this.deps.checkpoints.save(this.step, async (dir) => {
+      await this.trainer.save(dir)
+      await writeFile(join(dir, LINEAGE_FILE), JSON.stringify({ base: this.baseSha }))
+    })
+  }
+
+  /**
+   * The newest checkpoint at or before the committed step that grew from this database's version 0 (a data
+   * folder left over from another database, or from before a reset, is ignored rather than trusted).
+   */
+  private async newestCheckpoint(baseSha: string, committed: number): Promise<SavedCheckpoint | null> {
+    const { checkpoints } = this.deps
+    for (const c of await checkpoints.list()) {
+      if (c.step > committed) continue
+      const lineage = await checkpoints.read(c, LINEAGE_FILE).then((b) => JSON.parse(new TextDecoder().decode(b)) as { base?: string }, () => null)
+      if (lineage?.base === baseSha) return c
+    }
+    return null
+  }
+
+  /** A published version's files, checked, as a checkpoint (restoring the base model). */
+  private async download(row: ModelVersion): Promise<Checkpoint> {
+    const dir = await mkdtemp(join(tmpdir(), 'cohort-v'))
+    try {
+      await fetchVersion(this.deps.store, row, dir)
+      return await loadCheckpoint(dir)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+const rowsOf = (groups: readonly PreparedGroup[]) => ({
+  inputIds: groups.flatMap((g) => g.rows.map((r) => r.inputIds)),
+  completionMask: groups.flatMap((g) => g.rows.map((r) => r.completionMask)),
+})
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms)
+    function done() {
+      clearTimeout(t)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}

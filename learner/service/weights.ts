@@ -1,0 +1,47 @@
+/**
+ * The weights of recent published versions, for recomputing old log-probs under the policy that generated a
+ * group. Read from the artifact store (the version's model.safetensors, checked against its recorded sha256)
+ * and kept in memory for the newest `capacity` versions asked for (maxStaleness + 1).
+ */
+import { paramSpecs, type ModelConfig } from '../config.js'
+import { readSafetensors, toFloat32, WEIGHTS_FILE } from '../io/index.js'
+import { sha256Hex, type ArtifactStore, type FileTable } from '../publish/index.js'
+import type { Db } from '../../schema/pg.js'
+import { getModel } from '../../schema/queries/index.js'
+
+export class VersionWeights {
+  private readonly cache = new Map<number, Map<string, Float32Array>>()
+
+  constructor(
+    private readonly db: Db,
+    private readonly store: ArtifactStore,
+    private readonly config: ModelConfig,
+    readonly capacity: number,
+  ) {}
+
+  /** Weights of `version`, or null when no such version is published. */
+  async get(version: number): Promise<Map<string, Float32Array> | null> {
+    const hit = this.cache.get(version)
+    if (hit) return hit
+    const row = await getModel(this.db, version)
+    if (!row) return null
+    const bytes = await this.store.read(row.artifactUri, WEIGHTS_FILE)
+    const want = (row.files as FileTable)[WEIGHTS_FILE]?.sha256
+    if (sha256Hex(bytes) !== want) throw new Error(`version ${version}: ${WEIGHTS_FILE} does not match its sha256`)
+    const tensors = readSafetensors(bytes)
+    const params = new Map(paramSpecs(this.config).map((s) => [s.name, Float32Array.from(toFloat32(tensors[s.name]))]))
+    this.keep(version, params)
+    return params
+  }
+
+  /** Remember weights just published (copied: the live ones keep changing). */
+  put(version: number, live: Map<string, Float32Array>): void {
+    this.keep(version, new Map([...live].map(([k, v]) => [k, v.slice()])))
+  }
+
+  private keep(version: number, params: Map<string, Float32Array>): void {
+    this.cache.set(version, params)
+    const old = [...this.cache.keys()].sort((a, b) => a - b)
+    for (const v of old.slice(0, Math.max(0, old.length - this.capacity))) this.cache.delete(v)
+  }
+}
