@@ -1,0 +1,82 @@
+/**
+ * The decoder forward pass, one code path for training and inference:
+ *   (a) training / scoring: ids [B,T] at positions 0 … T−1, causal mask built as a constant;
+ *   (b) prefill / decode step: `past` caches [B,KV,P,Dh] per layer, `positions` int64 [B,T] and an HF-style
+ *       `attentionMask` [B,P+T] (1 = real token) fed at run time; `present` returns the extended caches.
+ *
+ * Dimension legend: B batch, T new tokens, P past tokens, S = P+T, D hidden, V vocab, L layers (layers.ts has
+ * the rest). Returns the final-normed hidden states; the LM head is applied by the caller (lmHead, or
+ * tokenLogprobs which only projects the positions it scores).
+ */
+import type { ModelConfig } from '../config.js'
+import { ops, type Graph, type Value } from '../graph/index.js'
+import { attention, mlp, rmsNorm, rotary, type KV, type LayerParams } from './layers.js'
+import { param, type Params } from './params.js'
+
+export interface ForwardOptions {
+  /** int64 [B,T] position ids (inference); default: static positions P … P+T−1 */
+  positions?: Value
+  /** per layer cached keys/values [B,KV,P,Dh] (inference) */
+  past?: readonly KV[]
+  /** int64 or bool [B,P+T], HF attention_mask: 0 marks padding keys nobody may attend */
+  attentionMask?: Value
+}
+
+export interface ForwardResult {
+  /** final-normed hidden states [B,T,D] */
+  hidden: Value
+  /** per layer keys/values over all S positions [B,KV,S,Dh] */
+  present: KV[]
+}
+
+/** bool [T,S]: query t (absolute position P+t) may attend key s ≤ P+t. */
+function causalMask(g: Graph, P: number, T: number): Value {
+  const S = P + T
+  const m = new Uint8Array(T * S)
+  for (let t = 0; t < T; t++) for (let s = 0; s <= P + t; s++) m[t * S + s] = 1
+  return g.constant(m, [T, S], 'bool', `causal_mask.${P}x${T}`)
+}
+
+/** Decoder over token ids [B,T] (int64). */
+export function buildForward(cfg: ModelConfig, params: Params, ids: Value, opts: ForwardOptions = {}): ForwardResult {
+  const g = ids.graph
+  const [B, T] = ids.shape
+  if (ids.shape.length !== 2 || (ids.dtype !== 'int64' && ids.dtype !== 'int32')) throw new Error(`forward: input_ids must be int [B,T], got ${ids.dtype} [${ids.shape}]`)
+  const L = cfg.num_hidden_layers
+  if (opts.past && opts.past.length !== L) throw new Error(`forward: ${opts.past.length} past caches for ${L} layers`)
+  const P = opts.past?.[0].key.shape[2] ?? 0
+  const S = P + T
+  const rope = rotary(g, cfg, T, opts.positions ?? P)
+  let allowed = causalMask(g, P, T) //                                                    [T,S]
+  if (opts.attentionMask) {
+    const am = opts.attentionMask
+    if (am.shape.join() !== [B, S].join()) throw new Error(`forward: attention_mask [${am.shape}] should be [${B},${S}]`)
+    const keys = am.dtype === 'bool' ? am : ops.cast(am, 'bool')
+    allowed = ops.and(allowed, ops.reshape(keys, [B, 1, 1, 1, S])) //                   [B,1,1,T,S]
+  }
+  let h = ops.gather(param(params, 'model.embed_tokens.weight'), ids) //                 [B,T,D]
+  const present: KV[] = []
+  for (let l = 0; l < L; l++) {
+    const pre = `model.layers.${l}.`
+    const p: LayerParams = (n) => params.get(pre + n)
+    const a = attention(cfg, p, rmsNorm(h, param(params, pre + 'input_layernorm.weight'), cfg.rms_norm_eps), {
+      rotary: rope,
+      allowed,
+      past: opts.past?.[l],
+    })
+    present.push(a.present)
+    h = ops.add(h, a.out) //                                                               [B,T,D]
+    h = ops.add(h, mlp(p, rmsNorm(h, param(params, pre + 'post_attention_layernorm.weight'), cfg.rms_norm_eps)))
+  }
+  return { hidden: rmsNorm(h, param(params, 'model.norm.weight'), cfg.rms_norm_eps), present }
+}
+
+/** The LM head matrix [V,D]: lm_head.weight, or embed_tokens when tied. */
+export function headWeight(cfg: ModelConfig, params: Params): Value {
+  return param(params, cfg.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight')
+}
+
+/** logits = hidden · Wᵀ.   hidden [..., D] → [..., V] */
+export function lmHead(cfg: ModelConfig, params: Params, hidden: Value): Value {
+  return ops.matMul(hidden, ops.transposeLast2(headWeight(cfg, params)))
+}

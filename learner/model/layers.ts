@@ -1,0 +1,146 @@
+/**
+ * Decoder building blocks (Llama / Qwen2 semantics, see learner/config.ts): RMSNorm, linear, rotary tables and
+ * their application, grouped-query causal attention with an optional KV cache, SwiGLU MLP.
+ *
+ * Dimension legend
+ *   B batch rows   T new tokens (this call)   P cached (past) tokens   S = P + T key positions
+ *   D hidden_size  H query heads   KV key/value heads   G = H / KV query heads per kv head   Dh head_dim
+ *   F intermediate_size
+ * Queries are laid out [B,KV,G,T,Dh] and multiplied as [B,KV,G·T,Dh] against keys [B,KV,S,Dh], which implements
+ * GQA (query head h = j·G + i uses kv head j, as transformers' repeat_interleave) without copying keys per head.
+ */
+import type { ModelConfig } from '../config.js'
+import { ops, type Graph, type Value } from '../graph/index.js'
+
+/** Lowest finite value of a float type: added to masked scores (not −∞, so a fully masked row gives no NaN). */
+const LOWEST = { float32: -3.4028234663852886e38, float64: -Number.MAX_VALUE } as const
+
+/** rms(x) = w · x / sqrt(mean(x², last axis) + eps).   x [..., D], w [D] → [..., D] */
+export function rmsNorm(x: Value, w: Value, eps: number): Value {
+  const ms = ops.reduceMean(ops.mul(x, x), [-1], true) // [..., 1]
+  return ops.mul(ops.div(x, ops.sqrt(ops.add(ms, eps))), w)
+}
+
+/** y = x·Wᵀ (+ b), PyTorch layout.   x [..., in], w [out, in], b [out] → [..., out] */
+export function linear(x: Value, w: Value, b?: Value): Value {
+  const y = ops.matMul(x, ops.transposeLast2(w))
+  return b ? ops.add(y, b) : y
+}
+
+/** A layer's parameters by their name inside the layer (e.g. `self_attn.q_proj.weight`); undefined = absent. */
+export type LayerParams = (name: string) => Value | undefined
+
+/** A parameter the layer cannot do without. */
+function required(p: LayerParams, name: string): Value {
+  const v = p(name)
+  if (!v) throw new Error(`model: missing parameter ${name}`)
+  return v
+}
+
+/** cos / sin tables for rotary embeddings, broadcastable to keys [B,KV,T,Dh]. */
+export interface Rotary {
+  /** [T,Dh] (static positions) or [B,1,T,Dh] (positions fed at run time) */
+  cos: Value
+  sin: Value
+  /** [Dh,Dh] constant R with x·R = rotate_half(x) = concat(−x[Dh/2:], x[:Dh/2]) */
+  rot: Value
+}
+
+/** angle table [n, Dh] (rotate_half layout) for positions start … start+n−1, computed in float64. */
+function angleTable(cfg: ModelConfig, start: number, n: number): { cos: Float64Array; sin: Float64Array } {
+  const Dh = cfg.head_dim
+  const half = Dh / 2
+  const cos = new Float64Array(n * Dh)
+  const sin = new Float64Array(n * Dh)
+  for (let t = 0; t < n; t++) {
+    for (let i = 0; i < half; i++) {
+      const a = (start + t) * cfg.rope_theta ** ((-2 * i) / Dh)
+      for (const j of [i, i + half]) {
+        cos[t * Dh + j] = Math.cos(a)
+        sin[t * Dh + j] = Math.sin(a)
+      }
+    }
+  }
+  return { cos, sin }
+}
+
+/**
+ * Rotary tables for T new tokens. `positions` int64 [B,T] gathers rows of a [max_position_embeddings, Dh]
+ * table; a number is the static start position (training: 0, tokens at 0 … T−1).
+ */
+export function rotary(g: Graph, cfg: ModelConfig, T: number, positions: number | Value): Rotary {
+  const Dh = cfg.head_dim
+  const half = Dh / 2
+  const r = new Float64Array(Dh * Dh) // (x·R)[j] = Σ_i x[i] R[i][j]
+  for (let j = 0; j < half; j++) {
+    r[(j + half) * Dh + j] = -1 // out[j] = −x[j + half]
+    r[j * Dh + j + half] = 1 //    out[j + half] = x[j]
+  }
+  const rot = g.constant(r, [Dh, Dh], 'float', 'rope.rotate_half')
+  if (typeof positions === 'number') {
+    const t = angleTable(cfg, positions, T)
+    return { cos: g.constant(t.cos, [T, Dh], 'float', 'rope.cos'), sin: g.constant(t.sin, [T, Dh], 'float', 'rope.sin'), rot }
+  }
+  if (positions.shape.length !== 2 || positions.shape[1] !== T || positions.dtype !== 'int64')
+    throw new Error(`rotary: positions must be int64 [B,${T}], got ${positions.dtype} [${positions.shape}]`)
+  const n = cfg.max_position_embeddings
+  const t = angleTable(cfg, 0, n)
+  const pick = (tab: Float64Array, name: string) =>
+    ops.unsqueeze(ops.gather(g.constant(tab, [n, Dh], 'float', name), positions), [1]) // [B,1,T,Dh]
+  return { cos: pick(t.cos, 'rope.cos_table'), sin: pick(t.sin, 'rope.sin_table'), rot }
+}
+
+/** x·cos + rotate_half(x)·sin.   x [B,KV,T,Dh] or [B,KV,G,T,Dh] */
+function applyRotary(x: Value, r: Rotary): Value {
+  // queries carry an extra G axis: lift a per-row table [B,1,T,Dh] to [B,1,1,T,Dh]
+  const lift = (c: Value) => (x.shape.length === 5 && c.shape.length === 4 ? ops.unsqueeze(c, [1]) : c)
+  return ops.add(ops.mul(x, lift(r.cos)), ops.mul(ops.matMul(x, r.rot), lift(r.sin)))
+}
+
+/** Cached keys and values of one layer (after rotary).   key, value [B,KV,P,Dh] */
+export interface KV {
+  key: Value
+  value: Value
+}
+
+export interface AttentionInputs {
+  rotary: Rotary
+  /** bool, broadcastable to scores [B,KV,G,T,S]: true where a query may attend a key */
+  allowed: Value
+  past?: KV
+}
+
+/**
+ * Grouped-query causal self-attention of one layer on normalised input x [B,T,D]; returns the o_proj output
+ * [B,T,D] and this layer's keys/values over all S positions (the `present` cache).
+ */
+export function attention(cfg: ModelConfig, p: LayerParams, x: Value, a: AttentionInputs): { out: Value; present: KV } {
+  const [B, T] = x.shape
+  const H = cfg.num_attention_heads
+  const KV = cfg.num_key_value_heads
+  const G = H / KV
+  const Dh = cfg.head_dim
+  const proj = (n: string) => linear(x, required(p, `self_attn.${n}.weight`), p(`self_attn.${n}.bias`))
+  const q0 = ops.transpose(ops.reshape(proj('q_proj'), [B, T, KV, G, Dh]), [0, 2, 3, 1, 4]) // [B,KV,G,T,Dh]
+  const k0 = ops.transpose(ops.reshape(proj('k_proj'), [B, T, KV, Dh]), [0, 2, 1, 3]) //        [B,KV,T,Dh]
+  const v0 = ops.transpose(ops.reshape(proj('v_proj'), [B, T, KV, Dh]), [0, 2, 1, 3]) //        [B,KV,T,Dh]
+  const q = ops.mul(applyRotary(q0, a.rotary), 1 / Math.sqrt(Dh)) //                              [B,KV,G,T,Dh]
+  const kNew = applyRotary(k0, a.rotary) //                                                      [B,KV,T,Dh]
+  const key = a.past ? ops.concat([a.past.key, kNew], 2) : kNew //                               [B,KV,S,Dh]
+  const value = a.past ? ops.concat([a.past.value, v0], 2) : v0 //                               [B,KV,S,Dh]
+  const S = key.shape[2]
+  // the G query heads of a kv head are stacked as rows: one plain batched MatMul per (b, kv head)
+  const scores = ops.reshape(ops.matMul(ops.reshape(q, [B, KV, G * T, Dh]), ops.transposeLast2(key)), [B, KV, G, T, S]) // [B,KV,G,T,S]
+  // additive mask built on the mask's own small shape ([T,S] or [B,1,1,T,S]; folded when constant)
+  const masked = ops.add(scores, ops.where(a.allowed, 0, LOWEST[x.graph.floatType])) //          [B,KV,G,T,S]
+  const probs = ops.reshape(ops.softmax(masked, -1), [B, KV, G * T, S]) //                      [B,KV,G·T,S]
+  const ctx = ops.reshape(ops.matMul(probs, value), [B, KV, G, T, Dh]) //                        [B,KV,G,T,Dh]
+  const merged = ops.reshape(ops.transpose(ctx, [0, 3, 1, 2, 4]), [B, T, H * Dh]) //             [B,T,H·Dh]
+  return { out: linear(merged, required(p, 'self_attn.o_proj.weight'), p('self_attn.o_proj.bias')), present: { key, value } }
+}
+
+/** SwiGLU: down(silu(gate(x)) · up(x)).   x [B,T,D] → [B,T,D] (inner [B,T,F]) */
+export function mlp(p: LayerParams, x: Value): Value {
+  const w = (n: string) => required(p, `mlp.${n}.weight`)
+  return linear(ops.mul(ops.silu(linear(x, w('gate_proj'))), linear(x, w('up_proj'))), w('down_proj'))
+}

@@ -1,0 +1,24 @@
+/**
+ * Parameters as graph inputs: one input per ParamSpec, named by its Hugging Face name, in paramSpecs order
+ * (the order of feeds, gradient outputs and optimizer state everywhere in the learner).
+ */
+import { paramSpecs, type ModelConfig } from '../config.js'
+import type { Graph, Value } from '../graph/index.js'
+
+/** HF tensor name → graph value. */
+export type Params = Map<string, Value>
+
+/** Declare every parameter of `cfg` as a graph input of the graph's float type. */
+export function paramInputs(g: Graph, cfg: ModelConfig): Params {
+  return new Map(paramSpecs(cfg).map((s) => [s.name, g.input(s.name, 'float', s.shape)]))
+}
+
+/** The parameter called `name`; throws naming it when absent (a config / layout mismatch). */
+export function param(p: Params, name: string): Value {
+  const v = p.get(name)
+  if (!v) throw new Error(`model: missing parameter ${name}`)
+  return v
+}
+
+/** Output name of a parameter's gradient. */
+export const gradName = (name: string) => `grad.${name}`

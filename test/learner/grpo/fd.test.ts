@@ -1,0 +1,116 @@
+/**
+ * The full GRPO loss (β > 0 with k3, δ cap, clip-higher) for every loss type, differentiated by the graph's
+ * reverse-mode autodiff, vs float64 central finite differences over EVERY parameter element of a tiny model
+ * (untied Llama with biases; tied Qwen2). Plus: the SFT loss by finite differences, and old = current
+ * (oldFromCurrent) equals feeding the current log-probs as old_logprobs.
+ */
+import type * as ort from 'onnxruntime-node'
+import { describe, expect, it } from 'vitest'
+import { paramSpecs } from '../../../learner/config.js'
+import { encodeModel } from '../../../learner/graph/index.js'
+import { buildGrpoGraph, buildSftGraph, LOSS_TYPES, lossNormalizer, type GrpoGraphOptions } from '../../../learner/grpo/index.js'
+import { buildLogprobGraph } from '../../../learner/model/index.js'
+import { idsTensor, paramFeeds, rowsTensor, scalarTensor } from '../../../learner/trainer/feeds.js'
+import { tensor } from '../../../learner/runtime/index.js'
+import { perturb, randomBatch, runOnce, session64, TINY, tinyParams } from '../model/helpers.js'
+
+const B = 3
+const T = 7
+const TEMP = 0.8
+
+/** max over params of max|analytic − fd| / max(1, max|fd|), perturbing every element by ±h. */
+async function fdError(bytes: Uint8Array, cfg: (typeof TINY)[string], params: Map<string, Float32Array>, rest: Record<string, ort.Tensor>, h = 1e-6) {
+  const s = await session64(bytes)
+  const p64 = new Map([...params].map(([k, v]) => [k, Float64Array.from(v)]))
+  const feeds = () => ({ ...rest, ...Object.fromEntries(paramSpecs(cfg).map((sp) => [sp.name, tensor('float64', p64.get(sp.name)!, sp.shape)])) })
+  const full = await s.run(feeds())
+  const lossAt = async () => Number((await s.run(feeds(), ['loss'])).loss.data[0])
+  let worst = 0
+  let n = 0
+  for (const sp of paramSpecs(cfg)) {
+    const x = p64.get(sp.name)!
+    const analytic = full[`grad.${sp.name}`].data as Float64Array
+    let maxDiff = 0
+    let scale = 1
+    for (let i = 0; i < x.length; i++) {
+      const x0 = x[i]
+      x[i] = x0 + h
+      const lp = await lossAt()
+      x[i] = x0 - h
+      const lm = await lossAt()
+      x[i] = x0
+      const fd = (lp - lm) / (2 * h)
+      maxDiff = Math.max(maxDiff, Math.abs(fd - analytic[i]))
+      scale = Math.max(scale, Math.abs(fd))
+      n++
+    }
+    worst = Math.max(worst, maxDiff / scale)
+  }
+  await s.release()
+  return { worst, n, loss: Number(full.loss.data[0]), full }
+}
+
+describe.each(Object.keys(TINY))('GRPO loss gradients vs float64 finite differences: %s', (name) => {
+  const cfg = TINY[name]
+  const params = tinyParams(cfg)
+  const batch = randomBatch(cfg, B, T)
+  const tokens = batch.mask.flat().reduce((a, b) => a + b, 0)
+
+  async function currentLogprobs() {
+    const out = await runOnce(encodeModel(buildLogprobGraph(cfg, B, T, { float: 'float64' })), { ...paramFeeds(cfg, params, 'float64'), input_ids: idsTensor(batch.ids), temperature: scalarTensor(TEMP, 'float64') })
+    return out.logprobs.data as Float64Array
+  }
+
+  const common = (old?: number[][], ref?: number[][], lossType: GrpoGraphOptions['lossType'] = 'grpo') => {
+    const f: Record<string, ort.Tensor> = {
+      input_ids: idsTensor(batch.ids),
+      completion_mask: rowsTensor(batch.mask, 'float64'),
+      advantages: tensor('float64', Float64Array.from(batch.advantages), [B]),
+      temperature: scalarTensor(TEMP, 'float64'),
+      loss_normalizer: scalarTensor(lossNormalizer(lossType, [{ rows: B, tokens }]), 'float64'),
+    }
+    if (old) f.old_logprobs = rowsTensor(old, 'float64')
+    if (ref) f.ref_logprobs = rowsTensor(ref, 'float64')
+    return f
+  }
+
+  for (const lossType of LOSS_TYPES) {
+    it(`${lossType}, β 0.1, ε 0.2 / ε_high 0.28, δ 1.25`, async () => {
+      const lp = await currentLogprobs()
+      const old = perturb(lp, batch.mask, 0.35, 11)
+      const ref = perturb(lp, batch.mask, 0.5, 12)
+      const opts: GrpoGraphOptions = { lossType, beta: 0.1, epsilon: 0.2, epsilonHigh: 0.28, delta: 1.25, maxCompletionLength: T, float: 'float64' }
+      const r = await fdError(encodeModel(buildGrpoGraph(cfg, B, T, opts)), cfg, params, common(old, ref, lossType))
+      const clip = Number(r.full['clip_ratio.region_mean'].data[0])
+      console.log(`${name} ${lossType}: loss ${r.loss.toFixed(6)}, ${r.n} elements, clip region ${clip.toFixed(3)}, max FD error ${r.worst.toExponential(2)}`)
+      expect(clip).toBeGreaterThan(0) // the clipped branch is really exercised
+      expect(r.worst).toBeLessThan(1e-6)
+    })
+  }
+
+  it('SFT cross-entropy', async () => {
+    const r = await fdError(encodeModel(buildSftGraph(cfg, B, T, { float: 'float64' })), cfg, params, {
+      input_ids: idsTensor(batch.ids),
+      completion_mask: rowsTensor(batch.mask, 'float64'),
+      loss_normalizer: scalarTensor(tokens, 'float64'),
+    })
+    console.log(`${name} sft: max FD error ${r.worst.toExponential(2)}`)
+    expect(r.worst).toBeLessThan(1e-6)
+  })
+
+  it('oldFromCurrent equals feeding the current log-probs as old (ratio 1)', async () => {
+    const lp = await currentLogprobs()
+    const cur = perturb(lp, batch.mask, 0, 1)
+    const ref = perturb(lp, batch.mask, 0.5, 12)
+    const base: GrpoGraphOptions = { lossType: 'dapo', beta: 0.05, epsilon: 0.2, float: 'float64' }
+    const run = (o: GrpoGraphOptions, feeds: Record<string, ort.Tensor>) => runOnce(encodeModel(buildGrpoGraph(cfg, B, T, o)), { ...paramFeeds(cfg, params, 'float64'), ...feeds })
+    const a = await run({ ...base, oldFromCurrent: true }, common(undefined, ref, 'dapo'))
+    const b = await run(base, common(cur, ref, 'dapo'))
+    expect(Number(a['clip_ratio.region_mean'].data[0])).toBe(0)
+    for (const k of ['loss', ...paramSpecs(cfg).map((s) => `grad.${s.name}`)]) {
+      const x = a[k].data as Float64Array
+      const y = b[k].data as Float64Array
+      for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i])).toBeLessThan(1e-12)
+    }
+  })
+})
