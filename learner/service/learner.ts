@@ -39,7 +39,6 @@ import { advantagesOf, isRejection, prepareGroup, type PreparedGroup, type Rejec
 import type { LearnConfig } from './config.js'
 import { worstDisagreement } from './consistency.js'
 import { progressLine, progressTo, stepMetrics, type Progress } from './metrics.js'
-import { scoreRows } from './scorer.js'
 import { VersionWeights } from './weights.js'
 
 export interface LearnerDeps {
@@ -262,7 +261,7 @@ export class Learner {
         rejected.push({ group: g, reason: 'unknown_policy_version', details: { policyVersion: g.policyVersion, newest: this.version.version } })
         continue
       }
-      const lp = await scoreRows(this.trainer, weights, rowsOf([p]), temperature)
+      const { logprobs: lp } = await this.trainer.logprobs(rowsOf([p]), { weights, temperature })
       const worst = worstDisagreement(p.rows, lp)
       if (worst && !(worst.maxAbsDiff <= tolerance)) {
         rejected.push({ group: g, reason: 'logprob_mismatch', details: { ...worst, tolerance } })
@@ -297,6 +296,7 @@ export class Learner {
   private async publishNow(step: number, metrics: Record<string, unknown> = {}): Promise<void> {
     await this.phase('publish')
     const t = this.trainer
+    await t.syncHost() // on GPU EPs the live weights sit on the device; publish what was trained
     const ckpt = { config: t.model, params: t.params, tokenizer: t.tokenizer }
     const v = await publish(this.db, this.deps.store, {
       step,

@@ -17,7 +17,6 @@ import {
   Learner,
   prepareGroup,
   resolveLearnConfig,
-  scoreRows,
   tinyModel,
   worstDisagreement,
   type LearnerDeps,
@@ -139,7 +138,7 @@ describe('Learner', () => {
     for (const g of groups) {
       const p = prepareGroup(g, opts) as PreparedGroup
       const rows = { inputIds: p.rows.map((r) => r.inputIds), completionMask: p.rows.map((r) => r.completionMask) }
-      worst = Math.max(worst, worstDisagreement(p.rows, await scoreRows(first.trainer, v0.params, rows, 1))!.maxAbsDiff)
+      worst = Math.max(worst, worstDisagreement(p.rows, (await first.trainer.logprobs(rows, { weights: v0.params, temperature: 1 })).logprobs)!.maxAbsDiff)
     }
     console.log(`sampler vs learner log-probs: max |Δ| = ${worst.toExponential(2)} over ${groups.length * G} completions`)
     expect(worst).toBeLessThan(1e-4)

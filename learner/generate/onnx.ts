@@ -1,0 +1,188 @@
+/**
+ * OnnxGenerator: the Generator seam over an InferenceModel's prefill / decode graphs on onnxruntime-node.
+ *
+ * Rows = prompts × n completions (prompt-major), packed into runs of `bucket.batch` rows (spare rows padded).
+ * Per run: prefill the left-padded prompts, then one decode step per token with the static-capacity KV cache
+ * (graphs.ts), sampling each row with learner/sample (temperature, top-k, top-p; log-prob convention there).
+ * Each completion has its own RNG stream derived from (seed, prompt index, completion index), so results do not
+ * depend on the bucket size or on which other prompts share a run. A row stops at a stop token (kept in
+ * tokenIds), at a stop string (text cut before it) or at maxNewTokens; the run ends when every row has.
+ */
+import type * as ort from 'onnxruntime-node'
+import { Runtime, tensor, type RuntimeOptions, type Session } from '../runtime/index.js'
+import { createRng, sampleToken, type Rng } from '../sample/index.js'
+import type { Tokenizer } from '../tokenizer/index.js'
+import { checkGenerateOptions, findStop, stopIds, type Completion, type GenerateOptions, type Generation, type Generator, type Prompt } from './generator.js'
+import { IO, maxNewTokensOf } from './graphs.js'
+import type { InferenceModel } from './model.js'
+
+export interface OnnxGeneratorOptions extends RuntimeOptions {
+  /** prepend the tokenizer's BOS to text prompts (default false: the prompt text is encoded as is). */
+  addBos?: boolean
+}
+
+/** One completion being generated. */
+interface Row {
+  prompt: number
+  ids: number[]
+  rng: Rng
+  tokens: number[]
+  logprobs: number[]
+  finish?: 'stop' | 'length'
+  text?: string
+}
+
+/** A 32-bit seed for completion k of a call seeded with `seed` (splitmix-style mixing). */
+function rowSeed(seed: number, k: number): number {
+  let z = ((seed >>> 0) ^ Math.imul(k + 1, 0x9e3779b9) ^ Math.floor(seed / 2 ** 32)) >>> 0
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0
+  return (z ^ (z >>> 16)) >>> 0
+}
+
+export class OnnxGenerator implements Generator {
+  private readonly runtime: Runtime
+
+  /** config, tokenizer and bucket of the model (its graph bytes are dropped once the sessions exist) */
+  readonly model: Omit<InferenceModel, 'prefill' | 'decode'>
+  private graphs: Pick<InferenceModel, 'prefill' | 'decode'> | null
+  private ready?: Promise<[Session, Session]>
+
+  /** Sessions are built on the first generate() (one runtime per generator: close() releases them). */
+  constructor(model: InferenceModel, private readonly o: OnnxGeneratorOptions = {}) {
+    this.runtime = new Runtime(o)
+    const { prefill, decode, ...rest } = model
+    this.model = rest
+    this.graphs = { prefill, decode }
+  }
+
+  private sessions(): Promise<[Session, Session]> {
+    if (!this.ready) {
+      const b = this.model.bucket
+      const tag = `B${b.batch}xT${b.promptLength}xC${b.cacheLength}`
+      const g = this.graphs!
+      this.ready = Promise.all([this.runtime.session(`prefill/${tag}`, g.prefill), this.runtime.session(`decode/${tag}`, g.decode)])
+      this.ready.then(
+        () => (this.graphs = null), // a 100M model's two graphs are ~800 MB of bytes: onnxruntime holds its own copy now
+        () => (this.ready = undefined), // retry on the next call
+      )
+    }
+    return this.ready
+  }
+
+  private tokenize(p: Prompt): number[] {
+    const tok = this.model.tokenizer
+    const V = this.model.config.vocab_size
+    let ids: number[]
+    if (typeof p === 'string') {
+      if (!tok) throw new RangeError('text prompts need a tokenizer (this model has none): pass token ids')
+      ids = tok.encode(p)
+      if (this.o.addBos && tok.bos !== undefined) ids.unshift(tok.bos)
+    } else ids = [...p]
+    if (ids.length === 0) throw new RangeError('empty prompt (no tokens)')
+    if (ids.length > this.model.bucket.promptLength)
+      throw new RangeError(`prompt of ${ids.length} tokens exceeds this model's prompt bucket of ${this.model.bucket.promptLength}`)
+    for (const id of ids) if (!(Number.isInteger(id) && id >= 0 && id < V)) throw new RangeError(`prompt token id ${id} outside [0, ${V})`)
+    return ids
+  }
+
+  async generate(prompts: readonly Prompt[], opts: GenerateOptions): Promise<Generation[]> {
+    checkGenerateOptions(opts, prompts.length)
+    const cap = maxNewTokensOf(this.model.bucket)
+    if (opts.maxNewTokens > cap) throw new RangeError(`maxNewTokens ${opts.maxNewTokens} exceeds this model's cache bucket (at most ${cap})`)
+    if (opts.stop?.length && !this.model.tokenizer) throw new RangeError('stop strings need a tokenizer (this model has none)')
+    const tok = this.model.tokenizer
+    const eosFallback = tok ? [tok.eos] : [this.model.config.eos_token_id ?? []].flat()
+    const stops = new Set(stopIds(opts.eos, eosFallback))
+    const promptIds = prompts.map((p) => this.tokenize(p))
+    const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32)
+    const rows: Row[] = promptIds.flatMap((ids, i) =>
+      Array.from({ length: opts.n }, (_, j) => ({ prompt: i, ids, rng: createRng(rowSeed(seed, i * opts.n + j)), tokens: [], logprobs: [] })),
+    )
+    const [prefill, decode] = await this.sessions()
+    const B = this.model.bucket.batch
+    for (let r = 0; r < rows.length; r += B) await this.run(prefill, decode, rows.slice(r, r + B), opts, stops)
+    return promptIds.map((ids, i) => ({
+      promptTokenIds: ids,
+      completions: rows.filter((r) => r.prompt === i).map((r): Completion => ({
+        text: r.text ?? (tok ? tok.decode(r.tokens) : ''),
+        tokenIds: r.tokens,
+        logprobs: r.logprobs,
+        finishReason: r.finish!,
+      })),
+    }))
+  }
+
+  /** Generate every row of one run (≤ B rows) to completion. */
+  private async run(prefill: Session, decode: Session, rows: Row[], opts: GenerateOptions, stops: Set<number>): Promise<void> {
+    const { batch: B, promptLength: T, cacheLength: C } = this.model.bucket
+    const { vocab_size: V, num_hidden_layers: L } = this.model.config
+    const pad = BigInt(this.model.tokenizer?.pad ?? 0)
+    // prefill feeds: prompts left-padded to T; spare rows are one pad token
+    const ids = new BigInt64Array(B * T).fill(pad) //                  [B,T]
+    const mask = new BigInt64Array(B * (C + 1)) //                       [B,C+1]  decode's mask; prefill uses its first T
+    const pos = new BigInt64Array(B * T) //                              [B,T]
+    const len = new Int32Array(B)
+    for (let b = 0; b < B; b++) {
+      const p = rows[b]?.ids ?? [Number(pad)]
+      len[b] = p.length
+      for (let t = 0; t < p.length; t++) {
+        const at = T - p.length + t
+        ids[b * T + at] = BigInt(p[t])
+        mask[b * (C + 1) + at] = 1n
+        pos[b * T + at] = BigInt(t)
+      }
+      mask[b * (C + 1) + C] = 1n // the current token (decode)
+    }
+    const prefillMask = new BigInt64Array(B * T)
+    for (let b = 0; b < B; b++) prefillMask.set(mask.subarray(b * (C + 1), b * (C + 1) + T), b * T)
+    let out = await prefill.run({
+      [IO.inputIds]: tensor('int64', ids, [B, T]),
+      [IO.attentionMask]: tensor('int64', prefillMask, [B, T]),
+      [IO.positionIds]: tensor('int64', pos, [B, T]),
+    })
+    const next = new BigInt64Array(B).fill(pad) //                        [B,1]
+    const nextPos = new BigInt64Array(B) //                              [B,1]
+    for (let s = 0; ; s++) {
+      const logits = out[IO.logits].data as Float32Array //              [B,1,V]
+      let live = 0
+      rows.forEach((row, b) => {
+        if (row.finish) return
+        const { token, logprob } = sampleToken(logits.subarray(b * V, (b + 1) * V), opts, row.rng)
+        row.tokens.push(token)
+        row.logprobs.push(logprob)
+        next[b] = BigInt(token)
+        if (stops.has(token)) row.finish = 'stop'
+        else if (opts.stop?.length) {
+          const text = this.model.tokenizer!.decode(row.tokens)
+          const at = findStop(text, opts.stop)
+          if (at >= 0) {
+            row.finish = 'stop'
+            row.text = text.slice(0, at)
+          }
+        }
+        if (!row.finish && row.tokens.length === opts.maxNewTokens) row.finish = 'length'
+        if (!row.finish) live++
+      })
+      if (live === 0) return
+      // feed the sampled tokens: slot T+s gets their keys/values; slot T+s−1 (last step's token) becomes visible
+      if (s > 0) for (let b = 0; b < B; b++) mask[b * (C + 1) + T + s - 1] = 1n
+      for (let b = 0; b < B; b++) nextPos[b] = BigInt(len[b] + s)
+      const feeds: Record<string, ort.Tensor> = {
+        [IO.inputIds]: tensor('int64', next, [B, 1]),
+        [IO.attentionMask]: tensor('int64', mask, [B, C + 1]),
+        [IO.positionIds]: tensor('int64', nextPos, [B, 1]),
+        [IO.cachePosition]: tensor('int64', BigInt64Array.of(BigInt(T + s)), [1]),
+      }
+      for (let l = 0; l < L; l++) {
+        feeds[IO.pastKey(l)] = out[IO.presentKey(l)]
+        feeds[IO.pastValue(l)] = out[IO.presentValue(l)]
+      }
+      out = await decode.run(feeds)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.runtime.close()
+  }
+}
