@@ -8,13 +8,13 @@
  * the last line is the headline: wrangler dev vs the Node baseline.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import { startNodeServer } from '../edge/node.js'
 import { openDatabase, type OpenDatabase } from '../schema/db.js'
 import { migrateDatabase } from '../schema/migrate.js'
 import { createKey, createTask, insertPrompts } from '../schema/queries/index.js'
 import { createServerDatabase, testServerUrl } from '../test/helpers/db.js'
+import { freePort } from '../test/helpers/net.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
@@ -80,16 +80,6 @@ async function load(name: string, url: string, workerKey: string, task: string, 
   return r
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /** A migrated database with a task of PROMPTS prompts and a worker key; `tcpUrl` for workerd to reach it. */
 async function setup() {

@@ -3,13 +3,13 @@
  * a new database on the real Postgres server when one is there, else an in-memory PGlite served by
  * pglite-socket — and a bootstrap admin key; both are provided to the worker's bindings.
  */
-import { createServer } from 'node:net'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import type { TestProject } from 'vitest/node'
 import { openDatabase } from '../../schema/db.js'
 import { migrateDatabase } from '../../schema/migrate.js'
 import { randomToken } from '../../schema/crypto.js'
 import { createServerDatabase, testServerUrl } from '../helpers/db.js'
+import { freePort } from '../helpers/net.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -19,16 +19,6 @@ declare module 'vitest' {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 export default async function setup(project: TestProject) {
   project.provide('adminKey', `ck_admin_${randomToken(24)}`)
