@@ -1,11 +1,13 @@
 /**
  * TrainConfig: every knob of the learner's update, one typed object (TRL GRPOConfig names in comments).
  */
-import { checkGrpoOptions, type LossType } from '../grpo/index.js'
+import { checkGrpoOptions, type GrpoLossOptions } from '../grpo/index.js'
 import { checkSchedule, type LrSchedule } from '../optim/index.js'
 import { resolveEp, type ExecutionProvider } from '../runtime/index.js'
 
-export interface TrainConfig {
+/** The update's knobs; the GRPO loss options (loss_type, beta, epsilon, epsilon_high, delta,
+ * max_completion_length) are GrpoLossOptions', documented there. */
+export interface TrainConfig extends GrpoLossOptions {
   /** learning_rate: peak learning rate of the schedule */
   lr: number
   /** lr_scheduler_type: 'constant' or 'cosine' (after warmup) */
@@ -35,18 +37,6 @@ export interface TrainConfig {
   gradientAccumulationSteps?: number
   /** num_iterations (μ): passes over each batch; old log-probs are those before the first pass */
   numIterations: number
-  /** loss_type: grpo | bnpo | dr_grpo | dapo (learner/grpo/loss.ts) */
-  lossType: LossType
-  /** beta: k3 KL weight; > 0 needs reference log-probs (given, or from the frozen reference weights) */
-  beta: number
-  /** epsilon: lower clip 1 − ε */
-  epsilon: number
-  /** epsilon_high: upper clip 1 + ε_high (default ε) */
-  epsilonHigh?: number
-  /** delta: cap on the unclipped ratio (undefined = off) */
-  delta?: number
-  /** max_completion_length: dr_grpo's denominator */
-  maxCompletionLength?: number
   /** temperature: the sampling temperature, the log-probs' (learner/sample convention) */
   temperature: number
   /** shape buckets: a micro-batch is padded to the smallest rows ≥ its rows and seq ≥ its longest row */
