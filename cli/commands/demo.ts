@@ -1,5 +1,5 @@
 /** cohort demo: the main job (`npm start`) — learner/demo. */
-import { DEFAULT_DEMO, parseVerifierOption, startDemo } from '../../learner/demo/index.js'
+import { DEFAULT_DEMO, DemoSetupError, loadTaskFile, parseVerifierOption, startDemo } from '../../learner/demo/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { intOption } from './int-option.js'
 
@@ -17,7 +17,8 @@ dashboard URL and, at the end, a summary table. Ctrl-C ends early (with the summ
   --minutes M          GRPO wall-clock minutes (default ${DEFAULT_DEMO.minutes})
   --workers W          rollout workers (default ${DEFAULT_DEMO.workers}, at most 8)
   --port P             edge port (env PORT, default ${DEFAULT_DEMO.port}; 0 = any free port)
-  --database-url URL   a real Postgres holding no model versions yet (env DATABASE_URL); default embedded
+  --database-url URL   a real Postgres (env DATABASE_URL; default: embedded PGlite); when an earlier run trained
+                       in it, this run creates and uses a fresh database cohort_demo_<time> on that server
   --tasks FILE         your own task: JSONL lines {"prompt": "...", "answer": "..."} (10 % held out)
   --verifier SPEC      the task's verifier, JSON text or a .json file (default {"type":"exact"})
   --sft-steps N        SFT cold-start steps (default ${DEFAULT_DEMO.sft.steps})
@@ -42,22 +43,29 @@ dashboard URL and, at the end, a summary table. Ctrl-C ends early (with the summ
     if (values.verifier && !values.tasks) throw new UsageError('--verifier goes with --tasks (the built-in task has its own)')
     let verifier
     try {
+      if (values.tasks) loadTaskFile(values.tasks) // every line checked before anything starts
       verifier = values.verifier ? parseVerifierOption(values.verifier) : undefined
     } catch (err) {
       throw new UsageError((err as Error).message)
     }
-    const handle = await startDemo({
-      minutes,
-      workers: intOption('workers', values.workers, DEFAULT_DEMO.workers, 1, 8),
-      port: intOption('port', values.port ?? process.env.PORT, DEFAULT_DEMO.port, 0, 65535),
-      databaseUrl: values['database-url'] ?? (process.env.DATABASE_URL || undefined),
-      tasksFile: values.tasks,
-      verifier,
-      sft: { ...DEFAULT_DEMO.sft, steps: intOption('sft-steps', values['sft-steps'], DEFAULT_DEMO.sft.steps, 0, 1_000_000) },
-      seed: intOption('seed', values.seed, DEFAULT_DEMO.seed, 0, 2 ** 31 - 1),
-      dataDir: values['data-dir'] ?? DEFAULT_DEMO.dataDir,
-      quiet: values.quiet ?? false,
-    })
+    let handle
+    try {
+      handle = await startDemo({
+        minutes,
+        workers: intOption('workers', values.workers, DEFAULT_DEMO.workers, 1, 8),
+        port: intOption('port', values.port ?? process.env.PORT, DEFAULT_DEMO.port, 0, 65535),
+        databaseUrl: values['database-url'] ?? (process.env.DATABASE_URL || undefined),
+        tasksFile: values.tasks,
+        verifier,
+        sft: { ...DEFAULT_DEMO.sft, steps: intOption('sft-steps', values['sft-steps'], DEFAULT_DEMO.sft.steps, 0, 1_000_000) },
+        seed: intOption('seed', values.seed, DEFAULT_DEMO.seed, 0, 2 ** 31 - 1),
+        dataDir: values['data-dir'] ?? DEFAULT_DEMO.dataDir,
+        quiet: values.quiet ?? false,
+      })
+    } catch (err) {
+      if (err instanceof DemoSetupError) throw new UsageError(err.message)
+      throw err
+    }
     const onSignal = () => handle.stop()
     process.once('SIGINT', onSignal)
     process.once('SIGTERM', onSignal)

@@ -1,5 +1,5 @@
 /** cohort rollout: a rollout worker — an HTTP client of the edge (learner/rollout). */
-import { EdgeClient, openOnnxGenerator, RolloutWorker } from '../../learner/rollout/index.js'
+import { EdgeClient, EdgeError, openOnnxGenerator, RolloutWorker } from '../../learner/rollout/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { intOption } from './int-option.js'
 
@@ -63,9 +63,17 @@ once; unfinished leases then expire at the edge, nothing is half-written).
     }
     process.on('SIGTERM', onSignal)
     process.on('SIGINT', onSignal)
-    const s = await worker.run()
-    process.off('SIGTERM', onSignal)
-    process.off('SIGINT', onSignal)
+    let s
+    try {
+      s = await worker.run()
+    } catch (err) {
+      if (!(err instanceof EdgeError)) throw err
+      console.error(`cohort rollout: ${err.message}`) // e.g. an unknown task or a refused key: retrying cannot help
+      return 1
+    } finally {
+      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onSignal)
+    }
     log(`rollout: done — ${s.groups} groups, ${s.tokens} tokens, ${s.expired} expired, ${s.errors} errors`)
     return s.errors > 0 && s.groups === 0 ? 1 : 0
   },

@@ -11,7 +11,8 @@ export const CLIENT_JS = String.raw`
   var POLL_MS = 2000;
   var NS = 'http://www.w3.org/2000/svg';
   var W = 560, H = 220, PAD = { l: 48, r: 12, t: 12, b: 28 };
-  var COLORS = { reward: '#2f7ed8', kl: '#c2410c', acc: '#2f7ed8', mean: '#f59e0b', eval: '#16a34a', pub: '#9ca3af' };
+  var SMOOTH = 20;
+  var COLORS = { reward: '#2f7ed8', rewardRaw: '#bfd7f3', kl: '#c2410c', acc: '#2f7ed8', mean: '#f59e0b', eval: '#16a34a', pub: '#9ca3af' };
   var STATUS_COLORS = { pending: '#a78bfa', verify_failed: '#ef4444', ready: '#2f7ed8', claimed: '#f59e0b',
     trained: '#16a34a', stale: '#9ca3af', discarded: '#6b7280' };
 
@@ -31,6 +32,7 @@ export const CLIENT_JS = String.raw`
     if (v === null || v === undefined || !isFinite(v)) return '–';
     var a = Math.abs(v);
     if (a !== 0 && (a < 0.01 || a >= 1e5)) return v.toExponential(1);
+    if (a >= 100) return String(Math.round(v));
     return String(Math.round(v * 1000) / 1000);
   }
   function finite(p) { return p[1] !== null && p[1] !== undefined && isFinite(p[1]); }
@@ -143,14 +145,27 @@ export const CLIENT_JS = String.raw`
     svg.setAttribute('data-total', String(total));
   }
 
+  /** trailing mean over the last n finite points (per-step rewards are noisy: few groups per step) */
+  function smooth(points, n) {
+    var out = [], win = [];
+    points.filter(finite).forEach(function (p) {
+      win.push(p[1]);
+      if (win.length > n) win.shift();
+      out.push([p[0], win.reduce(function (a, b) { return a + b; }, 0) / win.length]);
+    });
+    return out;
+  }
+
   // ── panels ──────────────────────────────────────────────────────────────────────────────────────────
   function metric(s, name) { var v = s.metrics[name]; return typeof v === 'number' ? v : null; }
   function render(d) {
     var published = d.versions.filter(function (v) { return v.step !== null; });
     var markers = published.map(function (v) { return { x: v.step, label: 'v' + v.version }; });
+    var rewards = d.steps.map(function (s) { return [s.step, metric(s, 'reward')]; });
     lineChart($('chart-reward'), [
-      { name: 'reward', color: COLORS.reward, points: d.steps.map(function (s) { return [s.step, metric(s, 'reward')]; }) },
-    ], { what: 'train steps', xLabel: 'step', markers: markers });
+      { name: 'reward', color: COLORS.rewardRaw, points: rewards },
+      { name: 'moving mean (' + SMOOTH + ' steps)', color: COLORS.reward, points: smooth(rewards, SMOOTH) },
+    ], { what: 'train steps', xLabel: 'step', markers: markers.length > 30 ? [] : markers });
     lineChart($('chart-kl'), [
       { name: 'kl', color: COLORS.kl, points: d.steps.map(function (s) { return [s.step, metric(s, 'kl')]; }) },
     ], { what: 'train steps', xLabel: 'step', yMin: 0 });

@@ -1,0 +1,52 @@
+/**
+ * The SFT cold start (as in DeepSeek-R1): supervised cross-entropy on prompt → answer + EOS so the tiny
+ * byte-level model can produce answers at all before GRPO takes over. Rows: prompt tokens (mask 0) followed by
+ * the answer's tokens and EOS (mask 1); batches cycle through a seeded shuffle of the training items.
+ */
+import type { Trainer } from '../trainer/index.js'
+import type { Tokenizer } from '../tokenizer/index.js'
+import { createRng } from '../sample/index.js'
+import type { TaskItem } from './arith.js'
+
+export interface SftOptions {
+  steps: number
+  /** rows per step */
+  batchSize: number
+  seed?: number
+  /** stop early (the demo's Ctrl-C) */
+  signal?: AbortSignal
+  /** called after each step */
+  onStep?: (step: number, loss: number, tokensPerSecond: number) => void
+}
+
+/** One training row: prompt ids (not trained) + answer ids + EOS (trained). */
+export function sftRow(tok: Tokenizer, item: TaskItem): { ids: number[]; mask: number[] } {
+  const p = tok.encode(item.prompt)
+  const a = [...tok.encode(item.answer), tok.eos]
+  return { ids: [...p, ...a], mask: [...p.map(() => 0), ...a.map(() => 1)] }
+}
+
+export async function sftColdStart(trainer: Trainer, tok: Tokenizer, items: readonly TaskItem[], o: SftOptions): Promise<number> {
+  if (items.length === 0) throw new RangeError('SFT needs training items')
+  const rng = createRng(o.seed ?? 1)
+  const order = items.map((_, i) => i)
+  let at = order.length
+  let loss = NaN
+  for (let step = 1; step <= o.steps && !o.signal?.aborted; step++) {
+    const rows = []
+    for (let r = 0; r < o.batchSize; r++) {
+      if (at === order.length) {
+        for (let i = order.length - 1; i > 0; i--) {
+          const j = rng.nextU32() % (i + 1)
+          ;[order[i], order[j]] = [order[j], order[i]]
+        }
+        at = 0
+      }
+      rows.push(sftRow(tok, items[order[at++]]))
+    }
+    const m = await trainer.sftStep({ inputIds: rows.map((r) => r.ids), completionMask: rows.map((r) => r.mask) })
+    loss = m.loss
+    o.onStep?.(step, m.loss, m.tokens_per_second)
+  }
+  return loss
+}

@@ -1,0 +1,133 @@
+/**
+ * EdgeClient: the rollout worker's HTTP client of the edge API v1 (Bearer worker key).
+ *   lease(task)            POST /v1/leases                → Lease (503 "no prompt free" and 429 are retried)
+ *   submit(leaseId, body)  POST /v1/leases/{id}/group     → GroupResult (idempotent at the edge, so retried freely)
+ *   latestModel()          GET  /v1/models/latest         → ModelInfo | null (404: none published yet)
+ *   model(version)         GET  /v1/models/{version}      → ModelInfo | null
+ * Network errors, 429, 502, 503 and 504 are retried with exponential backoff and jitter (backoff.ts); other
+ * errors throw EdgeError carrying the problem+json detail.
+ */
+import { RetryableError, withRetry, type BackoffOptions } from './backoff.js'
+
+export interface Lease {
+  leaseId: number
+  prompt: { id: number; text: string }
+  groupSize: number
+  /** newest published version when leased (0: none) */
+  modelVersion: number
+  expiresAt: string
+  generation: { maxNewTokens: number; temperature: number; topP: number; topK: number }
+}
+
+export interface SubmitCompletion {
+  text: string
+  tokenIds?: number[]
+  logprobs?: number[]
+  finishReason?: 'stop' | 'length'
+}
+
+export interface GroupResult {
+  groupId: number
+  status: string
+  rewards: (number | null)[]
+  advantages: number[] | null
+}
+
+/** A published model version as GET /v1/models/* describes it. */
+export interface ModelInfo {
+  version: number
+  step: number
+  /** where the files are: file:///dir or http(s)://…/dir (file paths are relative to it) */
+  artifactUri: string
+  sha256: string
+  files: Record<string, { sha256: string; bytes: number }>
+  metrics: Record<string, unknown>
+  publishedAt: string
+}
+
+export class EdgeError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+  ) {
+    super(`edge answered ${status}: ${detail}`)
+  }
+}
+
+const RETRY_STATUS = new Set([429, 502, 503, 504])
+
+/**
+ * Completion text as the edge accepts it: NUL (U+0000), which Postgres text cannot store and the edge refuses
+ * with a 400, becomes U+FFFD. Only the display/verification text changes; token ids keep the exact bytes.
+ */
+export const submittableText = (text: string) => text.replaceAll('\u0000', '\uFFFD')
+
+export interface EdgeClientOptions {
+  /** e.g. http://127.0.0.1:8787 */
+  baseUrl: string
+  key: string
+  /** per-request timeout in ms (default 30 000) */
+  timeoutMs?: number
+  backoff?: BackoffOptions
+}
+
+export class EdgeClient {
+  readonly baseUrl: string
+  constructor(readonly o: EdgeClientOptions) {
+    this.baseUrl = o.baseUrl.replace(/\/+$/, '')
+  }
+
+  /** One HTTP exchange; retryable failures become RetryableError. 404 resolves to null when `nullOn404`. */
+  private async once<T>(method: string, path: string, body: unknown, nullOn404: boolean): Promise<T | null> {
+    let res: Response
+    try {
+      res = await fetch(this.baseUrl + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.o.key}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.o.timeoutMs ?? 30_000),
+      })
+    } catch (err) {
+      throw new RetryableError(`${method} ${path}: ${(err as Error).message}`, 0, { cause: err })
+    }
+    if (res.ok) return (await res.json()) as T
+    if (res.status === 404 && nullOn404) return null
+    const text = await res.text()
+    let detail = text.slice(0, 500)
+    try {
+      detail = (JSON.parse(text) as { detail?: string }).detail ?? detail
+    } catch {}
+    if (RETRY_STATUS.has(res.status)) {
+      const ra = Number(res.headers.get('retry-after'))
+      throw new RetryableError(`${method} ${path}: ${res.status} ${detail}`, Number.isFinite(ra) ? ra * 1000 : 0)
+    }
+    throw new EdgeError(res.status, detail)
+  }
+
+  private call<T>(method: string, path: string, body: unknown, nullOn404: boolean, backoff?: BackoffOptions) {
+    return withRetry(() => this.once<T>(method, path, body, nullOn404), { ...this.o.backoff, ...backoff })
+  }
+
+  /** Lease a prompt; waits (backoff) while every prompt is leased. */
+  async lease(task: string, backoff?: BackoffOptions): Promise<Lease> {
+    return (await this.call<Lease>('POST', '/v1/leases', { task }, false, backoff))!
+  }
+
+  /** Submit a lease's group. Retrying is safe: the same body for the same lease returns the same group. */
+  async submit(leaseId: number, body: { modelVersion: number; completions: SubmitCompletion[] }, backoff?: BackoffOptions) {
+    return (await this.call<GroupResult>('POST', `/v1/leases/${leaseId}/group`, body, false, backoff))!
+  }
+
+  /** The newest published model version, or null when none is. */
+  latestModel(backoff?: BackoffOptions): Promise<ModelInfo | null> {
+    return this.call<ModelInfo>('GET', '/v1/models/latest', undefined, true, backoff)
+  }
+
+  /** One published model version, or null when there is no such version. */
+  model(version: number, backoff?: BackoffOptions): Promise<ModelInfo | null> {
+    return this.call<ModelInfo>('GET', `/v1/models/${version}`, undefined, true, backoff)
+  }
+}

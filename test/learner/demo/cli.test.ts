@@ -1,0 +1,43 @@
+/** `cohort demo` argument handling: --help, and bad options refused (exit 2) before anything starts. */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+
+const BIN = join(import.meta.dirname, '../../../cli/bin.mjs')
+const dir = mkdtempSync(join(tmpdir(), 'cohort-demo-cli-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const demo = (...args: string[]) => spawnSync(process.execPath, [BIN, 'demo', ...args], { encoding: 'utf8', cwd: dir })
+
+describe('cohort demo options', () => {
+  it('--help documents every option', () => {
+    const r = demo('--help')
+    expect(r.status).toBe(0)
+    for (const o of ['--minutes', '--workers', '--port', '--database-url', '--tasks', '--verifier', '--sft-steps', '--seed', '--data-dir'])
+      expect(r.stdout).toContain(o)
+  })
+
+  it('refuses bad values with exit 2 and a reason', () => {
+    const bad = join(dir, 'bad.jsonl')
+    writeFileSync(bad, '{"prompt":"a","answer":"1"}\n{"prompt":"b"}\n')
+    const cases: [string[], RegExp][] = [
+      [['--minutes', '0'], /--minutes must be a number/],
+      [['--workers', '9'], /--workers must be an integer in \[1, 8\]/],
+      [['--verifier', '{"type":"exact"}'], /--verifier goes with --tasks/],
+      [['--tasks', bad], /bad\.jsonl:2: "answer"/],
+      [['--tasks', join(dir, 'missing.jsonl')], /no such file/],
+      [['--tasks', bad, '--verifier', '{"type":"nope"}'], /bad\.jsonl:2/],
+    ]
+    for (const [args, why] of cases) {
+      const r = demo(...args)
+      expect(r.status, args.join(' ')).toBe(2)
+      expect(r.stderr).toMatch(why)
+    }
+    const good = join(dir, 'good.jsonl')
+    writeFileSync(good, '{"prompt":"a","answer":"1"}\n{"prompt":"b","answer":2}\n')
+    const r = demo('--tasks', good, '--verifier', '{"type":"nope"}')
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/--verifier: type/)
+  })
+})
