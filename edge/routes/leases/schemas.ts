@@ -17,7 +17,7 @@ export const LeaseSchema = z
     leaseId: z.number().int(),
     prompt: z.object({ id: z.number().int(), text: z.string() }),
     groupSize: z.number().int(),
-    modelVersion: z.number().int().openapi({ description: 'Newest published model version (0: none yet)' }),
+    modelVersion: z.number().int().openapi({ description: 'Newest published model version (version 0 is the base model the learner publishes at start; 0 is also answered while nothing is published yet)' }),
     expiresAt: z.string().openapi({ description: 'ISO 8601; submit the group before this' }),
     generation: z.object({
       maxNewTokens: z.number().int(),
