@@ -6,19 +6,11 @@
  * normalisation, fast paths or shape handling. Both report their agreement with the corpus labels.
  * The last line is the headline.
  */
-import { readFileSync } from 'node:fs'
 import { ComputeEngine } from '@cortex-js/compute-engine'
+import { loadEquivalenceCorpus, type EquivalenceCase } from '../test/fixtures/verifiers/index.js'
 import { mathEqual, verifierSpec, verifyGroup } from '../verifiers/index.js'
 
-interface Case {
-  gold: string
-  pred: string
-  equal: boolean
-}
-const rows: Case[] = readFileSync(new URL('../test/fixtures/verifiers/equivalence.jsonl', import.meta.url), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as Case)
+const rows = loadEquivalenceCorpus()
 
 const ce = new ComputeEngine()
 function casOnly(gold: string, pred: string): boolean {
@@ -35,7 +27,7 @@ function casOnly(gold: string, pred: string): boolean {
   }
 }
 
-async function measure(name: string, f: (c: Case) => Promise<boolean> | boolean, minMs: number) {
+async function measure(name: string, f: (c: EquivalenceCase) => Promise<boolean> | boolean, minMs: number) {
   let agree = 0
   for (const c of rows) if ((await f(c)) === c.equal) agree++ // warm-up pass (loads the CAS)
   let n = 0

@@ -7,7 +7,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'drizzle-orm'
@@ -18,6 +17,7 @@ import { openDatabase, type OpenDatabase } from '../../schema/db.js'
 import { migrateDatabase } from '../../schema/migrate.js'
 import { createKey, createTask, insertPrompts, rows } from '../../schema/queries/index.js'
 import { createServerDatabase, testServerUrl } from '../helpers/db.js'
+import { freePort } from '../helpers/net.js'
 
 const BIN = join(import.meta.dirname, '../../cli/bin.mjs')
 const serverUrl = await testServerUrl()
@@ -41,13 +41,6 @@ function start(name: string, args: string[], env: Record<string, string>): Proc 
   return { name, child, out, exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))) }
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port
-      s.close(() => resolve(p))
-    })
-  })
 
 async function until(what: string, ok: () => Promise<boolean>, procs: Proc[], timeoutMs: number) {
   const end = Date.now() + timeoutMs

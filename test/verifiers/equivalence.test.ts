@@ -4,22 +4,11 @@
  * stay ≥ 99%, every family with known support must agree fully, and no unequal pair may ever be called equal
  * (a false positive is a reward hack).
  */
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { mathEqual } from '../../verifiers/index.js'
+import { loadEquivalenceCorpus } from '../fixtures/verifiers/index.js'
 
-interface Case {
-  gold: string
-  pred: string
-  equal: boolean
-  source: string
-  family: string
-}
-
-const rows: Case[] = readFileSync(new URL('../fixtures/verifiers/equivalence.jsonl', import.meta.url), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => JSON.parse(l) as Case)
+const rows = loadEquivalenceCorpus()
 
 /** Families documented as unsupported (see verifiers/math): matrices. */
 const UNSUPPORTED = new Set(['matrix'])
