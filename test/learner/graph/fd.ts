@@ -56,28 +56,41 @@ export async function checkGradients(c: FdCase, seed = 1, h = 1e-5): Promise<FdR
 
   const perParam: Record<string, number> = {}
   for (const n of names) {
-    const analytic = full[`grad.${n}`].data as Float64Array
     const x = data[n]
-    let maxDiff = 0
-    let scale = 1
     const picks = c.elements !== undefined && c.elements < x.length
       ? Array.from({ length: c.elements }, () => Math.floor(rng.next() * x.length))
-      : x.keys()
-    for (const i of picks) {
-      const x0 = x[i]
-      x[i] = x0 + h
-      const lp = await lossAt()
-      x[i] = x0 - h
-      const lm = await lossAt()
-      x[i] = x0
-      const fd = (lp - lm) / (2 * h)
-      maxDiff = Math.max(maxDiff, Math.abs(analytic[i] - fd))
-      scale = Math.max(scale, Math.abs(fd))
-    }
-    perParam[n] = maxDiff / scale
+      : [...x.keys()]
+    perParam[n] = await centralDifferenceError(x, full[`grad.${n}`].data as Float64Array, lossAt, picks, h)
   }
   await session.release()
   return { maxErr: Math.max(0, ...Object.values(perParam)), perParam, forwardOps }
+}
+
+/**
+ * max|analytic − fd| / max(1, max|fd|) over the elements `picks` of `x` (default: all), where fd is the central
+ * difference (L(x+h) − L(x−h)) / 2h and `lossAt` re-runs the forward pass on the current contents of `x`.
+ */
+export async function centralDifferenceError(
+  x: Float64Array,
+  analytic: Float64Array,
+  lossAt: () => Promise<number>,
+  picks: Iterable<number> = x.keys(),
+  h = 1e-5,
+): Promise<number> {
+  let maxDiff = 0
+  let scale = 1
+  for (const i of picks) {
+    const x0 = x[i]
+    x[i] = x0 + h
+    const lp = await lossAt()
+    x[i] = x0 - h
+    const lm = await lossAt()
+    x[i] = x0
+    const fd = (lp - lm) / (2 * h)
+    maxDiff = Math.max(maxDiff, Math.abs(analytic[i] - fd))
+    scale = Math.max(scale, Math.abs(fd))
+  }
+  return maxDiff / scale
 }
 
 /** Positive initialiser in [lo, hi) (for log, sqrt, div denominators…). */

@@ -12,6 +12,7 @@ import { buildGrpoGraph, buildSftGraph, LOSS_TYPES, lossNormalizer, type GrpoGra
 import { buildLogprobGraph } from '../../../learner/model/index.js'
 import { idsTensor, paramFeeds, rowsTensor, scalarTensor } from '../../../learner/trainer/feeds.js'
 import { tensor } from '../../../learner/runtime/index.js'
+import { centralDifferenceError } from '../graph/fd.js'
 import { perturb, randomBatch, runOnce, session64, TINY, tinyParams } from '../model/helpers.js'
 
 const B = 3
@@ -29,22 +30,8 @@ async function fdError(bytes: Uint8Array, cfg: (typeof TINY)[string], params: Ma
   let n = 0
   for (const sp of paramSpecs(cfg)) {
     const x = p64.get(sp.name)!
-    const analytic = full[`grad.${sp.name}`].data as Float64Array
-    let maxDiff = 0
-    let scale = 1
-    for (let i = 0; i < x.length; i++) {
-      const x0 = x[i]
-      x[i] = x0 + h
-      const lp = await lossAt()
-      x[i] = x0 - h
-      const lm = await lossAt()
-      x[i] = x0
-      const fd = (lp - lm) / (2 * h)
-      maxDiff = Math.max(maxDiff, Math.abs(fd - analytic[i]))
-      scale = Math.max(scale, Math.abs(fd))
-      n++
-    }
-    worst = Math.max(worst, maxDiff / scale)
+    worst = Math.max(worst, await centralDifferenceError(x, full[`grad.${sp.name}`].data as Float64Array, lossAt, x.keys(), h))
+    n += x.length
   }
   await s.release()
   return { worst, n, loss: Number(full.loss.data[0]), full }
