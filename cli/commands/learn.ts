@@ -21,6 +21,7 @@ Model and files
   --owner NAME            claim owner, stable per learner (default learner@<hostname>)
 Loop
   --batch-groups N        groups per step (default 8)
+  --batch-wait-ms N       wait up to N ms for a full batch before training on fewer (default 5000; 0 = never)
   --max-staleness N       versions a group may lag before it is marked stale (default 4)
   --publish-every N       steps between published versions (default 5)
   --checkpoint-every N    steps between checkpoints (default 10)
@@ -55,7 +56,7 @@ export const learn: Command = {
     const b = { type: 'boolean' } as const
     const { values: v } = parse(argv, {
       model: s, dir: s, owner: s, seed: s,
-      'batch-groups': s, 'max-staleness': s, 'publish-every': s, 'checkpoint-every': s, 'logprob-tolerance': s,
+      'batch-groups': s, 'batch-wait-ms': s, 'max-staleness': s, 'publish-every': s, 'checkpoint-every': s, 'logprob-tolerance': s,
       'mask-truncated': b, 'add-bos': b, 'gen-batch': s, 'prompt-length': s, 'cache-length': s,
       'max-steps': s, 'idle-exit': s, 'poll-ms': s, quiet: b, trace: b,
       lr: s, beta: s, 'loss-type': s, epsilon: s, 'epsilon-high': s, temperature: s, 'micro-batch': s,
@@ -70,6 +71,7 @@ export const learn: Command = {
       owner: v.owner ?? `learner@${hostname()}`,
       ...defined({
         batchGroups: num('batch-groups', v['batch-groups'], true),
+        batchWaitMs: num('batch-wait-ms', v['batch-wait-ms'], true),
         maxStaleness: num('max-staleness', v['max-staleness'], true),
         publishEvery: num('publish-every', v['publish-every'], true),
         checkpointEvery: num('checkpoint-every', v['checkpoint-every'], true),

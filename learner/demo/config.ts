@@ -63,7 +63,7 @@ export const DEFAULT_DEMO: DemoConfig = {
   groupSize: 8,
   temperature: 1,
   maxNewTokens: 6,
-  learn: { batchGroups: 8, publishEvery: 4, maxStaleness: 4, checkpointEvery: 20, pollMs: 100 },
+  learn: { batchGroups: 8, batchWaitMs: 0, publishEvery: 4, maxStaleness: 4, checkpointEvery: 20, pollMs: 100 },
   train: { lr: 3e-4, lossType: 'dapo', beta: 0.01, epsilon: 0.2, epsilonHigh: 0.28, warmupSteps: 0, entropy: true },
   evalPrompts: 80,
   threads: 1,

@@ -9,6 +9,11 @@ export interface LearnConfig {
   owner: string
   /** groups (prompts × G completions) per optimisation step */
   batchGroups: number
+  /**
+   * while fewer than batchGroups groups are ready, wait up to this long (polling every pollMs) for a full batch
+   * before training on what is there; 0 = train at once on whatever is ready
+   */
+  batchWaitMs: number
   /** groups generated more than this many versions behind the newest are marked stale, not trained */
   maxStaleness: number
   /** claim lifetime; renewed every claimTtlMs / 3 while a batch is worked on */
@@ -37,6 +42,7 @@ export interface LearnConfig {
 
 export const DEFAULT_LEARN_CONFIG: Omit<LearnConfig, 'owner'> = {
   batchGroups: 8,
+  batchWaitMs: 5_000,
   maxStaleness: 4,
   claimTtlMs: 120_000,
   publishEvery: 5,
@@ -57,6 +63,7 @@ export function resolveLearnConfig(partial: Partial<LearnConfig> & { owner: stri
   }
   if (!c.owner) throw new RangeError('learn config: owner must be a non-empty string')
   int('batchGroups', 1)
+  int('batchWaitMs', 0)
   int('maxStaleness', 0)
   int('claimTtlMs', 1000)
   int('publishEvery', 1)

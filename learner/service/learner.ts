@@ -59,7 +59,8 @@ const LINEAGE_FILE = 'lineage.json'
 
 export type Phase = 'resume' | 'replay' | 'claim' | 'prepare' | 'step' | 'commit' | 'publish' | 'checkpoint'
 
-export type IterationResult = 'trained' | 'idle' | 'rejected' | 'claim_lost'
+/** idle: nothing ready; waiting: fewer than a batch ready, still within batchWaitMs. */
+export type IterationResult = 'trained' | 'idle' | 'waiting' | 'rejected' | 'claim_lost'
 
 export interface LearnSummary {
   steps: number
@@ -83,6 +84,8 @@ export class Learner {
   private weights!: VersionWeights
   /** sha256 of version 0: the lineage every checkpoint of this database's learner records */
   private baseSha = ''
+  /** when the learner started waiting for a full batch (null: not waiting) */
+  private batchWaitSince: number | null = null
   private readonly progress: Progress
   readonly totals = { versionsPublished: 0, groupsTrained: 0, groupsFlagged: 0, groupsStale: 0, tokens: 0, trainSeconds: 0 }
 
@@ -153,6 +156,15 @@ export class Learner {
     const minVersion = this.version.version - c.maxStaleness
     const staleReady = (await markStale(db, { minPolicyVersion: minVersion })).length
     this.totals.groupsStale += staleReady
+    if (c.batchWaitMs > 0) {
+      const ready = await queueDepth(db)
+      if (ready === 0) return 'idle'
+      if (ready < c.batchGroups) {
+        this.batchWaitSince ??= performance.now()
+        if (performance.now() - this.batchWaitSince < c.batchWaitMs) return 'waiting'
+      }
+    }
+    this.batchWaitSince = null
     const claimed = await claimReadyGroups(db, { owner: c.owner, limit: c.batchGroups, claimTtlMs: c.claimTtlMs })
     if (claimed.length === 0) return 'idle'
     const ids = claimed.map((g) => g.id)
@@ -219,6 +231,11 @@ export class Learner {
     const c = this.config
     while (!signal?.aborted && (c.maxSteps === undefined || this.step < c.maxSteps)) {
       const r = await this.iterate()
+      if (r === 'waiting') {
+        idleSince = null
+        await sleep(c.pollMs, signal)
+        continue
+      }
       if (r !== 'idle') {
         idleSince = null
         continue

@@ -64,7 +64,7 @@ afterAll(async () => {
 const learnArgs = (extra: string[] = []) => [
   '--import', 'tsx', 'cli/run.ts', 'learn',
   '--dir', dir, '--owner', OWNER, '--seed', '3',
-  '--batch-groups', '2', '--max-staleness', '6', '--publish-every', '2', '--checkpoint-every', '3',
+  '--batch-groups', '2', '--batch-wait-ms', '0', '--max-staleness', '6', '--publish-every', '2', '--checkpoint-every', '3',
   '--gen-batch', '2', '--prompt-length', '8', '--cache-length', '16',
   '--lr', '0.001', '--micro-batch', '8', '--threads', '1',
   '--poll-ms', '50', '--idle-exit', '1', '--trace', '--quiet', ...extra,

@@ -35,6 +35,7 @@ const silent = { step: () => {}, log: () => {} }
 const config = resolveLearnConfig({
   owner: 'learner-test',
   batchGroups: 2,
+  batchWaitMs: 0, // train at once on whatever is ready (the full-batch wait has its own test)
   maxStaleness: 0,
   publishEvery: 2,
   checkpointEvery: 3,
@@ -233,5 +234,28 @@ describe('Learner', () => {
     expect(replays).toBe(live.step) // everything replayed from version 0
     expect(replayed.step).toBe(live.step)
     for (const [k, p] of live.trainer.params) expect(replayed.trainer.params.get(k), k).toEqual(p)
+  })
+
+  it('waits up to batchWaitMs for a full batch, then trains on what is ready', async () => {
+    const waiting = await Learner.open(deps, { ...config, batchWaitMs: 400 })
+    learners.push(waiting)
+    while ((await waiting.iterate()) !== 'idle');
+    const v = waiting.version.version
+    const sample = await sampler(v)
+    const [one] = (await seedGroups(t.db, { groups: 1, groupSize: G, policyVersion: v, completions: sample })).groupIds
+    expect(await waiting.iterate()).toBe('waiting') // 1 of 2 ready: wait for a full batch
+    expect(await statuses([one])).toEqual(['ready'])
+    const [two] = (await seedGroups(t.db, { groups: 1, groupSize: G, policyVersion: v, completions: sample })).groupIds
+    const stepBefore = waiting.step
+    expect(await waiting.iterate()).toBe('trained') // the batch filled up within the wait: both in one step
+    expect(await statuses([one, two])).toEqual(['trained', 'trained'])
+    expect(waiting.step).toBe(stepBefore + 1)
+
+    const [three] = (await seedGroups(t.db, { groups: 1, groupSize: G, policyVersion: waiting.version.version, completions: await sampler(waiting.version.version) })).groupIds
+    const waitFrom = performance.now()
+    expect(await waiting.iterate()).toBe('waiting')
+    while ((await waiting.iterate()) === 'waiting') await new Promise((r) => setTimeout(r, 50))
+    expect(performance.now() - waitFrom).toBeGreaterThanOrEqual(400)
+    expect(await statuses([three])).toEqual(['trained']) // the wait ran out: trained alone
   })
 })
