@@ -5,7 +5,7 @@
  */
 import type { Trainer } from '../trainer/index.js'
 import type { Tokenizer } from '../tokenizer/index.js'
-import { createRng } from '../sample/index.js'
+import { shuffledCycle } from '../sample/index.js'
 import type { TaskItem } from './arith.js'
 
 export interface SftOptions {
@@ -28,22 +28,10 @@ export function sftRow(tok: Tokenizer, item: TaskItem): { ids: number[]; mask: n
 
 export async function sftColdStart(trainer: Trainer, tok: Tokenizer, items: readonly TaskItem[], o: SftOptions): Promise<number> {
   if (items.length === 0) throw new RangeError('SFT needs training items')
-  const rng = createRng(o.seed ?? 1)
-  const order = items.map((_, i) => i)
-  let at = order.length
+  const next = shuffledCycle(items, o.seed ?? 1)
   let loss = NaN
   for (let step = 1; step <= o.steps && !o.signal?.aborted; step++) {
-    const rows = []
-    for (let r = 0; r < o.batchSize; r++) {
-      if (at === order.length) {
-        for (let i = order.length - 1; i > 0; i--) {
-          const j = rng.nextU32() % (i + 1)
-          ;[order[i], order[j]] = [order[j], order[i]]
-        }
-        at = 0
-      }
-      rows.push(sftRow(tok, items[order[at++]]))
-    }
+    const rows = next(o.batchSize).map((item) => sftRow(tok, item))
     const m = await trainer.sftStep({ inputIds: rows.map((r) => r.ids), completionMask: rows.map((r) => r.mask) })
     loss = m.loss
     o.onStep?.(step, m.loss, m.tokens_per_second)

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { verifierSpec, type VerifierSpec } from '../../verifiers/index.js'
-import { createRng } from '../sample/index.js'
+import { createRng, shuffleInPlace } from '../sample/index.js'
 import type { TaskItem, TaskSplit } from './arith.js'
 
 /** Most lines read from a task file. */
@@ -35,12 +35,7 @@ export function parseTaskLines(text: string, source = 'tasks'): TaskItem[] {
 }
 
 export function splitHeldOut(items: readonly TaskItem[], seed = 1): TaskSplit {
-  const order = items.map((_, i) => i)
-  const rng = createRng(seed)
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.nextU32() % (i + 1)
-    ;[order[i], order[j]] = [order[j], order[i]]
-  }
+  const order = shuffleInPlace(items.map((_, i) => i), createRng(seed))
   const n = Math.max(1, Math.min(500, Math.round(items.length * 0.1)))
   return { heldOut: order.slice(0, n).map((i) => items[i]), train: order.slice(n).map((i) => items[i]) }
 }

@@ -12,9 +12,8 @@
  */
 import type { EvalResult } from '../demo/eval.js'
 import { evaluateHeldOut } from '../demo/eval.js'
-import type { TaskItem } from '../demo/arith.js'
 import type { Generator } from '../generate/index.js'
-import { createRng } from '../sample/index.js'
+import { shuffledCycle } from '../sample/index.js'
 import { evalSummary, type LoopStepMetrics } from './metrics.js'
 import { resolveLoopOptions, type LoopInput } from './options.js'
 import { snapshot } from './policy.js'
@@ -28,28 +27,12 @@ export interface LoopResult {
 }
 
 /** Training prompts in a seeded shuffle, reshuffled at each pass. */
-function promptCycle(items: readonly TaskItem[], seed: number): (n: number) => TaskItem[] {
-  const rng = createRng(seed)
-  const order = items.map((_, i) => i)
-  let at = order.length
-  return (n) =>
-    Array.from({ length: n }, () => {
-      if (at === order.length) {
-        for (let i = order.length - 1; i > 0; i--) {
-          const j = rng.nextU32() % (i + 1)
-          ;[order[i], order[j]] = [order[j], order[i]]
-        }
-        at = 0
-      }
-      return items[order[at++]]
-    })
-}
 
 export async function grpoLoop(input: LoopInput): Promise<LoopResult> {
   const o = resolveLoopOptions(input)
   const { trainer } = o
   const temperature = trainer.train.temperature
-  const next = promptCycle(o.prompts, o.seed)
+  const next = shuffledCycle(o.prompts, o.seed)
   const secondsSince = (t: number) => (performance.now() - t) / 1000
 
   let generator: Generator | null = null

@@ -64,3 +64,27 @@ export function createRng(seed: number): Rng {
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0
 }
+
+/** Fisher–Yates shuffle of `order` in place, drawing from `rng`. */
+export function shuffleInPlace<T>(order: T[], rng: Rng): T[] {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.nextU32() % (i + 1)
+    ;[order[i], order[j]] = [order[j], order[i]]
+  }
+  return order
+}
+
+/** An endless stream of `items`: each pass a fresh seeded permutation; `next(n)` takes the next n. */
+export function shuffledCycle<T>(items: readonly T[], seed: number): (n: number) => T[] {
+  const rng = createRng(seed)
+  const order = items.map((_, i) => i)
+  let at = order.length
+  return (n) =>
+    Array.from({ length: n }, () => {
+      if (at === order.length) {
+        shuffleInPlace(order, rng)
+        at = 0
+      }
+      return items[order[at++]]
+    })
+}
