@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
+import { closeNodeSandboxes, installNodeSandboxes } from '../sandbox/index.js'
 import { DEFAULT_DATA_DIR, openDatabase, type OpenDatabase } from '../schema/db.js'
 import { migrateDatabase } from '../schema/migrate.js'
 import { createKey, ensureKey } from '../schema/queries/index.js'
@@ -85,6 +86,8 @@ export async function startNodeServer(opts: NodeServerOptions = {}): Promise<Nod
     ...(opts.bodyLimitBytes ? { bodyLimitBytes: opts.bodyLimitBytes } : {}),
     adminKey: opts.adminKey,
   }
+  // code-tests run in local process pools (Python, and JavaScript with a hard kill), started on first use
+  installNodeSandboxes()
   const app = createApp({ getDb: () => database.db, config })
   const hostname = opts.hostname ?? '127.0.0.1'
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
@@ -98,6 +101,7 @@ export async function startNodeServer(opts: NodeServerOptions = {}): Promise<Nod
     admin,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()))
+      await closeNodeSandboxes()
       if (owned) await database.close()
     },
   }

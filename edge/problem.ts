@@ -11,6 +11,8 @@ export const ProblemSchema = z
     status: z.number().int(),
     detail: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    /** Every offending index of a bulk request (e.g. prompts a task's verifier cannot score). */
+    indexes: z.array(z.number().int()).optional(),
   })
   .openapi('Problem')
 

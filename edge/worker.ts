@@ -6,7 +6,9 @@
 import type { Context, ExecutionContext } from 'hono'
 import runtimeWasm from 'web-tree-sitter/web-tree-sitter.wasm'
 import pythonWasm from 'tree-sitter-python/tree-sitter-python.wasm'
-import { providePythonWasm } from '../verifiers/index.js'
+// the package exports its .wasm as "./wasm", a path wrangler's CompiledWasm rule (*.wasm) does not match
+import quickjsWasm from '../node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm'
+import { providePythonWasm, provideQuickJSWasm } from '../verifiers/index.js'
 import { requestDatabase, type DatabaseBindings, type RequestDatabase } from '../schema/pg.js'
 import { createApp, type EdgeApp } from './app.js'
 import { configFromEnv } from './config.js'
@@ -24,6 +26,8 @@ let app: EdgeApp | undefined
 
 // workerd forbids compiling WebAssembly from bytes: the Python syntax checker gets the modules wrangler precompiled.
 providePythonWasm({ runtime: runtimeWasm, language: pythonWasm })
+// code-tests (JavaScript) run in QuickJS; Python code-tests need an http verifier pointing at `cohort sandbox`
+provideQuickJSWasm(quickjsWasm)
 
 export default {
   async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContext): Promise<Response> {

@@ -16,8 +16,27 @@ export { numericSpec } from './numeric.js'
 export { formatSpec, formatScore } from './format.js'
 export { jsonSchemaSpec } from './json-schema.js'
 export { codeSyntaxSpec, syntaxError, providePythonWasm, type PythonWasm } from './code-syntax/index.js'
+export {
+  codeTestsSpec,
+  extractCode,
+  outputDiff,
+  parseTestsReference,
+  provideQuickJSWasm,
+  provideSandbox,
+  runJavaScriptTest,
+  SandboxBusyError,
+  OUTPUT_CHARS,
+  MAX_TESTS,
+  type CodeSandbox,
+  type SandboxLimits,
+  type SandboxSession,
+  type TestInput,
+  type TestOutcome,
+  type TestsReference,
+} from './code-tests/index.js'
 export { languageSpec, scriptFraction, LANGUAGE_SCRIPTS } from './language.js'
 export { lengthSpec, overlongPenalty } from './length.js'
 export { httpSpec, signBody, verifySignature } from './http.js'
 export { humanSpec, aggregateRatings, type RatingAggregate } from './human.js'
 export { partNames } from './weighted.js'
+export { NEEDS, specNeeds, promptProblem, unscorablePrompts, type VerifierNeeds } from './needs.js'

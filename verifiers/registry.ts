@@ -1,6 +1,7 @@
 /** The verifier table: one scorer per spec `type`. A type missing here fails type-checking. */
 import { choice } from './choice.js'
 import { codeSyntax } from './code-syntax/index.js'
+import { codeTests } from './code-tests/index.js'
 import { exact } from './exact.js'
 import { format } from './format.js'
 import { http } from './http.js'
@@ -24,6 +25,7 @@ export const VERIFIERS: { [K in VerifierType]: VerifierDef<Extract<VerifierSpec,
   format,
   'json-schema': jsonSchema,
   'code-syntax': codeSyntax,
+  'code-tests': codeTests,
   language,
   length,
   http,

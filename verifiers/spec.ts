@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { choiceSpec } from './choice.js'
 import { codeSyntaxSpec } from './code-syntax/index.js'
+import { codeTestsSpec } from './code-tests/index.js'
 import { exactSpec } from './exact.js'
 import { formatSpec } from './format.js'
 import { httpSpec } from './http.js'
@@ -55,6 +56,7 @@ export type VerifierSpec =
   | z.infer<typeof formatSpec>
   | z.infer<typeof jsonSchemaSpec>
   | z.infer<typeof codeSyntaxSpec>
+  | z.infer<typeof codeTestsSpec>
   | z.infer<typeof languageSpec>
   | z.infer<typeof lengthSpec>
   | z.infer<typeof httpSpec>
@@ -75,6 +77,7 @@ export const verifierSpec: z.ZodType<VerifierSpec> = z
     formatSpec,
     jsonSchemaSpec,
     codeSyntaxSpec,
+    codeTestsSpec,
     languageSpec,
     lengthSpec,
     httpSpec,

@@ -5,7 +5,8 @@ import { keys } from './keys.js'
 import { learn } from './learn.js'
 import { migrate } from './migrate.js'
 import { rollout } from './rollout.js'
+import { sandbox } from './sandbox.js'
 import { serve } from './serve.js'
 import { tasks } from './tasks.js'
 
-export const COMMANDS: Command[] = [serve, learn, keys, tasks, migrate, rollout, demo]
+export const COMMANDS: Command[] = [serve, learn, keys, tasks, migrate, rollout, demo, sandbox]

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import type { z } from 'zod'
 import { CreateTaskBody, PromptInput } from '../../edge/routes/tasks/schemas.js'
 import { createTask, insertPrompts, listTasks } from '../../schema/queries/index.js'
+import { unscorablePrompts } from '../../verifiers/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { withDatabase } from '../database.js'
 
@@ -23,7 +24,7 @@ function readPrompts(file: string) {
       }
       const p = PromptInput.safeParse(json)
       if (!p.success) throw new UsageError(`${file}:${n}: ${issues(p.error)}`)
-      return { text: p.data.prompt, answer: p.data.answer, metadata: p.data.metadata }
+      return { text: p.data.prompt, answer: p.data.answer, metadata: p.data.metadata, line: n }
     })
 }
 
@@ -74,12 +75,21 @@ list: prints each task's name, group size and verifier.`,
     })
     if (!body.success) throw new UsageError(issues(body.error))
     const prompts = values.prompts ? readPrompts(values.prompts) : []
-    await withDatabase(async ({ db }) => {
+    const failed = await withDatabase(async ({ db }) => {
+      const existing = (await listTasks(db)).find((t) => t.name === body.data.name)
+      // the same check as POST /v1/tasks/{name}/prompts: refuse the whole file if any prompt cannot be scored
+      const bad = await unscorablePrompts(existing?.verifier ?? body.data.verifier, prompts)
+      if (bad.size > 0) {
+        for (const [i, why] of [...bad].slice(0, 20)) console.error(`${values.prompts}:${prompts[i].line}: ${why}`)
+        console.error(`${bad.size} of ${prompts.length} prompts cannot be scored by the task's verifier; nothing was stored`)
+        return true
+      }
       const created = await createTask(db, body.data)
-      const task = created ?? (await listTasks(db)).find((t) => t.name === body.data.name)!
-      const n = await insertPrompts(db, task.id, prompts)
+      const task = created ?? existing!
+      const n = await insertPrompts(db, task.id, prompts.map(({ line: _, ...p }) => p))
       console.log(`${created ? 'created' : 'existing'} task ${task.name}; ${n} prompts added`)
+      return false
     })
-    return 0
+    return failed ? 1 : 0
   },
 }

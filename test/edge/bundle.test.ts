@@ -7,7 +7,7 @@ import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 
 describe('Workers bundle', () => {
-  it('edge/worker.ts imports no learner/, onnxruntime or PGlite module', async () => {
+  it('edge/worker.ts imports no learner/, sandbox/ (child processes), onnxruntime, Pyodide or PGlite module', async () => {
     const result = await build({
       entryPoints: ['edge/worker.ts'],
       bundle: true,
@@ -24,6 +24,6 @@ describe('Workers bundle', () => {
     const inputs = Object.keys(result.metafile!.inputs)
     expect(inputs.some((f) => f.startsWith('edge/'))).toBe(true)
     expect(inputs.some((f) => f.includes('node_modules/postgres/cf/'))).toBe(true) // the workerd build of postgres.js
-    expect(inputs.filter((f) => /^learner\/|onnxruntime|@electric-sql\/pglite|schema\/db\.ts/.test(f))).toEqual([])
+    expect(inputs.filter((f) => /^learner\/|^sandbox\/|onnxruntime|pyodide|@electric-sql\/pglite|schema\/db\.ts/.test(f))).toEqual([])
   })
 })

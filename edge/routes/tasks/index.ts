@@ -4,6 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import { createTask, getTaskByName, insertPrompts, listTasks, type Task } from '../../../schema/index.js'
+import { unscorablePrompts } from '../../../verifiers/index.js'
 import { dbOf } from '../../env.js'
 import { anyRole, auth } from '../../middleware/index.js'
 import { ProblemError, problems } from '../../problem.js'
@@ -64,6 +65,9 @@ export const taskView = (t: Task): z.infer<typeof TaskSchema> => ({
   createdAt: t.createdAt.toISOString(),
 })
 
+/** Messages listed in a 400 for unscorable prompts (every index is listed in `indexes`). */
+export const MAX_PROMPT_ERRORS = 100
+
 export async function requireTask(c: Parameters<typeof dbOf>[0], name: string): Promise<Task> {
   const task = await getTaskByName(dbOf(c), name)
   if (!task) throw new ProblemError(404, `no task named "${name}"`)
@@ -81,6 +85,15 @@ export const taskRoutes = router()
   .openapi(addPrompts, async (c) => {
     const task = await requireTask(c, c.req.valid('param').name)
     const { prompts } = c.req.valid('json')
+    const bad = await unscorablePrompts(task.verifier, prompts)
+    if (bad.size > 0) {
+      const indexes = [...bad.keys()]
+      const shown = indexes.slice(0, 20).join(', ') + (indexes.length > 20 ? ', …' : '')
+      throw new ProblemError(400, `${bad.size} of ${prompts.length} prompts cannot be scored by task "${task.name}"'s verifier (indexes ${shown}); nothing was stored`, {
+        indexes,
+        errors: indexes.slice(0, MAX_PROMPT_ERRORS).map((i) => ({ path: `prompts.${i}.answer`, message: bad.get(i)! })),
+      })
+    }
     const inserted = await insertPrompts(
       dbOf(c),
       task.id,

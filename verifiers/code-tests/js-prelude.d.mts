@@ -1,0 +1,2 @@
+/** Source of the guest prelude (see js-prelude.mjs). */
+export declare const JS_PRELUDE: string
