@@ -114,7 +114,7 @@ if (language === 'javascript') {
       cap = Infinity
     }
     const ms = Math.round(cpuMs() - t0)
-    const limit = { timeout: `time limit exceeded (${job.limits.timeoutMs} ms)`, memory: `memory limit exceeded (${job.limits.memoryMb} MiB)`, output: `output limit exceeded (${job.limits.outputChars} characters)` }
+    const limit = { timeout: `time limit exceeded (${job.limits.timeoutMs} ms)`, memory: `memory limit exceeded (${job.limits.memoryMb} MiB; heap ${Math.round(heap() / 2 ** 20)} MiB)`, output: `output limit exceeded (${job.limits.outputChars} characters)` }
     const message = r.message ?? limit[/** @type {keyof typeof limit} */ (r.status)]
     const outcome = { status: r.status, stdout: r.stdout, ...(message ? { message } : {}), ms, memoryBytes: heap() }
     // a test that changed shared module state, or left the heap large, retires this interpreter

@@ -210,7 +210,8 @@ function runIn(mod, state, code, test, limits) {
       }
       if (failure) {
         ok = true
-        if (/out of memory/i.test(failure.message)) return done('memory', `memory limit exceeded (${limits.memoryMb} MiB)`)
+        if (/out of memory/i.test(failure.message))
+          return done('memory', `memory limit exceeded (${limits.memoryMb} MiB; heap ${Math.round(wasmBytes(mod) / 2 ** 20)} MiB)`)
         if (/stack overflow/i.test(failure.message))
           return done('error', `${failure.name}: stack overflow (stack limit ${STACK_BYTES / 1024} KiB)`)
         if (failure.name === 'SyntaxError' && file === 'solution.js') return done('syntax', `SyntaxError: ${failure.message}`)
