@@ -12,7 +12,12 @@ export default defineConfig({
       main: './edge/worker.ts',
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
-        bindings: { DATABASE_URL: inject('databaseUrl'), COHORT_ADMIN_KEY: inject('adminKey') },
+        bindings: {
+          DATABASE_URL: inject('databaseUrl'),
+          COHORT_ADMIN_KEY: inject('adminKey'),
+          // the http verifier's secret for `cohort sandbox` (secretRef "sandbox"); the URL comes through inject()
+          COHORT_VERIFIER_SECRET_SANDBOX: inject('sandboxSecret'),
+        },
       },
     })),
   ],

@@ -65,6 +65,8 @@ const proc = /** @type {any} */ (globalThis).process
 /** CPU ms of this process where the runtime can tell (Node), else null (workerd). @type {(() => number) | null} */
 const cpuClock = (() => {
   try {
+    // workerd's nodejs_compat `process` is no clock: there the poll budget applies
+    if (/** @type {any} */ (globalThis).navigator?.userAgent === 'Cloudflare-Workers') return null
     if (typeof proc?.cpuUsage !== 'function' || typeof proc.cpuUsage()?.user !== 'number') return null
     return () => {
       const c = proc.cpuUsage()
