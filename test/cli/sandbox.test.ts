@@ -12,7 +12,7 @@ import { main } from '../../cli/index.js'
 import { signBody } from '../../verifiers/index.js'
 import { freePort } from '../helpers/net.js'
 
-describe('cohort sandbox', () => {
+describe('cohort sandbox', { timeout: 300_000 }, () => {
   it('--help describes the protocol and the flags', async () => {
     const logs: string[] = []
     const log = console.log
@@ -62,7 +62,7 @@ describe('cohort sandbox', () => {
   })
 })
 
-describe('cohort tasks add --prompts', () => {
+describe('cohort tasks add --prompts', { timeout: 300_000 }, () => {
   it('refuses a file with prompts the verifier cannot score, storing nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cohort-cli-'))
     const env = { COHORT_DATA_DIR: process.env.COHORT_DATA_DIR, DATABASE_URL: process.env.DATABASE_URL }

@@ -21,7 +21,8 @@ afterAll(async () => {
 
 const ADD = JSON.stringify({ tests: [{ stdin: '2 3\n', stdout: '5\n' }, { stdin: '-1 1\n', stdout: '0\n' }] })
 
-describe('code-tests through the edge (Node)', () => {
+// the first Python test starts Pyodide (~3 s idle, far more on a loaded machine)
+describe('code-tests through the edge (Node)', { timeout: 600_000 }, () => {
   it('POST /v1/verify runs Python and JavaScript in the sandboxes', async () => {
     const py = await t.call('POST', '/v1/verify', {
       body: {

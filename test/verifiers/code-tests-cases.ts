@@ -155,10 +155,10 @@ export const PY_CASES: CodeCase[] = [
       py('print("ok")'),
     ],
     rewards: [0, 0, 0, 0, 0, 0, 1],
-    reasons: [/time limit exceeded \(500 ms\)/, /time limit exceeded \(500 ms; killed at/, /time limit exceeded \(500 ms; killed at/, /RecursionError/, /memory limit exceeded \(32 MiB\)/, /output limit exceeded/],
+    reasons: [/time limit exceeded \(500 ms\)/, /time limit exceeded \(500 ms; killed at/, /time limit exceeded \(500 ms; killed at/, /RecursionError/, /memory limit exceeded \(32 MiB/, /output limit exceeded/],
   },
   {
-    name: 'hostile: os/subprocess/socket/ctypes/js imports, files, frames, gc, the FFI, reading the reference',
+    name: 'hostile: os/subprocess/socket/ctypes/js imports, fork, files, frames, gc, the FFI, reading the reference',
     spec: { type: 'code-tests', language: 'python' },
     reference: asserts(['assert answer(6) == 42']),
     completions: [
@@ -172,9 +172,10 @@ export const PY_CASES: CodeCase[] = [
       py('def answer(x):\n    try:\n        raise ValueError\n    except ValueError as e:\n        return e.__traceback__.tb_frame.f_back.f_code.co_consts[-1]'),
       py('def answer(x):\n    g = (i for i in [1])\n    return g.gi_frame.f_back'),
       py('import sys\nos = sys.modules["os"]\ndef answer(x):\n    return os.listdir("/")'),
+      py('import sys\nos = sys.modules["os"]\npid = os.fork()'),
       py('import sys\nprint(sys.modules.get("js"), sys.modules.get("pyodide_js"))\nc = [k for k in ().__class__.__base__.__subclasses__() if k.__name__ == "JsProxy"]\ndef answer(x):\n    return 0'),
     ],
-    rewards: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    rewards: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
     reasons: [
       /ImportError: import of 'os' is not allowed/,
       /ImportError: import of 'subprocess' is not allowed/,
@@ -186,6 +187,7 @@ export const PY_CASES: CodeCase[] = [
       /PermissionError: frame introspection \(tb_frame\)/,
       /PermissionError: frame introspection \(gi_frame\)/,
       /PermissionError: os.listdir is not allowed/,
+      /PermissionError: os.fork is not allowed|AttributeError: .*fork/,
       /AssertionError/,
     ],
   },

@@ -69,7 +69,8 @@ describe('without a Python sandbox (as on Workers)', () => {
   })
 })
 
-describe('process pools (Node)', () => {
+// process restarts (Pyodide loads in ~3 s idle, ~30 s on a machine loaded 10×) make these slow: generous timeout
+describe('process pools (Node)', { timeout: 600_000 }, () => {
   let pools: ReturnType<typeof installNodeSandboxes>
   beforeAll(() => {
     pools = installNodeSandboxes({ size: 1 })

@@ -34,7 +34,7 @@ describe('code-tests (JavaScript) in workerd', () => {
   it('POST /v1/verify and group submission score JavaScript through the Worker', async () => {
     const reference = JSON.stringify({ asserts: ['assert.equal(sq(3), 9)', 'assert.deepEqual([1, 2].map(sq), [1, 4])'] })
     const verify = await call('POST', '/v1/verify', admin, {
-      verifier: { type: 'code-tests', language: 'javascript', scoring: 'fraction' },
+      verifier: { type: 'code-tests', language: 'javascript', scoring: 'fraction', timeoutMs: 500 },
       reference,
       completions: ['```js\nconst sq = (x) => x * x\n```', '```js\nconst sq = (x) => x + x\n```', 'while (true) {}'],
     })
