@@ -1,6 +1,5 @@
 /** cohort sandbox: serve `code-tests` over Cohort's http verifier protocol (for Workers, which cannot run Python). */
 import { randomBytes } from 'node:crypto'
-import { installNodeSandboxes, closeNodeSandboxes, startSandboxServer } from '../../sandbox/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { intOption } from './int-option.js'
 
@@ -41,6 +40,8 @@ Env: COHORT_SANDBOX_SECRET (the shared HMAC secret; a random one is made and pri
     let secret = process.env.COHORT_SANDBOX_SECRET ?? ''
     const generated = secret === ''
     if (generated) secret = randomBytes(24).toString('base64url')
+    // loaded on use: the other commands need none of the sandbox
+    const { installNodeSandboxes, closeNodeSandboxes, startSandboxServer } = await import('../../sandbox/index.js')
     const pools = installNodeSandboxes({ size, maxQueue })
     const server = await startSandboxServer({ secret, port, hostname: values.host, defaults: { language }, pools })
     console.log(`cohort sandbox listening on ${server.url}/code-tests  (default language ${language})`)
