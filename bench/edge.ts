@@ -1,189 +1,216 @@
 /**
- * bench:edge — load on the lease → group round trip (G = 8 completions of 64 tokens with log-probs) over loopback:
- *   1. baseline: the edge on Node (@hono/node-server) with a pooled database
- *   2. the same Worker bundle under `wrangler dev` (workerd, one Postgres client per request)
- * Database: a fresh database on the local Postgres server when one answers (DATABASE_URL / 127.0.0.1:5432), else
- * PGlite (in-process for Node, over pglite-socket for wrangler dev). Each run is `BENCH_SECONDS` (default 8) with
- * `BENCH_CONCURRENCY` (default 16) clients, each looping lease → submit. Prints groups/s and round-trip p50/p99;
- * the last line is the headline: wrangler dev vs the Node baseline.
+ * bench:edge — ingest throughput, latency and server CPU of the edge, with the server in its own process and the
+ * load generators in others (G = 8 completions × 256 tokens with token ids and log-probs; bench/edge/shape.ts).
+ *   node 16×1     `cohort serve` (Node) on the local Postgres, 16 clients, lease → submit one group per request
+ *   node 64×1     the same with 64 clients
+ *   floor 64×1    the same rows written through the query functions on a bare postgres.js pool (no HTTP, auth,
+ *                 validation or verification): the database's share, the floor we are compared against
+ *   wrangler 16×1 the Worker bundle under `wrangler dev` (workerd, one Postgres client per request)
+ * Each scenario runs BENCH_REPS times (default 3) for BENCH_SECONDS (default 5); the table gives the median and
+ * [min–max]. Server CPU per group is the server process tree's own utime + stime (/proc) over a run divided by the
+ * groups it stored. BENCH_CPU_PROF=<dir> runs the Node server under --cpu-prof and prints its hottest functions.
+ * Needs a Postgres server (DATABASE_URL or 127.0.0.1:5432); the last line is the headline.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
-import { startNodeServer } from '../edge/node.js'
-import { openDatabase, type OpenDatabase } from '../schema/db.js'
+import { readFileSync } from 'node:fs'
+import { openDatabase } from '../schema/db.js'
 import { migrateDatabase } from '../schema/migrate.js'
 import { createKey, createTask, insertPrompts } from '../schema/queries/index.js'
 import { createServerDatabase, testServerUrl } from '../test/helpers/db.js'
 import { freePort } from '../test/helpers/net.js'
+import { treeCpuMs } from './edge/cpu.js'
+import type { LoadJob, LoadResult } from './edge/load.js'
+import { mainProfile, summariseProfile } from './edge/profile.js'
+import { ADMIN_KEY, G, TOKENS } from './edge/shape.js'
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8)
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
-const G = 8
-const TOKENS = 64
-const PROMPTS = 50_000
-const ADMIN_KEY = 'ck_admin_bench'
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
+const REPS = Number(process.env.BENCH_REPS ?? 3)
+const PROMPTS = 20_000
+const CPU_PROF = process.env.BENCH_CPU_PROF
 
-interface RunResult {
-  name: string
-  groups: number
-  errors: number
-  seconds: number
+interface Run {
+  groupsPerS: number
   p50: number
   p99: number
+  cpuMsPerGroup: number
+  errors: number
 }
 
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN
+const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50)
+
+/** Run `job` split over `loaders` processes; server CPU is read around it when `serverPid` is given. */
+async function runLoad(job: LoadJob, loaders: number, serverPid?: number): Promise<Run> {
+  const cpu0 = serverPid ? treeCpuMs(serverPid) : 0
+  const per = Math.ceil(job.clients / loaders)
+  const results = await Promise.all(
+    Array.from({ length: loaders }, (_, i) =>
+      loadProcess({ ...job, clients: Math.min(per, job.clients - i * per) }),
+    ),
+  )
+  const cpu = serverPid ? treeCpuMs(serverPid) - cpu0 : NaN
+  const groups = results.reduce((n, r) => n + r.groups, 0)
+  const errors = results.reduce((n, r) => n + r.errors, 0)
+  const first = results.find((r) => r.firstError)?.firstError
+  if (first) console.error(`    first error: ${first.slice(0, 300)}`)
+  const seconds = Math.max(...results.map((r) => r.seconds))
+  const lat = results.flatMap((r) => r.latencies).sort((a, b) => a - b)
+  return { groupsPerS: groups / seconds, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuMsPerGroup: cpu / groups, errors }
 }
 
-/** CONCURRENCY clients looping lease → submit for SECONDS against `url`. */
-async function load(name: string, url: string, workerKey: string, task: string, seconds = SECONDS): Promise<RunResult> {
-  const headers = { authorization: `Bearer ${workerKey}`, 'content-type': 'application/json' }
-  const completions = Array.from({ length: G }, (_, k) => ({
-    text: k % 2 ? '42' : 'not it',
-    tokenIds: Array.from({ length: TOKENS }, (_, t) => (t * 31 + k) % 50_000),
-    logprobs: Array.from({ length: TOKENS }, (_, t) => -((t % 7) + 1) / 8),
-    finishReason: 'stop',
-  }))
-  const latencies: number[] = []
-  let errors = 0
-  const end = performance.now() + seconds * 1000
-  const client = async () => {
-    while (performance.now() < end) {
-      const t0 = performance.now()
+function loadProcess(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/edge/load.ts'], {
+      env: { ...process.env, BENCH_JOB: JSON.stringify(job) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let out = ''
+    child.stdout!.on('data', (d) => (out += d))
+    child.on('exit', (code) => {
       try {
-        const l = await fetch(`${url}/v1/leases`, { method: 'POST', headers, body: JSON.stringify({ task }) })
-        if (l.status !== 201) throw new Error(`lease ${l.status}: ${await l.text()}`)
-        const lease = (await l.json()) as { leaseId: number }
-        const s = await fetch(`${url}/v1/leases/${lease.leaseId}/group`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify({ modelVersion: 0, completions }),
-        })
-        if (s.status !== 201) throw new Error(`group ${s.status}: ${await s.text()}`)
-        await s.arrayBuffer()
-        latencies.push(performance.now() - t0)
+        if (code !== 0) throw new Error(`load process exited with ${code}`)
+        resolve(JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult)
       } catch (err) {
-        if (errors++ === 0) console.error(`  ${name}: first error: ${(err as Error).message}`)
+        reject(err)
       }
-    }
-  }
-  const t0 = performance.now()
-  await Promise.all(Array.from({ length: CONCURRENCY }, client))
-  const took = (performance.now() - t0) / 1000
-  const r = { name, groups: latencies.length, errors, seconds: took, p50: percentile(latencies, 50), p99: percentile(latencies, 99) }
-  console.log(
-    `  ${name.padEnd(34)} ${(r.groups / took).toFixed(1).padStart(8)} groups/s   p50 ${r.p50.toFixed(1)} ms   ` +
-      `p99 ${r.p99.toFixed(1)} ms   (${r.groups} groups, ${errors} errors, ${took.toFixed(1)} s)`,
-  )
-  return r
+    })
+  })
 }
 
-
-/** A migrated database with a task of PROMPTS prompts and a worker key; `tcpUrl` for workerd to reach it. */
-async function setup() {
-  const serverUrl = await testServerUrl()
-  let database: OpenDatabase
-  let tcpUrl: string
-  let teardown: () => Promise<void>
-  if (serverUrl) {
-    const created = await createServerDatabase(serverUrl)
-    database = await openDatabase({ databaseUrl: created.url, max: CONCURRENCY })
-    tcpUrl = created.url
-    teardown = async () => {
-      await database.close()
-      await created.drop()
-    }
-  } else {
-    database = await openDatabase({ dataDir: 'memory://' })
-    const port = await freePort()
-    const socket = new PGLiteSocketServer({ db: database.pglite!, port, host: '127.0.0.1', maxConnections: 64 })
-    await socket.start()
-    tcpUrl = `postgres://postgres@127.0.0.1:${port}/postgres`
-    teardown = async () => {
-      await socket.stop()
-      await database.close()
-    }
-  }
-  await migrateDatabase(database)
-  const worker = await createKey(database.db, 'worker')
-  for (const task of ['node', 'workerd']) {
-    const t = (await createTask(database.db, {
-      name: task,
-      verifier: { type: 'exact' },
-      groupSize: G,
-      maxNewTokens: TOKENS,
-      temperature: 1,
-      topP: 1,
-      topK: 0,
-      leaseSeconds: 600,
-    }))!
-    await insertPrompts(
-      database.db,
-      t.id,
-      Array.from({ length: PROMPTS }, (_, i) => ({ text: `what is ${i} + 0?`, answer: '42' })),
-    )
-  }
-  return { database, tcpUrl, workerKey: worker.key, kind: serverUrl ? 'postgres' : 'pglite', teardown }
+interface Scenario {
+  name: string
+  runs: Run[]
 }
 
-async function startWranglerDev(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort()
-  const child = spawn(
-    'npx',
-    [
-      'wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--show-interactive-dev-session=false',
-      '--var', `DATABASE_URL:${databaseUrl}`, '--var', `COHORT_ADMIN_KEY:${ADMIN_KEY}`,
-    ],
-    { env: { ...process.env, WRANGLER_SEND_METRICS: 'false' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+async function scenario(name: string, job: LoadJob, loaders: number, serverPid?: number): Promise<Scenario> {
+  const runs: Run[] = []
+  for (let i = 0; i < REPS; i++) runs.push(await runLoad(job, loaders, serverPid))
+  const s = { name, runs }
+  console.log(row(s))
+  return s
+}
+
+const fmt = (xs: number[], digits: number) => {
+  const ok = xs.filter(Number.isFinite)
+  if (!ok.length) return '—'
+  return `${median(ok).toFixed(digits)} [${Math.min(...ok).toFixed(digits)}–${Math.max(...ok).toFixed(digits)}]`
+}
+const pick = (s: Scenario, k: keyof Run) => s.runs.map((r) => r[k])
+function row(s: Scenario) {
+  return (
+    `  ${s.name.padEnd(14)} ${fmt(pick(s, 'groupsPerS'), 0).padStart(18)} groups/s  p50 ${fmt(pick(s, 'p50'), 1).padStart(20)} ms` +
+    `  p99 ${fmt(pick(s, 'p99'), 1).padStart(20)} ms  server CPU ${fmt(pick(s, 'cpuMsPerGroup'), 2).padStart(20)} ms/group` +
+    `  errors ${pick(s, 'errors').reduce((a, b) => a + b, 0)}`
   )
+}
+
+/** Start a server process and wait until /healthz answers 200. */
+async function startServer(cmd: string, args: string[], env: NodeJS.ProcessEnv, url: string): Promise<ChildProcess> {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let log = ''
   child.stdout!.on('data', (d) => (log += d))
   child.stderr!.on('data', (d) => (log += d))
-  const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 90_000
+  const deadline = Date.now() + 120_000
   while (Date.now() < deadline) {
+    if (child.exitCode !== null) break
     try {
-      const r = await fetch(`${url}/healthz`)
-      if (r.status === 200) return { url, child }
+      if ((await fetch(`${url}/healthz`)).status === 200) return child
     } catch {
       /* not up yet */
     }
-    await new Promise((r) => setTimeout(r, 500))
+    await new Promise((r) => setTimeout(r, 300))
   }
-  process.kill(-child.pid!, 'SIGTERM')
-  throw new Error(`wrangler dev did not come up:\n${log.slice(-2000)}`)
+  if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL')
+  throw new Error(`${cmd} ${args.join(' ')} did not come up:\n${log.slice(-3000)}`)
+}
+
+async function stopServer(child: ChildProcess) {
+  const exited = new Promise((r) => child.once('exit', r))
+  process.kill(-child.pid!, 'SIGINT')
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))])
+  if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL')
 }
 
 async function main() {
-  const env = await setup()
-  console.log(
-    `bench:edge — lease → group round trip, G=${G}, ${TOKENS} tokens + log-probs each, ${CONCURRENCY} clients, ` +
-      `${SECONDS} s per run, database: ${env.kind}`,
-  )
-  const node = await startNodeServer({ port: 0, database: env.database, adminKey: ADMIN_KEY })
-  // warm-up, then the measured run
-  await load('warm-up (node)', node.url, env.workerKey, 'node', 2)
-  const nodeResult = await load('node (@hono/node-server, pooled)', node.url, env.workerKey, 'node')
-  await node.close()
-
-  const dev = await startWranglerDev(env.tcpUrl)
-  let devResult: RunResult
+  const serverUrl = await testServerUrl()
+  if (!serverUrl) throw new Error('bench:edge needs a Postgres server (DATABASE_URL or 127.0.0.1:5432)')
+  const created = await createServerDatabase(serverUrl)
+  const database = await openDatabase({ databaseUrl: created.url, max: 4 })
+  const children: ChildProcess[] = []
   try {
-    await load('warm-up (wrangler dev)', dev.url, env.workerKey, 'workerd', 2)
-    devResult = await load('wrangler dev (client per request)', dev.url, env.workerKey, 'workerd')
+    await migrateDatabase(database)
+    const worker = await createKey(database.db, 'worker')
+    const taskIds: Record<string, number> = {}
+    for (const task of ['node', 'floor', 'workerd']) {
+      const t = (await createTask(database.db, {
+        name: task,
+        verifier: { type: 'exact' },
+        groupSize: G,
+        maxNewTokens: TOKENS,
+        temperature: 1,
+        topP: 1,
+        topK: 0,
+        leaseSeconds: 600,
+      }))!
+      taskIds[task] = t.id
+      await insertPrompts(database.db, t.id, Array.from({ length: PROMPTS }, (_, i) => ({ text: `what is ${i} + 0?`, answer: '42' })))
+    }
+    console.log(
+      `bench:edge — G=${G} × ${TOKENS} tokens with log-probs, ${REPS} × ${SECONDS} s per scenario, local Postgres; ` +
+        `median [min–max]; load: ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
+    )
+
+    const port = await freePort()
+    const url = `http://127.0.0.1:${port}`
+    const node = await startServer(
+      process.execPath,
+      [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), '--import', 'tsx', 'cli/run.ts', 'serve', '--port', String(port)],
+      { DATABASE_URL: created.url, COHORT_ADMIN_KEY: ADMIN_KEY },
+      url,
+    )
+    children.push(node)
+    const http = { url, key: worker.key, task: 'node', seconds: SECONDS }
+    await runLoad({ ...http, mode: 'single', clients: 16, seconds: 2 }, 1) // warm-up
+    const n16 = await scenario('node 16×1', { ...http, mode: 'single', clients: 16 }, 1, node.pid)
+    const n64 = await scenario('node 64×1', { ...http, mode: 'single', clients: 64 }, 2, node.pid)
+    await stopServer(node)
+    const prof = CPU_PROF && mainProfile(CPU_PROF)
+    if (prof) console.log(summariseProfile(prof).map((l) => `  ${l}`).join('\n'))
+
+    const floor = await scenario(
+      'floor 64×1',
+      { mode: 'floor', clients: 64, seconds: SECONDS, task: 'floor', databaseUrl: created.url, taskId: taskIds.floor, workerKeyId: worker.id },
+      2,
+    )
+
+    const devPort = await freePort()
+    const devUrl = `http://127.0.0.1:${devPort}`
+    const dev = await startServer(
+      'npx',
+      ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(devPort), '--show-interactive-dev-session=false',
+        '--var', `DATABASE_URL:${created.url}`, '--var', `COHORT_ADMIN_KEY:${ADMIN_KEY}`],
+      { WRANGLER_SEND_METRICS: 'false' },
+      devUrl,
+    )
+    children.push(dev)
+    const devJob = { url: devUrl, key: worker.key, task: 'workerd', seconds: SECONDS }
+    await runLoad({ ...devJob, mode: 'single', clients: 16, seconds: 2 }, 1)
+    const w16 = await scenario('wrangler 16×1', { ...devJob, mode: 'single', clients: 16 }, 1, dev.pid)
+    await stopServer(dev)
+
+    const m = (s: Scenario, k: keyof Run) => median(pick(s, k))
+    console.log(
+      `headline: node ${m(n64, 'groupsPerS').toFixed(0)} groups/s at 64 clients (${m(n64, 'cpuMsPerGroup').toFixed(2)} ms server CPU/group) ` +
+        `= ${(m(n64, 'groupsPerS') / m(floor, 'groupsPerS')).toFixed(2)}× the floor ${m(floor, 'groupsPerS').toFixed(0)} groups/s; ` +
+        `p99 ${m(n16, 'p99').toFixed(0)} ms at 16 clients × 1 group; wrangler dev ${m(w16, 'groupsPerS').toFixed(0)} groups/s ` +
+        `(${m(w16, 'cpuMsPerGroup').toFixed(2)} ms CPU/group, p99 ${m(w16, 'p99').toFixed(0)} ms)`,
+    )
   } finally {
-    process.kill(-dev.child.pid!, 'SIGTERM')
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) process.kill(-c.pid!, 'SIGKILL')
+    await database.close()
+    await created.drop()
   }
-  await env.teardown()
-  const rate = (r: RunResult) => r.groups / r.seconds
-  console.log(
-    `headline: wrangler dev ${rate(devResult).toFixed(1)} groups/s (p50 ${devResult.p50.toFixed(0)} ms, p99 ` +
-      `${devResult.p99.toFixed(0)} ms) = ${(rate(devResult) / rate(nodeResult)).toFixed(2)}× the Node baseline ` +
-      `${rate(nodeResult).toFixed(1)} groups/s (p50 ${nodeResult.p50.toFixed(0)} ms, p99 ${nodeResult.p99.toFixed(0)} ms), ` +
-      `G=${G}, ${env.kind}`,
-  )
 }
 
 await main()
