@@ -2,22 +2,24 @@
  * Model configuration and parameter layout: the contract between the model graphs (learner/model), the weight
  * files (learner/io, safetensors with Hugging Face names) and the PyTorch reference (test/fixtures/golden).
  *
- * Field names follow Hugging Face `config.json` for the Llama / Qwen2 / SmolLM family, so a user's local
- * checkpoint folder can be read as is. Semantics (identical to transformers' LlamaForCausalLM):
+ * Field names follow Hugging Face `config.json` for the Llama / Qwen2 / Qwen3 / Mistral / SmolLM family, so a
+ * user's local checkpoint folder can be read as is. Semantics (identical to transformers' LlamaForCausalLM):
  *   h   = embed_tokens[ids]                                                  [B,T,D]
  *   per layer: h += o_proj(attn(rope(q_proj(rms(h))), rope(k_proj(rms(h))), v_proj(rms(h))))
  *              h += down_proj(silu(gate_proj(rms(h))) * up_proj(rms(h)))
  *   logits = lm_head(norm(h))   (lm_head = embed_tokens when tie_word_embeddings)
  *   rms(x) = weight * x / sqrt(mean(x², last axis) + rms_norm_eps)
  *   rope: HF "rotate_half" layout (first half / second half of each head, not interleaved),
- *         inv_freq[i] = rope_theta^(−2i/head_dim), angle = position · inv_freq
+ *         inv_freq[i] = rope_theta^(−2i/head_dim) (scaled per rope_scaling: learner/rope.ts), angle = position · inv_freq
+ *   qwen3: q = rms(q_proj(x)) and k = rms(k_proj(x)) per head (weights q_norm / k_norm [head_dim]) before rope
  *   attention: causal, grouped-query (kv head j serves query heads j·(H/KV) … ), scale 1/sqrt(head_dim)
  *   Linear weights are stored [out_features, in_features] (y = x·Wᵀ + b), as in PyTorch.
  */
+import { readRope, type Rope, type RopeScaling } from './rope.js'
 
 export interface ModelConfig {
-  /** "llama" | "qwen2" | … (informational; qwen2 implies q/k/v biases). */
-  model_type: string
+  /** "llama" | "qwen2" (q/k/v biases) | "qwen3" (per-head q/k RMSNorm) | "mistral" (see MODEL_TYPES) */
+  model_type: ModelType
   /** D: width of the residual stream. */
   hidden_size: number
   /** L: number of decoder layers. */
@@ -30,46 +32,107 @@ export interface ModelConfig {
   intermediate_size: number
   /** V: vocabulary size. */
   vocab_size: number
-  /** base of the rotary frequencies. */
+  /** base of the rotary frequencies (from rope_theta or rope_parameters.rope_theta). */
   rope_theta: number
-  /** epsilon inside RMSNorm's sqrt. */
+  /** RoPE scaling (linear / llama3; learner/rope.ts); absent = default RoPE. */
+  rope_scaling?: RopeScaling
+  /** epsilon inside RMSNorm's sqrt (also Qwen3's q_norm / k_norm). */
   rms_norm_eps: number
   /** lm_head shares embed_tokens' matrix. */
   tie_word_embeddings: boolean
   /** longest sequence the rotary tables and buckets are built for. */
   max_position_embeddings: number
-  /** q/k/v (and o for llama) projections carry biases: Llama's attention_bias; always true for qwen2 q/k/v. */
+  /** q/k/v (and o, except qwen2) projections carry biases: attention_bias; always q/k/v for qwen2. */
   attention_bias: boolean
-  /** Dh: per-head width; defaults to hidden_size / num_attention_heads. */
+  /** Dh: per-head width; defaults to hidden_size / num_attention_heads (Qwen3 sets it explicitly). */
   head_dim: number
+  /** mistral: keys further back than this are masked; graphs longer than the window are refused (not implemented). */
+  sliding_window?: number
   bos_token_id?: number
   eos_token_id?: number | number[]
   pad_token_id?: number
 }
 
-/** Fill defaults and check a parsed config.json. */
-export function resolveConfig(raw: Partial<ModelConfig> & Record<string, unknown>): ModelConfig {
-  const need = (k: keyof ModelConfig) => {
-    if (raw[k] === undefined) throw new Error(`config.json: missing ${String(k)}`)
+/** Decoder families whose semantics learner/model implements. */
+export const MODEL_TYPES = ['llama', 'qwen2', 'qwen3', 'mistral'] as const
+export type ModelType = (typeof MODEL_TYPES)[number]
+
+/** Qwen3: RMSNorm over each head's queries and keys (q_norm / k_norm, weight [Dh]) before RoPE. */
+export const hasQkNorm = (c: ModelConfig) => c.model_type === 'qwen3'
+
+/**
+ * config.json keys Cohort reads (README "Hugging Face models" lists them with their handling). Anything not in
+ * READ_KEYS or INFO_KEYS (and not starting with "_") is refused by name: an option nobody implemented is never
+ * silently ignored.
+ */
+export const READ_KEYS = [
+  'model_type', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'intermediate_size',
+  'vocab_size', 'rope_theta', 'rope_parameters', 'rope_scaling', 'rms_norm_eps', 'tie_word_embeddings',
+  'max_position_embeddings', 'attention_bias', 'head_dim', 'bos_token_id', 'eos_token_id', 'pad_token_id',
+  // accepted only with the value that changes nothing (anything else is refused by name)
+  'hidden_act', 'mlp_bias', 'attention_dropout', 'partial_rotary_factor', 'rope_interleaved', 'use_sliding_window',
+  'sliding_window', 'max_window_layers', 'layer_types', 'pretraining_tp', 'cohort_tokenizer',
+] as const
+/** Informational keys that do not change the model's function. */
+export const INFO_KEYS = [
+  'architectures', 'transformers_version', 'torch_dtype', 'dtype', 'use_cache', 'initializer_range', 'is_llama_config',
+  'tokenizer_class', 'output_attentions', 'output_hidden_states', 'return_dict', 'unsloth_version', 'transformers.js_config',
+] as const
+
+const KNOWN = new Set<string>([...READ_KEYS, ...INFO_KEYS])
+
+/** Fill defaults and check a parsed config.json; throws naming every option whose semantics are not implemented. */
+export function resolveConfig(raw: Record<string, unknown>): ModelConfig {
+  const bad: string[] = []
+  const modelType = String(raw.model_type ?? 'llama')
+  if (!(MODEL_TYPES as readonly string[]).includes(modelType)) bad.push(`model_type=${modelType} (implemented: ${MODEL_TYPES.join(', ')})`)
+  for (const k of Object.keys(raw)) if (!KNOWN.has(k) && !k.startsWith('_')) bad.push(k)
+  const only = (k: string, ok: (v: unknown) => boolean) => {
+    if (raw[k] !== undefined && raw[k] !== null && !ok(raw[k])) bad.push(`${k}=${JSON.stringify(raw[k])}`)
+  }
+  only('hidden_act', (v) => v === 'silu')
+  only('mlp_bias', (v) => v === false)
+  only('attention_dropout', (v) => v === 0)
+  only('partial_rotary_factor', (v) => v === 1)
+  only('rope_interleaved', (v) => v === false)
+  only('use_sliding_window', (v) => v === false)
+  only('layer_types', (v) => Array.isArray(v) && v.every((t) => t === 'full_attention'))
+  if (modelType === 'mistral') only('attention_bias', (v) => v === false)
+  // qwen2/qwen3 carry sliding_window / max_window_layers even when use_sliding_window is false (they then do nothing)
+  const window = modelType === 'mistral' && typeof raw.sliding_window === 'number' ? raw.sliding_window : undefined
+  if (modelType === 'mistral') only('sliding_window', (v) => typeof v === 'number' && v > 0)
+  if (modelType === 'llama') only('sliding_window', () => false)
+  let rope: Rope = { rope_theta: 10000 }
+  try {
+    rope = readRope(raw)
+  } catch (e) {
+    bad.push((e as Error).message.replace('config.json: unsupported ', ''))
+  }
+  if (bad.length) throw new Error(`config.json: unsupported options: ${bad.join(', ')}`)
+
+  const need = (k: string) => {
+    if (typeof raw[k] !== 'number') throw new Error(`config.json: missing ${k}`)
     return raw[k] as number
   }
+  const opt = <T>(k: string, d: T): T => (raw[k] ?? d) as T
   const hidden = need('hidden_size')
   const heads = need('num_attention_heads')
-  const modelType = String(raw.model_type ?? 'llama')
   const cfg: ModelConfig = {
-    model_type: modelType,
+    model_type: modelType as ModelType,
     hidden_size: hidden,
     num_hidden_layers: need('num_hidden_layers'),
     num_attention_heads: heads,
-    num_key_value_heads: (raw.num_key_value_heads as number | undefined) ?? heads,
+    num_key_value_heads: opt('num_key_value_heads', heads),
     intermediate_size: need('intermediate_size'),
     vocab_size: need('vocab_size'),
-    rope_theta: (raw.rope_theta as number | undefined) ?? 10000,
-    rms_norm_eps: (raw.rms_norm_eps as number | undefined) ?? 1e-6,
-    tie_word_embeddings: (raw.tie_word_embeddings as boolean | undefined) ?? false,
-    max_position_embeddings: (raw.max_position_embeddings as number | undefined) ?? 2048,
-    attention_bias: modelType === 'qwen2' ? true : ((raw.attention_bias as boolean | undefined) ?? false),
-    head_dim: (raw.head_dim as number | undefined) ?? hidden / heads,
+    rope_theta: rope.rope_theta,
+    rope_scaling: rope.rope_scaling,
+    rms_norm_eps: opt('rms_norm_eps', 1e-6),
+    tie_word_embeddings: opt('tie_word_embeddings', false),
+    max_position_embeddings: opt('max_position_embeddings', 2048),
+    attention_bias: modelType === 'qwen2' ? true : opt('attention_bias', false),
+    head_dim: opt('head_dim', hidden / heads),
+    sliding_window: window,
     bos_token_id: raw.bos_token_id as number | undefined,
     eos_token_id: raw.eos_token_id as number | number[] | undefined,
     pad_token_id: raw.pad_token_id as number | undefined,
@@ -79,6 +142,23 @@ export function resolveConfig(raw: Partial<ModelConfig> & Record<string, unknown
     throw new Error('config.json: num_attention_heads must be a multiple of num_key_value_heads')
   if (cfg.head_dim % 2 !== 0) throw new Error('config.json: head_dim must be even for rotary embeddings')
   return cfg
+}
+
+/** config.json as transformers writes it (transformers-4 layout: rope_theta + rope_scaling, read by 4 and 5 alike). */
+export function hfConfigJson(c: ModelConfig): Record<string, unknown> {
+  return {
+    architectures: [ARCHITECTURES[c.model_type]],
+    ...c,
+    hidden_act: 'silu',
+    torch_dtype: 'float32',
+  }
+}
+
+const ARCHITECTURES: Record<ModelType, string> = {
+  llama: 'LlamaForCausalLM',
+  qwen2: 'Qwen2ForCausalLM',
+  qwen3: 'Qwen3ForCausalLM',
+  mistral: 'MistralForCausalLM',
 }
 
 export interface ParamSpec {
@@ -111,6 +191,10 @@ export function paramSpecs(c: ModelConfig): ParamSpec[] {
     if (qkvBias) out.push({ name: `${p}.self_attn.v_proj.bias`, shape: [KV * Dh], decay: false })
     out.push({ name: `${p}.self_attn.o_proj.weight`, shape: [D, H * Dh], decay: true })
     if (oBias) out.push({ name: `${p}.self_attn.o_proj.bias`, shape: [D], decay: false })
+    if (hasQkNorm(c)) {
+      out.push({ name: `${p}.self_attn.q_norm.weight`, shape: [Dh], decay: false })
+      out.push({ name: `${p}.self_attn.k_norm.weight`, shape: [Dh], decay: false })
+    }
     out.push({ name: `${p}.post_attention_layernorm.weight`, shape: [D], decay: false })
     out.push({ name: `${p}.mlp.gate_proj.weight`, shape: [F, D], decay: true })
     out.push({ name: `${p}.mlp.up_proj.weight`, shape: [F, D], decay: true })

@@ -6,12 +6,13 @@
  * widened) in `paramSpecs` order, named as in transformers (model.layers.N.self_attn.q_proj.weight, …).
  * With tie_word_embeddings the file's lm_head.weight (if any) is ignored and never written: the model reads
  * model.embed_tokens.weight for both. Built-in byte-tokenizer models record `"cohort_tokenizer": "bytes"` in
- * config.json instead of a tokenizer.json. Options we do not implement (rope_scaling, sliding windows, other
- * activations, MLP biases) are refused at load rather than silently trained wrong.
+ * config.json instead of a tokenizer.json. Options we do not implement (other rope types, sliding windows that
+ * bite, other activations, MLP biases, unknown keys) are refused at load by name (learner/config.ts
+ * resolveConfig) rather than silently trained wrong.
  */
 import { mkdir, readFile, writeFile, access } from 'node:fs/promises'
 import { join } from 'node:path'
-import { paramSpecs, resolveConfig, type ModelConfig } from '../config.js'
+import { hfConfigJson, paramSpecs, resolveConfig, type ModelConfig } from '../config.js'
 import { createRng } from '../sample/rng.js'
 import { byteTokenizer, hfTokenizer, type Tokenizer } from '../tokenizer/index.js'
 import { numel, toFloat32, type Tensor } from './safetensors.js'
@@ -41,16 +42,6 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
   }
 }
 
-/** Refuse config options whose semantics the model graphs do not implement. */
-function checkSupported(raw: Record<string, unknown>): void {
-  const bad: string[] = []
-  if (raw.rope_scaling != null) bad.push('rope_scaling')
-  if (raw.hidden_act !== undefined && raw.hidden_act !== 'silu') bad.push(`hidden_act=${String(raw.hidden_act)}`)
-  if (raw.mlp_bias === true) bad.push('mlp_bias')
-  if (raw.use_sliding_window === true) bad.push('use_sliding_window')
-  if (bad.length) throw new Error(`config.json: unsupported options: ${bad.join(', ')}`)
-}
-
 /** All tensors of the folder's weights, single file or sharded (read tensor by tensor, no whole-file buffer). */
 async function readWeights(dir: string): Promise<Record<string, Tensor>> {
   if (await exists(join(dir, WEIGHTS_FILE))) return (await readSafetensorsFile(join(dir, WEIGHTS_FILE))).tensors
@@ -72,7 +63,6 @@ async function readWeights(dir: string): Promise<Record<string, Tensor>> {
 
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const raw = await readJson(join(dir, 'config.json'))
-  checkSupported(raw)
   const config = resolveConfig(raw)
   const tensors = await readWeights(dir)
   const specs = paramSpecs(config)
@@ -141,12 +131,7 @@ export async function saveCheckpoint(dir: string, ckpt: Checkpoint, opts: SaveOp
     }
     await writeFile(join(dir, INDEX_FILE), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2))
   }
-  const hfConfig: Record<string, unknown> = {
-    architectures: [config.model_type === 'qwen2' ? 'Qwen2ForCausalLM' : 'LlamaForCausalLM'],
-    ...config,
-    hidden_act: 'silu',
-    torch_dtype: 'float32',
-  }
+  const hfConfig = hfConfigJson(config)
   if (tokenizer && !tokenizer.json) hfConfig.cohort_tokenizer = 'bytes'
   if (tokenizer) {
     hfConfig.eos_token_id ??= tokenizer.eos

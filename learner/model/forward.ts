@@ -46,6 +46,8 @@ export function buildForward(cfg: ModelConfig, params: Params, ids: Value, opts:
   if (opts.past && opts.past.length !== L) throw new Error(`forward: ${opts.past.length} past caches for ${L} layers`)
   const P = opts.past?.[0].key.shape[2] ?? 0
   const S = P + T
+  if (cfg.sliding_window !== undefined && S > cfg.sliding_window)
+    throw new Error(`forward: ${S} key positions exceed sliding_window ${cfg.sliding_window}; sliding-window attention is not implemented (refused rather than computed wrong)`)
   const rope = rotary(g, cfg, T, opts.positions ?? P)
   let allowed = causalMask(g, P, T) //                                                    [T,S]
   if (opts.attentionMask) {

@@ -1,6 +1,7 @@
 /**
- * Decoder building blocks (Llama / Qwen2 semantics, see learner/config.ts): RMSNorm, linear, rotary tables and
- * their application, grouped-query causal attention with an optional KV cache, SwiGLU MLP.
+ * Decoder building blocks (Llama / Qwen2 / Qwen3 / Mistral semantics, see learner/config.ts): RMSNorm, linear,
+ * rotary tables (learner/rope.ts frequencies) and their application, grouped-query causal attention with
+ * Qwen3's per-head q/k norm and an optional KV cache, SwiGLU MLP.
  *
  * Dimension legend
  *   B batch rows   T new tokens (this call)   P cached (past) tokens   S = P + T key positions
@@ -9,7 +10,8 @@
  * Queries are laid out [B,KV,G,T,Dh] and multiplied as [B,KV,G·T,Dh] against keys [B,KV,S,Dh], which implements
  * GQA (query head h = j·G + i uses kv head j, as transformers' repeat_interleave) without copying keys per head.
  */
-import type { ModelConfig } from '../config.js'
+import { hasQkNorm, type ModelConfig } from '../config.js'
+import { invFreq } from '../rope.js'
 import { ops, type Graph, type Value } from '../graph/index.js'
 
 /** Lowest finite value of a float type: added to masked scores (not −∞, so a fully masked row gives no NaN). */
@@ -50,11 +52,12 @@ export interface Rotary {
 function angleTable(cfg: ModelConfig, start: number, n: number): { cos: Float64Array; sin: Float64Array } {
   const Dh = cfg.head_dim
   const half = Dh / 2
+  const inv = invFreq(cfg, Dh) //                                                             [Dh/2]
   const cos = new Float64Array(n * Dh)
   const sin = new Float64Array(n * Dh)
   for (let t = 0; t < n; t++) {
     for (let i = 0; i < half; i++) {
-      const a = (start + t) * cfg.rope_theta ** ((-2 * i) / Dh)
+      const a = (start + t) * inv[i]
       for (const j of [i, i + half]) {
         cos[t * Dh + j] = Math.cos(a)
         sin[t * Dh + j] = Math.sin(a)
@@ -121,8 +124,10 @@ export function attention(cfg: ModelConfig, p: LayerParams, x: Value, a: Attenti
   const G = H / KV
   const Dh = cfg.head_dim
   const proj = (n: string) => linear(x, required(p, `self_attn.${n}.weight`), p(`self_attn.${n}.bias`))
-  const q0 = ops.transpose(ops.reshape(proj('q_proj'), [B, T, KV, G, Dh]), [0, 2, 3, 1, 4]) // [B,KV,G,T,Dh]
-  const k0 = ops.transpose(ops.reshape(proj('k_proj'), [B, T, KV, Dh]), [0, 2, 1, 3]) //        [B,KV,T,Dh]
+  // qwen3: RMSNorm over each head's Dh features (q_norm / k_norm), before rotary
+  const headNorm = (y: Value, n: string) => (hasQkNorm(cfg) ? rmsNorm(y, required(p, `self_attn.${n}.weight`), cfg.rms_norm_eps) : y)
+  const q0 = ops.transpose(headNorm(ops.reshape(proj('q_proj'), [B, T, KV, G, Dh]), 'q_norm'), [0, 2, 3, 1, 4]) // [B,KV,G,T,Dh]
+  const k0 = ops.transpose(headNorm(ops.reshape(proj('k_proj'), [B, T, KV, Dh]), 'k_norm'), [0, 2, 1, 3]) //        [B,KV,T,Dh]
   const v0 = ops.transpose(ops.reshape(proj('v_proj'), [B, T, KV, Dh]), [0, 2, 1, 3]) //        [B,KV,T,Dh]
   const q = ops.mul(applyRotary(q0, a.rotary), 1 / Math.sqrt(Dh)) //                              [B,KV,G,T,Dh]
   const kNew = applyRotary(k0, a.rotary) //                                                      [B,KV,T,Dh]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent PyTorch (float64) reference for Cohort's learner: a Llama/Qwen2 decoder written from the formulas
+"""Independent PyTorch (float64) reference for Cohort's learner: a Llama/Qwen2/Qwen3/Mistral decoder written from the formulas
 in learner/config.ts, TRL-style GRPO losses and SFT cross-entropy, emitting golden fixtures the TS tests compare
 against (test/fixtures/golden/<name>/). Run with Debian's torch:  /usr/bin/python3 tools/torch/reference.py
 
@@ -9,7 +9,10 @@ Model (HF LlamaForCausalLM semantics; Linear weights [out, in], y = x·Wᵀ + b)
              h += down_proj(silu(gate_proj(rms(h))) * up_proj(rms(h)))
   logits = lm_head(norm(h))            lm_head = embed_tokens when tie_word_embeddings    [B,T,V]
   rms(x) = w * x / sqrt(mean(x², -1) + rms_norm_eps)
-  rope: rotate_half layout, inv_freq[i] = theta^(-2i/Dh), angle[t,i] = t·inv_freq[i], positions 0..T-1
+  rope: rotate_half layout, inv_freq[i] = theta^(-2i/Dh), angle[t,i] = t·inv_freq[i], positions 0..T-1;
+        theta / scaling from rope_parameters (transformers 5) or rope_theta / rope_scaling (4); linear and llama3
+        scaling as in transformers' modeling_rope_utils (scaled_inv_freq below)
+  qwen3: q, k = rms(q_proj(x)), rms(k_proj(x)) per head (q_norm / k_norm [Dh]) before rope; head_dim explicit
   attention: causal, GQA (kv head j serves query heads j·H/KV … (j+1)·H/KV−1), scale 1/sqrt(Dh)
   qwen2: q/k/v biases (no o bias).  Padding is on the right, so causal attention needs no padding mask.
 
@@ -52,6 +55,28 @@ MODELS = {
                        num_key_value_heads=1, intermediate_size=24, vocab_size=32, rms_norm_eps=1e-6,
                        rope_theta=1000000.0, tie_word_embeddings=True, max_position_embeddings=64,
                        attention_bias=True),
+    # Qwen3 with a transformers-5 config: rope_parameters, explicit head_dim (H·Dh = 32 ≠ D), q_norm / k_norm
+    'qwen3': dict(model_type='qwen3', hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
+                  num_key_value_heads=2, head_dim=8, intermediate_size=24, vocab_size=32, rms_norm_eps=1e-6,
+                  rope_parameters=dict(rope_type='default', rope_theta=1000000.0), tie_word_embeddings=True,
+                  max_position_embeddings=64, attention_bias=False, use_sliding_window=False, sliding_window=None,
+                  max_window_layers=2, layer_types=['full_attention', 'full_attention']),
+    # Llama 3.x RoPE scaling, transformers-5 layout; frequencies hit all three llama3 branches
+    # (wavelengths 6.3, 94 unchanged; 1405 smoothed; 21000 divided by factor)
+    'llama3': dict(model_type='llama', hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
+                   num_key_value_heads=2, head_dim=8, intermediate_size=24, vocab_size=32, rms_norm_eps=1e-5,
+                   rope_parameters=dict(rope_type='llama3', rope_theta=50000.0, factor=8.0, low_freq_factor=1.0,
+                                        high_freq_factor=4.0, original_max_position_embeddings=2048),
+                   tie_word_embeddings=False, max_position_embeddings=64, attention_bias=False, mlp_bias=False),
+    # linear RoPE scaling, transformers-4 layout with the legacy "type" key
+    'llama-linear': dict(model_type='llama', hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
+                         num_key_value_heads=4, intermediate_size=24, vocab_size=32, rms_norm_eps=1e-5,
+                         rope_theta=10000.0, rope_scaling=dict(type='linear', factor=4.0), tie_word_embeddings=False,
+                         max_position_embeddings=64, attention_bias=False),
+    # Mistral: explicit head_dim (H·Dh = 24), a sliding window no sequence here reaches
+    'mistral': dict(model_type='mistral', hidden_size=16, num_hidden_layers=2, num_attention_heads=4,
+                    num_key_value_heads=2, head_dim=6, intermediate_size=24, vocab_size=32, rms_norm_eps=1e-5,
+                    rope_theta=100000.0, sliding_window=4096, tie_word_embeddings=False, max_position_embeddings=64),
 }
 
 CASES = [
@@ -70,12 +95,30 @@ ADVANTAGES = [-0.9, 1.1, 0.4]
 PAD = 0
 
 
+def head_dim(c):
+    return c.get('head_dim') or c['hidden_size'] // c['num_attention_heads']
+
+
+def biases(c):
+    """(q/k/v bias, o bias): qwen2 always q/k/v only; mistral none; llama / qwen3 per attention_bias."""
+    if c['model_type'] == 'qwen2': return True, False
+    b = c.get('attention_bias', False)
+    return b, b
+
+
+def rope_spec(c):
+    """(theta, scaling dict or None) from either config layout (transformers 5 rope_parameters, 4 rope_theta/rope_scaling)."""
+    p = c.get('rope_parameters') or c.get('rope_scaling') or {}
+    theta = p.get('rope_theta', c.get('rope_theta', 10000.0))
+    kind = p.get('rope_type', p.get('type', 'default'))
+    return theta, (None if kind == 'default' else dict(p, rope_type=kind))
+
+
 def param_specs(c):
     """Names and shapes in learner/config.ts paramSpecs order."""
-    D, Dh, H, KV, F, V = (c['hidden_size'], c['hidden_size'] // c['num_attention_heads'], c['num_attention_heads'],
+    D, Dh, H, KV, F, V = (c['hidden_size'], head_dim(c), c['num_attention_heads'],
                           c['num_key_value_heads'], c['intermediate_size'], c['vocab_size'])
-    qkv_bias = c['attention_bias']
-    o_bias = c['attention_bias'] and c['model_type'] != 'qwen2'
+    qkv_bias, o_bias = biases(c)
     out = [('model.embed_tokens.weight', [V, D])]
     for l in range(c['num_hidden_layers']):
         p = f'model.layers.{l}'
@@ -88,6 +131,9 @@ def param_specs(c):
         if qkv_bias: out.append((f'{p}.self_attn.v_proj.bias', [KV * Dh]))
         out.append((f'{p}.self_attn.o_proj.weight', [D, H * Dh]))
         if o_bias: out.append((f'{p}.self_attn.o_proj.bias', [D]))
+        if c['model_type'] == 'qwen3':
+            out.append((f'{p}.self_attn.q_norm.weight', [Dh]))
+            out.append((f'{p}.self_attn.k_norm.weight', [Dh]))
         out.append((f'{p}.post_attention_layernorm.weight', [D]))
         out.append((f'{p}.mlp.gate_proj.weight', [F, D]))
         out.append((f'{p}.mlp.up_proj.weight', [F, D]))
@@ -104,9 +150,25 @@ def rms_norm(x, w, eps):
     return w * x / torch.sqrt((x * x).mean(-1, keepdim=True) + eps)
 
 
-def rope_tables(start, T, Dh, theta, dtype):
+def scaled_inv_freq(inv_freq, sc):
+    """transformers' rope scaling of inv_freq [Dh/2]: linear divides by factor; llama3 divides low frequencies
+    (wavelength > L/low_freq_factor), keeps high ones (< L/high_freq_factor) and interpolates between."""
+    if sc is None: return inv_freq
+    if sc['rope_type'] == 'linear': return inv_freq / sc['factor']
+    assert sc['rope_type'] == 'llama3', sc
+    factor, lo, hi, L = sc['factor'], sc['low_freq_factor'], sc['high_freq_factor'], sc['original_max_position_embeddings']
+    wavelen = 2 * math.pi / inv_freq
+    out = torch.where(wavelen > L / lo, inv_freq / factor, inv_freq)
+    smooth = (L / wavelen - lo) / (hi - lo)
+    smoothed = (1 - smooth) * out / factor + smooth * out
+    medium = ~(wavelen < L / hi) & ~(wavelen > L / lo)
+    return torch.where(medium, smoothed, out)
+
+
+def rope_tables(start, T, Dh, theta, dtype, scaling=None):
     """cos, sin [T, Dh] for positions start … start+T−1, rotate_half layout (angles computed in float64)."""
     inv_freq = theta ** (-torch.arange(0, Dh // 2, dtype=torch.float64) * 2 / Dh)   # [Dh/2]
+    inv_freq = scaled_inv_freq(inv_freq, scaling)
     pos = torch.arange(start, start + T, dtype=torch.float64)                       # [T]
     angle = pos[:, None] * inv_freq[None, :]                                        # [T, Dh/2]
     emb = torch.cat([angle, angle], -1)                                             # [T, Dh]
@@ -129,18 +191,22 @@ def forward(P, c, ids, cache=None, keep=None):
     `keep` = n: the LM head runs on the last n positions only (TRL's logits_to_keep) → logits [B, n, V]."""
     Bn, Tn = ids.shape
     D, H, KV = c['hidden_size'], c['num_attention_heads'], c['num_key_value_heads']
-    Dh = D // H
-    qkv_bias = c['attention_bias']
-    o_bias = c['attention_bias'] and c['model_type'] != 'qwen2'
+    Dh = head_dim(c)
+    qkv_bias, o_bias = biases(c)
+    theta, scaling = rope_spec(c)
     past = cache[0][0].shape[2] if cache else 0
     h = P['model.embed_tokens.weight'][ids]                                         # [B, T, D]
-    cos, sin = rope_tables(past, Tn, Dh, c['rope_theta'], h.dtype)                 # [T, Dh]
+    cos, sin = rope_tables(past, Tn, Dh, theta, h.dtype, scaling)                  # [T, Dh]
     causal = torch.arange(past + Tn)[None, :] <= torch.arange(past, past + Tn)[:, None]   # [T, Tpast+T]
     for l in range(c['num_hidden_layers']):
         p = f'model.layers.{l}'
         x = rms_norm(h, P[f'{p}.input_layernorm.weight'], c['rms_norm_eps'])        # [B, T, D]
-        q = linear(x, P, f'{p}.self_attn.q_proj', qkv_bias).view(Bn, Tn, H, Dh).transpose(1, 2)   # [B, H, T, Dh]
-        k = linear(x, P, f'{p}.self_attn.k_proj', qkv_bias).view(Bn, Tn, KV, Dh).transpose(1, 2)  # [B, KV, T, Dh]
+        q = linear(x, P, f'{p}.self_attn.q_proj', qkv_bias).view(Bn, Tn, H, Dh)      # [B, T, H, Dh]
+        k = linear(x, P, f'{p}.self_attn.k_proj', qkv_bias).view(Bn, Tn, KV, Dh)     # [B, T, KV, Dh]
+        if c['model_type'] == 'qwen3':                                              # per-head RMSNorm before rope
+            q = rms_norm(q, P[f'{p}.self_attn.q_norm.weight'], c['rms_norm_eps'])
+            k = rms_norm(k, P[f'{p}.self_attn.k_norm.weight'], c['rms_norm_eps'])
+        q, k = q.transpose(1, 2), k.transpose(1, 2)                                 # [B, H|KV, T, Dh]
         v = linear(x, P, f'{p}.self_attn.v_proj', qkv_bias).view(Bn, Tn, KV, Dh).transpose(1, 2)  # [B, KV, T, Dh]
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
@@ -274,7 +340,7 @@ def compact_json(obj):
 
 
 def hf_config(name, c):
-    arch = 'Qwen2ForCausalLM' if c['model_type'] == 'qwen2' else 'LlamaForCausalLM'
+    arch = dict(qwen2='Qwen2ForCausalLM', qwen3='Qwen3ForCausalLM', mistral='MistralForCausalLM').get(c['model_type'], 'LlamaForCausalLM')
     out = dict(architectures=[arch], **c, hidden_act='silu', torch_dtype='float32', pad_token_id=PAD)
     if c['model_type'] == 'qwen2': del out['attention_bias']   # implied by qwen2
     return out

@@ -5,7 +5,8 @@
  *   3. OnnxGenerator's sampled tokens and log-probs = the training log-prob graph (learner/model's
  *      buildLogprobGraph) on prompt + completion, to 1e-5, at temperature ≠ 1 with top-k / top-p on; and every
  *      sampled token lies inside the top-k / nucleus computed independently in float64 from recomputed logits.
- * Both golden architectures: llama (untied, GQA 4/2) and qwen2-tied (q/k/v biases, tied head, 1 kv head).
+ * Every golden family: llama (untied, GQA 4/2), qwen2-tied (q/k/v biases, tied head, 1 kv head), qwen3 (q/k norm,
+ * explicit head_dim), llama3 and llama-linear (RoPE scaling), mistral.
  */
 import { describe, expect, it } from 'vitest'
 import type { ModelConfig } from '../../../learner/config.js'
@@ -23,7 +24,7 @@ const i64 = (xs: number[], shape: number[]) => tensor('int64', BigInt64Array.fro
 async function fullLogits(config: ModelConfig, params: Map<string, Float32Array>, rows: number[][]): Promise<Float32Array> {
   const T = Math.max(...rows.map((r) => r.length))
   const padded = rows.map((r) => [...r, ...Array(T - r.length).fill(0)])
-  const s = await rt.session(`logits/${config.model_type}/${rows.length}x${T}`, () => encodeModel(buildLogitsGraph(config, rows.length, T)))
+  const s = await rt.session(`logits/${JSON.stringify(config)}/${rows.length}x${T}`, () => encodeModel(buildLogitsGraph(config, rows.length, T)))
   return (await s.run({ ...paramFeeds(config, params), input_ids: idsTensor(padded) })).logits.data as Float32Array
 }
 

@@ -67,12 +67,19 @@ describe.each(GOLDEN_MODELS)('golden fixture %s', (name) => {
     const specs = paramSpecs(config)
     expect([...params.keys()]).toEqual(specs.map((s) => s.name))
     for (const s of specs) expect(params.get(s.name)!.length).toBe(s.shape.reduce((a, b) => a * b, 1))
-    if (name === 'qwen2-tied') {
-      expect(config.tie_word_embeddings).toBe(true)
-      expect(params.has('lm_head.weight')).toBe(false)
-      expect(params.has('model.layers.1.self_attn.k_proj.bias')).toBe(true)
-      expect(config.num_key_value_heads).toBe(1)
-    } else expect(params.has('lm_head.weight')).toBe(true)
+    expect(params.has('lm_head.weight')).toBe(!config.tie_word_embeddings)
+    expect(params.has('model.layers.1.self_attn.k_proj.bias')).toBe(name === 'qwen2-tied')
+    expect(params.has('model.layers.1.self_attn.q_norm.weight')).toBe(name === 'qwen3')
+    // what each family's config.json must have been read as (the transformers-5 layouts included)
+    const seen = { type: config.model_type, theta: config.rope_theta, scaling: config.rope_scaling?.rope_type, Dh: config.head_dim, tied: config.tie_word_embeddings }
+    expect(seen).toEqual({
+      llama: { type: 'llama', theta: 10000, scaling: undefined, Dh: 4, tied: false },
+      'qwen2-tied': { type: 'qwen2', theta: 1e6, scaling: undefined, Dh: 4, tied: true },
+      qwen3: { type: 'qwen3', theta: 1e6, scaling: undefined, Dh: 8, tied: true },
+      llama3: { type: 'llama', theta: 50000, scaling: 'llama3', Dh: 8, tied: false },
+      'llama-linear': { type: 'llama', theta: 10000, scaling: 'linear', Dh: 4, tied: false },
+      mistral: { type: 'mistral', theta: 100000, scaling: undefined, Dh: 6, tied: false },
+    }[name])
   })
 
   it('expected.safetensors holds every tensor with the right shape (F64)', async () => {

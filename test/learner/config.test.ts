@@ -1,0 +1,107 @@
+/**
+ * config.json reading (learner/config.ts, learner/rope.ts): published configs of the supported families load
+ * with the values transformers would use, both RoPE layouts (transformers 4 rope_theta / rope_scaling and
+ * transformers 5 rope_parameters) agree, and every option Cohort does not implement is refused by name.
+ * (The numerics of each family against the PyTorch reference: test/learner/model/golden.test.ts.)
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { paramSpecs, resolveConfig } from '../../learner/config.js'
+import { Graph } from '../../learner/graph/index.js'
+import { buildForward, paramInputs } from '../../learner/model/index.js'
+import { invFreq } from '../../learner/rope.js'
+
+const hf = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/hf-configs', `${name}.json`), 'utf8')) as Record<string, unknown>
+const tiny = { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 4, num_key_value_heads: 2, intermediate_size: 24, vocab_size: 32 }
+const refused = (raw: Record<string, unknown>) => {
+  try {
+    resolveConfig({ ...tiny, ...raw })
+  } catch (e) {
+    return (e as Error).message
+  }
+  return 'accepted'
+}
+
+describe('published configs', () => {
+  it('Qwen3-0.6B: explicit head_dim, q/k norm parameters, no bias, θ 1e6, tied', () => {
+    const c = resolveConfig(hf('qwen3-0.6b'))
+    expect(c).toMatchObject({ model_type: 'qwen3', head_dim: 128, rope_theta: 1e6, attention_bias: false, tie_word_embeddings: true, eos_token_id: 151645 })
+    expect(c.rope_scaling).toBeUndefined()
+    expect(c.sliding_window).toBeUndefined()
+    const names = paramSpecs(c).map((s) => s.name)
+    expect(names).toContain('model.layers.27.self_attn.q_norm.weight')
+    expect(paramSpecs(c).find((s) => s.name === 'model.layers.0.self_attn.q_proj.weight')?.shape).toEqual([16 * 128, 1024])
+    expect(names.some((n) => n.endsWith('.bias'))).toBe(false)
+  })
+
+  it('Llama-3.2-1B-Instruct: llama3 RoPE scaling, the same from the transformers-4 and -5 layouts', () => {
+    const c4 = resolveConfig(hf('llama-3.2-1b-instruct'))
+    const c5 = resolveConfig(hf('llama-3.2-1b-instruct.transformers5'))
+    expect(c5).toEqual(c4)
+    expect(c4.rope_theta).toBe(500000)
+    expect(c4.rope_scaling).toEqual({ rope_type: 'llama3', factor: 32, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 })
+    expect(c4.eos_token_id).toEqual([128001, 128008, 128009])
+    const f = invFreq(c4, 64)
+    expect(f[0]).toBe(1) //                                  wavelength 2π < 8192/4: unchanged
+    expect(f[31]).toBeCloseTo(9.41830672543491e-8, 20) //    500000^(−62/64) / 32: wavelength > 8192
+    expect(f[16]).toBeCloseTo(4.2955679655936815e-4, 15) //  wavelength 4443: (1 − s)·f/32 + s·f, s = (8192/4443 − 1)/3
+  })
+
+  it('Qwen2.5 (sliding_window present, use_sliding_window false), SmolLM2 (rope_interleaved false), Mistral', () => {
+    expect(resolveConfig(hf('qwen2.5-0.5b-instruct'))).toMatchObject({ model_type: 'qwen2', attention_bias: true, sliding_window: undefined })
+    expect(resolveConfig(hf('smollm2-135m-instruct'))).toMatchObject({ rope_theta: 100000, pad_token_id: 2 })
+    expect(resolveConfig(hf('mistral-7b-v0.1'))).toMatchObject({ model_type: 'mistral', sliding_window: 4096 })
+  })
+
+  it('rope_parameters default carries rope_theta (the transformers-5 bug: not silently 10000)', () => {
+    expect(resolveConfig({ ...tiny, rope_parameters: { rope_type: 'default', rope_theta: 1e6 } }).rope_theta).toBe(1e6)
+    expect(resolveConfig({ ...tiny, rope_theta: 5e5, rope_scaling: { rope_type: 'default' } })).toMatchObject({ rope_theta: 5e5, rope_scaling: undefined })
+    expect(resolveConfig({ ...tiny, rope_scaling: { type: 'linear', factor: 2 } }).rope_scaling).toEqual({ rope_type: 'linear', factor: 2 })
+    expect(invFreq({ rope_theta: 100, rope_scaling: { rope_type: 'linear', factor: 4 } }, 4)).toEqual(Float64Array.from([0.25, 0.1 / 4]))
+  })
+})
+
+describe('refusals name the option', () => {
+  it.each([
+    [{ rope_parameters: { rope_type: 'yarn', rope_theta: 1e6, factor: 4, original_max_position_embeddings: 32768 } }, 'rope_parameters.rope_type="yarn"'],
+    [{ rope_scaling: { rope_type: 'dynamic', factor: 2 } }, 'rope_scaling.rope_type="dynamic"'],
+    [{ rope_scaling: { type: 'longrope', long_factor: [1], short_factor: [1] } }, 'rope_scaling.rope_type="longrope"'],
+    [{ rope_parameters: { full_attention: { rope_type: 'default', rope_theta: 1e4 } } }, 'rope_parameters.full_attention'],
+    [{ rope_scaling: { rope_type: 'linear' } }, 'rope_scaling.factor=undefined'],
+    [{ rope_scaling: { rope_type: 'linear', factor: 2, attention_factor: 1.2 } }, 'rope_scaling.attention_factor'],
+    [{ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4 } }, 'rope_scaling.original_max_position_embeddings'],
+    [{ rope_theta: 1e4, rope_parameters: { rope_type: 'default', rope_theta: 1e6 } }, 'rope_theta=10000 disagreeing'],
+    [{ model_type: 'gemma3' }, 'model_type=gemma3'],
+    [{ model_type: 'qwen3_moe' }, 'model_type=qwen3_moe'],
+    [{ hidden_act: 'gelu' }, 'hidden_act="gelu"'],
+    [{ mlp_bias: true }, 'mlp_bias=true'],
+    [{ attention_dropout: 0.1 }, 'attention_dropout=0.1'],
+    [{ partial_rotary_factor: 0.5 }, 'partial_rotary_factor=0.5'],
+    [{ rope_interleaved: true }, 'rope_interleaved=true'],
+    [{ model_type: 'qwen2', use_sliding_window: true, sliding_window: 4096 }, 'use_sliding_window=true'],
+    [{ model_type: 'qwen3', layer_types: ['full_attention', 'sliding_attention'] }, 'layer_types='],
+    [{ model_type: 'mistral', attention_bias: true }, 'attention_bias=true'],
+    [{ quantization_config: { quant_method: 'bitsandbytes' } }, 'quantization_config'],
+    [{ final_logit_softcapping: 30 }, 'final_logit_softcapping'],
+  ])('%j', (raw, name) => {
+    const msg = refused(raw)
+    expect(msg).toMatch(/^config\.json: unsupported options: /)
+    expect(msg).toContain(name)
+  })
+
+  it('lists every refused option at once', () => {
+    const msg = refused({ hidden_act: 'gelu', mlp_bias: true, rope_scaling: { rope_type: 'yarn', factor: 4 } })
+    for (const k of ['hidden_act', 'mlp_bias', 'yarn']) expect(msg).toContain(k)
+  })
+
+  it('mistral: a sliding window no sequence reaches is exact; a graph it would bite is refused', () => {
+    const c = resolveConfig({ ...tiny, model_type: 'mistral', sliding_window: 8 })
+    const forward = (T: number) => {
+      const g = new Graph({ float: 'float32' })
+      return buildForward(c, paramInputs(g, c), g.input('input_ids', 'int64', [1, T]))
+    }
+    expect(() => forward(8)).not.toThrow()
+    expect(() => forward(9)).toThrow(/9 key positions exceed sliding_window 8/)
+  })
+})
