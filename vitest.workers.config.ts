@@ -17,7 +17,10 @@ export default defineConfig({
           COHORT_ADMIN_KEY: inject('adminKey'),
           // the http verifier's secret for `cohort sandbox` (secretRef "sandbox"); the URL comes through inject()
           COHORT_VERIFIER_SECRET_SANDBOX: inject('sandboxSecret'),
+          // the bucket the learner's s3:// URIs name; the edge reads it through the R2 binding below
+          COHORT_S3_BUCKET: 'models',
         },
+        r2Buckets: ['ARTIFACTS'],
       },
     })),
   ],

@@ -1,5 +1,6 @@
 /** The Hono environment of the edge app: what handlers find on `c.var`. */
 import type { Context } from 'hono'
+import type { ArtifactReader } from '../common/artifacts/source.js'
 import type { Db, Role } from '../schema/index.js'
 import type { EdgeConfig } from './config.js'
 
@@ -13,6 +14,8 @@ export interface EdgeDeps {
   /** The database for this request (a per-request client on Workers, a shared pool or PGlite on Node). */
   getDb: (c: Context) => Db
   config: EdgeConfig
+  /** Reads published model files by artifact URI (GET /v1/models/{version}/files/{name}); absent: none served. */
+  artifacts?: ArtifactReader
 }
 
 export interface AppEnv {

@@ -7,6 +7,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
+import { fileReader } from '../common/artifacts/local.js'
+import { artifactReader, httpReader, s3OptionsFromEnv, s3Reader, type ArtifactReader } from '../common/artifacts/index.js'
 import { closeNodeSandboxes, installNodeSandboxes } from '../sandbox/index.js'
 import { DEFAULT_DATA_DIR, openDatabase, type OpenDatabase } from '../schema/db.js'
 import { migrateDatabase } from '../schema/migrate.js'
@@ -25,6 +27,17 @@ export interface NodeServerOptions {
   bodyLimitBytes?: number
   /** Use this open database instead of opening one (in-process learner/workers, tests). */
   database?: OpenDatabase
+  /** Reads published model files for GET /v1/models/{version}/files/{name} (default: nodeArtifactReader()). */
+  artifacts?: ArtifactReader
+}
+
+/**
+ * What the edge on Node streams model files from: file: versions (the learner's local folder), s3: versions in the
+ * bucket named by COHORT_S3_* (learner/publish env names), http(s): versions (public bucket, CDN).
+ */
+export function nodeArtifactReader(env: NodeJS.ProcessEnv = process.env): ArtifactReader {
+  const s3 = s3OptionsFromEnv(env)
+  return artifactReader({ file: fileReader, http: httpReader, ...(s3 ? { s3: s3Reader(s3) } : {}) })
 }
 
 export interface NodeServer {
@@ -36,7 +49,10 @@ export interface NodeServer {
   close(): Promise<void>
 }
 
-/** Options from the environment: PORT, DATABASE_URL, COHORT_DATA_DIR, COHORT_ADMIN_KEY, COHORT_BODY_LIMIT. */
+/**
+ * Options from the environment: PORT, DATABASE_URL, COHORT_DATA_DIR, COHORT_ADMIN_KEY, COHORT_BODY_LIMIT, and
+ * COHORT_S3_* + AWS_* (the bucket model files are streamed from).
+ */
 export function nodeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): NodeServerOptions {
   const cfg = configFromEnv(env)
   return {
@@ -45,6 +61,7 @@ export function nodeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): NodeSe
     dataDir: env.COHORT_DATA_DIR || undefined,
     adminKey: cfg.adminKey,
     bodyLimitBytes: cfg.bodyLimitBytes,
+    artifacts: nodeArtifactReader(env),
   }
 }
 
@@ -88,7 +105,7 @@ export async function startNodeServer(opts: NodeServerOptions = {}): Promise<Nod
   }
   // code-tests run in local process pools (Python, and JavaScript with a hard kill), started on first use
   installNodeSandboxes()
-  const app = createApp({ getDb: () => database.db, config })
+  const app = createApp({ getDb: () => database.db, config, artifacts: opts.artifacts ?? nodeArtifactReader() })
   const hostname = opts.hostname ?? '127.0.0.1'
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? DEFAULT_PORT, hostname }, () => resolve(s))

@@ -19,7 +19,7 @@ import type { VerifierSpec } from '../../verifiers/index.js'
 import { inferenceModel, OnnxGenerator, type InferenceBucket } from '../generate/index.js'
 import { saveCheckpoint, type Checkpoint } from '../io/index.js'
 import { byteTokenizer, type Tokenizer } from '../tokenizer/index.js'
-import { EdgeClient, openOnnxGenerator, RolloutWorker, type RolloutStats } from '../rollout/index.js'
+import { EdgeClient, modelFileReader, openOnnxGenerator, RolloutWorker, type RolloutStats } from '../rollout/index.js'
 import { progressTo, runLearner, tinyModel, type LearnSummary } from '../service/index.js'
 import { Trainer } from '../trainer/index.js'
 import { arithmeticTask, ARITH_VERIFIER, type TaskSplit } from './arith.js'
@@ -173,7 +173,8 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
 
     // ── learner + workers + evaluation of each version ──────────────────────────────────────────────────
     const modelsDir = join(runDir, 'models') // verified downloads, shared by the workers and the evaluator
-    const evaluator = new VersionEvaluator(db, heldOut, verifier, c.maxNewTokens, modelsDir, threads, (v, r, reward) =>
+    const edge = new EdgeClient({ baseUrl: server!.url, key: worker.key })
+    const evaluator = new VersionEvaluator(db, heldOut, verifier, c.maxNewTokens, modelsDir, modelFileReader(edge), threads, (v, r, reward) =>
       say(`${since()} v${v.version} (step ${v.step}): held-out accuracy ${pct(r.accuracy)} · rollout reward ${reward === null ? '–' : reward.toFixed(3)} — e.g. ${example(r)}`),
       say,
     )
@@ -192,7 +193,6 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
       signal: stopper.signal,
       progress,
     })
-    const edge = new EdgeClient({ baseUrl: server!.url, key: worker.key })
     const workers = Array.from(
       { length: c.workers },
       (_, i) =>

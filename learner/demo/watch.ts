@@ -9,7 +9,7 @@ import { latestModel } from '../../schema/queries/index.js'
 import type { ModelVersion } from '../../schema/schema.js'
 import type { VerifierSpec } from '../../verifiers/index.js'
 import { loadInferenceModel, OnnxGenerator } from '../generate/index.js'
-import { AbortedError, fetchModelFiles, sleep, type ModelInfo } from '../rollout/index.js'
+import { AbortedError, fetchModelFiles, sleep, type ModelFileReader, type ModelInfo } from '../rollout/index.js'
 import type { TaskItem } from './arith.js'
 import { evaluateHeldOut, type EvalResult } from './eval.js'
 import { mergeVersionMetrics, versionRows } from './queries.js'
@@ -34,6 +34,8 @@ export class VersionEvaluator {
     private readonly verifier: VerifierSpec,
     private readonly maxNewTokens: number,
     private readonly cacheDir: string,
+    /** how the files are downloaded (modelFileReader(edge): through the edge, like the workers) */
+    private readonly read: ModelFileReader,
     private readonly threads: number,
     /** reward: mean rollout reward of the previous version's groups (what this version was trained on) */
     private readonly onResult: (v: ModelVersion, r: EvalResult, previousReward: number | null) => void,
@@ -49,7 +51,7 @@ export class VersionEvaluator {
   }
 
   private async evaluate(m: ModelVersion): Promise<void> {
-    const dir = await fetchModelFiles(modelInfoOf(m), this.cacheDir)
+    const dir = await fetchModelFiles(modelInfoOf(m), this.cacheDir, this.read)
     const gen = new OnnxGenerator(await loadInferenceModel(dir), { threads: this.threads })
     let r: EvalResult
     try {

@@ -4,16 +4,16 @@
  * its entry, else nothing is kept and the version is refused. Files land in a
  * temporary folder first and the folder is renamed into place, so a cache entry is complete or absent — never
  * half-written. Cache layout: <cacheDir>/v<version>-<sha256 prefix>/<relative paths>.
- * Artifact locations: file:///abs/dir (the local store) or http(s)://host/prefix (R2 / S3 public or presigned);
- * other schemes through a `read` function (e.g. an ArtifactStore's read).
+ * Where the bytes come from is the `read` function: normally modelFileReader(edge) — through the edge
+ * (GET /v1/models/{version}/files/{name}, which reads the learner's store: local folder, R2, S3), or straight from
+ * a public http(s) location (bucket, CDN) when the version's artifactUri is one.
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, join, normalize, sep } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { manifestOf, sha256Hex } from '../publish/manifest.js'
-import type { ModelInfo } from './client.js'
+import type { EdgeClient, ModelInfo } from './client.js'
 
 export class ArtifactError extends Error {}
 
@@ -25,23 +25,25 @@ function safeRelative(path: string): string {
   return n
 }
 
-/** Read one file of a version from a file: or http(s): location. */
-export async function readArtifact(uri: string, path: string): Promise<Uint8Array> {
-  const base = uri.replace(/\/+$/, '')
-  if (base.startsWith('file:')) return readFile(join(fileURLToPath(base), path))
-  if (/^https?:/.test(base)) {
-    const res = await fetch(`${base}/${path.split(sep).map(encodeURIComponent).join('/')}`, { signal: AbortSignal.timeout(300_000) })
-    if (!res.ok) throw new ArtifactError(`GET ${base}/${path}: HTTP ${res.status}`)
+/** Reads one file of a version (a path of its file table). */
+export type ModelFileReader = (model: ModelInfo, path: string) => Promise<Uint8Array>
+
+/** Through the edge; a version published at a public http(s) location is fetched from there directly. */
+export function modelFileReader(edge: EdgeClient): ModelFileReader {
+  return async (model, path) => {
+    if (!/^https?:/.test(model.artifactUri)) return edge.modelFile(model.version, path, model.files[path]?.sha256)
+    const base = model.artifactUri.replace(/\/*$/, '/')
+    const res = await fetch(base + path.split('/').map(encodeURIComponent).join('/'), { signal: AbortSignal.timeout(600_000) })
+    if (!res.ok) throw new ArtifactError(`GET ${base}${path}: HTTP ${res.status}`)
     return new Uint8Array(await res.arrayBuffer())
   }
-  throw new ArtifactError(`unsupported artifact location ${uri} (file: or http(s): expected)`)
 }
 
 /** The local folder of `model`, downloading and verifying it first unless the cache already has it. */
 export async function fetchModelFiles(
   model: ModelInfo,
   cacheDir: string,
-  read: (uri: string, path: string) => Promise<Uint8Array> = readArtifact,
+  read: ModelFileReader,
 ): Promise<string> {
   const entries = Object.entries(model.files ?? {})
   if (entries.length === 0) throw new ArtifactError(`model version ${model.version} lists no files`)
@@ -54,7 +56,7 @@ export async function fetchModelFiles(
   try {
     for (const [path, want] of entries) {
       const rel = safeRelative(path)
-      const bytes = await read(model.artifactUri, rel)
+      const bytes = await read(model, path)
       if (bytes.length !== want.bytes)
         throw new ArtifactError(`model v${model.version} ${path}: ${bytes.length} bytes, manifest says ${want.bytes}`)
       const got = sha256Hex(bytes)

@@ -4,6 +4,7 @@
  *   submit(leaseId, body)  POST /v1/leases/{id}/group     → GroupResult (idempotent at the edge, so retried freely)
  *   latestModel()          GET  /v1/models/latest         → ModelInfo | null (404: none published yet)
  *   model(version)         GET  /v1/models/{version}      → ModelInfo | null
+ *   modelFile(version, p)  GET  /v1/models/{version}/files/{p} → bytes (the edge streams them from the artifact store)
  * Network errors, 429, 502, 503 and 504 are retried with exponential backoff and jitter (backoff.ts); other
  * errors throw EdgeError carrying the problem+json detail.
  */
@@ -37,7 +38,7 @@ export interface GroupResult {
 export interface ModelInfo {
   version: number
   step: number
-  /** where the files are: file:///dir or http(s)://…/dir (file paths are relative to it) */
+  /** where the learner stored the files: file:///dir/, s3://bucket/…/ or http(s)://…/ (paths relative to it) */
   artifactUri: string
   sha256: string
   files: Record<string, { sha256: string; bytes: number }>
@@ -55,6 +56,8 @@ export class EdgeError extends Error {
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504])
+/** a model file may be hundreds of MB: its download gets longer than an API call */
+const FILE_TIMEOUT_MS = 600_000
 
 /**
  * Completion text as the edge accepts it: NUL (U+0000), which Postgres text cannot store and the edge refuses
@@ -78,7 +81,14 @@ export class EdgeClient {
   }
 
   /** One HTTP exchange; retryable failures become RetryableError. 404 resolves to null when `nullOn404`. */
-  private async once<T>(method: string, path: string, body: unknown, nullOn404: boolean): Promise<T | null> {
+  private async once<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    nullOn404: boolean,
+    read: (res: Response) => Promise<T> = (res) => res.json() as Promise<T>,
+    timeoutMs = this.o.timeoutMs ?? 30_000,
+  ): Promise<T | null> {
     let res: Response
     try {
       res = await fetch(this.baseUrl + path, {
@@ -88,12 +98,19 @@ export class EdgeClient {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 30_000),
+        signal: AbortSignal.timeout(timeoutMs),
       })
     } catch (err) {
       throw new RetryableError(`${method} ${path}: ${(err as Error).message}`, 0, { cause: err })
     }
-    if (res.ok) return (await res.json()) as T
+    if (res.ok) {
+      try {
+        return await read(res)
+      } catch (err) {
+        if (err instanceof EdgeError) throw err
+        throw new RetryableError(`${method} ${path}: ${(err as Error).message}`, 0, { cause: err }) // body cut off
+      }
+    }
     if (res.status === 404 && nullOn404) return null
     const text = await res.text()
     let detail = text.slice(0, 500)
@@ -107,8 +124,16 @@ export class EdgeClient {
     throw new EdgeError(res.status, detail)
   }
 
-  private call<T>(method: string, path: string, body: unknown, nullOn404: boolean, backoff?: BackoffOptions) {
-    return withRetry(() => this.once<T>(method, path, body, nullOn404), { ...this.o.backoff, ...backoff })
+  private call<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    nullOn404: boolean,
+    backoff?: BackoffOptions,
+    read?: (res: Response) => Promise<T>,
+    timeoutMs?: number,
+  ) {
+    return withRetry(() => this.once<T>(method, path, body, nullOn404, read, timeoutMs), { ...this.o.backoff, ...backoff })
   }
 
   /** Lease a prompt; waits (backoff) while every prompt is leased. */
@@ -129,5 +154,20 @@ export class EdgeClient {
   /** One published model version, or null when there is no such version. */
   model(version: number, backoff?: BackoffOptions): Promise<ModelInfo | null> {
     return this.call<ModelInfo>('GET', `/v1/models/${version}`, undefined, true, backoff)
+  }
+
+  /**
+   * One file of a published version, through the edge (which reads the artifact store: no bucket credentials
+   * here). The caller checks the bytes against the version's manifest; a body whose sha256 header differs from
+   * `sha256` (when given) is refused here already.
+   */
+  async modelFile(version: number, path: string, sha256?: string, backoff?: BackoffOptions): Promise<Uint8Array> {
+    const url = `/v1/models/${version}/files/${path.split('/').map(encodeURIComponent).join('/')}`
+    const read = async (res: Response) => {
+      const said = res.headers.get('x-cohort-sha256')
+      if (sha256 && said && said !== sha256) throw new EdgeError(res.status, `${path} of v${version}: the edge serves sha256 ${said}, the manifest says ${sha256}`)
+      return new Uint8Array(await res.arrayBuffer())
+    }
+    return (await this.call('GET', url, undefined, false, backoff, read, FILE_TIMEOUT_MS))!
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { Generator } from '../generate/index.js'
 import { sleep, type BackoffOptions } from './backoff.js'
-import { fetchModelFiles, pruneModelCache } from './artifacts.js'
+import { fetchModelFiles, modelFileReader, pruneModelCache, type ModelFileReader } from './artifacts.js'
 import type { EdgeClient, ModelInfo } from './client.js'
 
 /** Opens a downloaded, verified model folder as a generator (OnnxGenerator by default; see cli/commands/rollout). */
@@ -34,13 +34,16 @@ export class PolicyCache {
   private refreshing: Promise<void> | null = null
   /** versions refused (files not matching their sha256, or not loadable), by manifest hash: never retried */
   private readonly refused = new Set<string>()
+  private readonly read: ModelFileReader
 
   constructor(
     private readonly edge: EdgeClient,
     private readonly cacheDir: string,
     private readonly open: OpenGenerator,
     private readonly log: (line: string) => void = () => {},
-  ) {}
+  ) {
+    this.read = modelFileReader(edge)
+  }
 
   /** Version generated with now; null before the first is fetched (versions count from 0, the base model). */
   get version(): number | null {
@@ -86,7 +89,7 @@ export class PolicyCache {
       const info = v === latest.version ? latest : await this.edge.model(v, backoff)
       if (!info || this.refused.has(info.sha256)) continue
       try {
-        const dir = await fetchModelFiles(info, this.cacheDir)
+        const dir = await fetchModelFiles(info, this.cacheDir, this.read)
         const generator = await this.open(dir, info) // loaded into memory: the cache folder is no longer needed
         await pruneModelCache(this.cacheDir, info.version - KEEP_BEHIND)
         this.switchTo(info, generator)

@@ -2,6 +2,7 @@
  * An edge app over a fresh database with one key per role, and request helpers for app.request().
  * Usage: `const t = await testEdge(); … await t.close()` (in beforeAll/afterAll).
  */
+import type { ArtifactReader } from '../../common/artifacts/index.js'
 import { createApp, type EdgeApp } from '../../edge/app.js'
 import { DEFAULT_BODY_LIMIT, type EdgeConfig } from '../../edge/config.js'
 import { createKey, createTask, insertPrompts, type Role } from '../../schema/queries/index.js'
@@ -20,10 +21,10 @@ export interface TestEdge {
   close(): Promise<void>
 }
 
-export async function testEdge(config: Partial<EdgeConfig> = {}): Promise<TestEdge> {
+export async function testEdge(config: Partial<EdgeConfig> = {}, artifacts?: ArtifactReader): Promise<TestEdge> {
   const database = await freshDatabase()
   const { db } = database
-  const app = createApp({ getDb: () => db, config: { bodyLimitBytes: DEFAULT_BODY_LIMIT, ...config } })
+  const app = createApp({ getDb: () => db, config: { bodyLimitBytes: DEFAULT_BODY_LIMIT, ...config }, artifacts })
   const keys = {} as Record<Role, string>
   const keyIds = {} as Record<Role, number>
   for (const role of ['admin', 'worker', 'rater', 'learner'] as const) {

@@ -1,10 +1,14 @@
-/** Model-version discovery (any key): GET /v1/models/latest, GET /v1/models/{version}. 404 problem when none. */
+/**
+ * Model-version discovery (any key): GET /v1/models/latest, GET /v1/models/{version}. 404 problem when none.
+ * Their files: GET /v1/models/{version}/files/{name} (files.ts).
+ */
 import { createRoute, z } from '@hono/zod-openapi'
 import { getModel, latestModel, type ModelVersion } from '../../../schema/index.js'
 import { dbOf } from '../../env.js'
 import { anyRole } from '../../middleware/index.js'
 import { ProblemError, problems } from '../../problem.js'
 import { router } from '../../router.js'
+import { fileRoutes } from './files.js'
 
 const ModelSchema = z
   .object({
@@ -70,3 +74,4 @@ export const modelRoutes = router()
     if (!m) throw new ProblemError(404, `no model version ${version}`)
     return c.json(view(m), 200)
   })
+  .route('/', fileRoutes)

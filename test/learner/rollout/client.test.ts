@@ -1,7 +1,8 @@
 /**
  * The worker's edge client and artifact download: backoff with jitter (bounds, Retry-After floor, abort,
  * deadline), retries on 503 / network errors against the real edge, final errors for other 4xx, and sha256
- * verification of downloaded model versions (a tampered file or table is refused and nothing is cached).
+ * verification of model versions downloaded through the edge (a tampered file or table is refused and nothing is
+ * cached).
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -17,6 +18,7 @@ import {
   EdgeClient,
   EdgeError,
   fetchModelFiles,
+  modelFileReader,
   pruneModelCache,
   RetryableError,
   submittableText,
@@ -121,8 +123,10 @@ describe('edge client against the real edge', () => {
 
 describe('model download', () => {
   let f: RolloutFixture
+  let read: ReturnType<typeof modelFileReader>
   beforeAll(async () => {
     f = await rolloutFixture()
+    read = modelFileReader(new EdgeClient({ baseUrl: f.server.url, key: f.workerKey, backoff: { maxAttempts: 2, baseMs: 1 } }))
   })
   afterAll(() => f?.close())
 
@@ -136,22 +140,22 @@ describe('model download', () => {
   it('verifies every file, caches the folder whole, and reuses it', async () => {
     const v = info(await f.publishTiny(5, 0))
     const cache = join(f.dir, 'cache-ok')
-    const dir = await fetchModelFiles(v, cache)
+    const dir = await fetchModelFiles(v, cache, read)
     for (const p of Object.keys(v.files)) expect(existsSync(join(dir, p))).toBe(true)
     expect(readdirSync(cache)).toEqual([dir.split('/').pop()])
-    expect(await fetchModelFiles(v, cache)).toBe(dir)
+    expect(await fetchModelFiles(v, cache, read)).toBe(dir)
   })
 
   it('refuses a tampered file, a forged file table and an escaping path; caches nothing', async () => {
     const v = info(await f.publishTiny(6, 1))
     const cache = join(f.dir, 'cache-bad')
     const forged = { ...v, files: { ...v.files, 'config.json': { ...v.files['config.json'], sha256: '0'.repeat(64) } } }
-    await expect(fetchModelFiles(forged, cache)).rejects.toThrow(/file table hashes to/)
+    await expect(fetchModelFiles(forged, cache, read)).rejects.toThrow(/file table hashes to/)
     const escaping = { ...v, files: { '../x': { sha256: '0'.repeat(64), bytes: 1 } } }
-    await expect(fetchModelFiles({ ...escaping, sha256: manifestOf(escaping.files).sha256 }, cache))
+    await expect(fetchModelFiles({ ...escaping, sha256: manifestOf(escaping.files).sha256 }, cache, read))
       .rejects.toBeInstanceOf(ArtifactError)
     writeFileSync(join(fileURLToPath(v.artifactUri), 'config.json'), '{"tampered": true}')
-    await expect(fetchModelFiles(v, cache)).rejects.toThrow(/config\.json/)
+    await expect(fetchModelFiles(v, cache, read)).rejects.toThrow(/config\.json/)
     expect(existsSync(cache) ? readdirSync(cache) : []).toEqual([])
   })
 

@@ -1,6 +1,8 @@
 /**
- * A real edge on Node (HTTP on a free port) over a fresh real database, an arithmetic task, a worker key, and a
- * local artifact store where tiny random byte-level models are published exactly as the learner publishes them.
+ * A real edge on Node (HTTP on a free port) over a fresh real database, an arithmetic task, a worker key, and an
+ * artifact store (a local folder unless given, e.g. an S3ArtifactStore on s3rver) where tiny random byte-level
+ * models are published exactly as the learner publishes them; the edge streams them with `artifacts` (default
+ * nodeArtifactReader()).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,7 +12,8 @@ import { resolveConfig, type ModelConfig } from '../../../learner/config.js'
 import { arithmeticTask } from '../../../learner/demo/arith.js'
 import { exportInferenceModel, type InferenceBucket } from '../../../learner/generate/index.js'
 import { initParams, saveCheckpoint } from '../../../learner/io/index.js'
-import { LocalArtifactStore, publish } from '../../../learner/publish/index.js'
+import { LocalArtifactStore, publish, type ArtifactStore } from '../../../learner/publish/index.js'
+import type { ArtifactReader } from '../../../common/artifacts/index.js'
 import { BYTE_BOS, BYTE_EOS, BYTE_PAD, BYTE_VOCAB_SIZE, byteTokenizer } from '../../../learner/tokenizer/index.js'
 import { createKey, createTask, insertPrompts } from '../../../schema/queries/index.js'
 import type { ModelVersion } from '../../../schema/schema.js'
@@ -35,7 +38,7 @@ export const BUCKET: InferenceBucket = { batch: 4, promptLength: 24, cacheLength
 export interface RolloutFixture {
   database: TestDatabase
   server: NodeServer
-  store: LocalArtifactStore
+  store: ArtifactStore
   dir: string
   workerKey: string
   /** publish a tiny random model (weights from `seed`) as the next version */
@@ -43,15 +46,18 @@ export interface RolloutFixture {
   close(): Promise<void>
 }
 
-export async function rolloutFixture(o: { task?: string; prompts?: number; groupSize?: number; leaseSeconds?: number } = {}): Promise<RolloutFixture> {
+export async function rolloutFixture(
+  o: { task?: string; prompts?: number; groupSize?: number; leaseSeconds?: number; store?: ArtifactStore; artifacts?: ArtifactReader } = {},
+): Promise<RolloutFixture> {
   const database = await freshDatabase()
   const server = await startNodeServer({
     database: { ...database, url: database.url ?? undefined },
     adminKey: `admin-${Math.random()}`,
     port: 0,
+    artifacts: o.artifacts,
   })
   const dir = mkdtempSync(join(tmpdir(), 'cohort-rollout-'))
-  const store = new LocalArtifactStore(join(dir, 'artifacts'))
+  const store = o.store ?? new LocalArtifactStore(join(dir, 'artifacts'))
   const { db } = database
   const task = await createTask(db, {
     name: o.task ?? 'arith',

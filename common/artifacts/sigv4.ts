@@ -1,7 +1,7 @@
 /**
  * AWS Signature Version 4 for S3-compatible stores (AWS S3, Cloudflare R2, MinIO …) with fetch-style requests
  * and Web Crypto only (runs on Node and in Workers). Reference: AWS "Signature Version 4 signing process";
- * checked against AWS's published S3 GET example (test/learner/publish/s3.test.ts).
+ * checked against AWS's published S3 GET example and botocore (test/learner/publish/s3.test.ts).
  *   canonical request = METHOD \n URI \n QUERY \n headers (k:v\n, sorted) \n signed-header names \n sha256(body)
  *   string to sign    = "AWS4-HMAC-SHA256" \n amzDate \n date/region/service/aws4_request \n sha256(canonical)
  *   signature         = hex HMAC(HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request"), sts)
