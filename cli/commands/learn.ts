@@ -35,6 +35,9 @@ Loop
 Update (TRL GRPOConfig names in learner/trainer/config.ts)
   --lr X (1e-5)  --beta X (0)  --loss-type ${LOSS_TYPES.join('|')} (dapo)  --epsilon X (0.2)  --epsilon-high X
   --temperature X (1)  --micro-batch N (8)  --iterations N (1)  --max-grad-norm X (1)  --weight-decay X (0)
+  --importance-sampling-level token|sequence (token; sequence = GSPO)  --top-entropy-quantile X (1)
+  --off-policy-mask-threshold X (off)  --vllm-importance-sampling-mode token_truncate|token_mask|sequence_truncate|
+  sequence_mask (sequence_mask)  --vllm-importance-sampling-cap X (3)  --no-vllm-importance-sampling-correction
   --ep cpu|cuda|webgpu  --threads N
 Env: DATABASE_URL (a real Postgres), else the embedded PGlite in COHORT_DATA_DIR (default .cohort/);
      COHORT_S3_BUCKET + COHORT_S3_ENDPOINT [+ COHORT_S3_REGION, COHORT_S3_PREFIX] + AWS_ACCESS_KEY_ID +
@@ -61,6 +64,8 @@ export const learn: Command = {
       'max-steps': s, 'idle-exit': s, 'poll-ms': s, quiet: b, trace: b,
       lr: s, beta: s, 'loss-type': s, epsilon: s, 'epsilon-high': s, temperature: s, 'micro-batch': s,
       iterations: s, 'max-grad-norm': s, 'weight-decay': s, ep: s, threads: s,
+      'importance-sampling-level': s, 'top-entropy-quantile': s, 'off-policy-mask-threshold': s,
+      'vllm-importance-sampling-mode': s, 'vllm-importance-sampling-cap': s, 'no-vllm-importance-sampling-correction': b,
     })
     if (v['loss-type'] !== undefined && !(LOSS_TYPES as readonly string[]).includes(v['loss-type']))
       throw new UsageError(`--loss-type must be one of ${LOSS_TYPES.join(', ')}`)
@@ -98,6 +103,12 @@ export const learn: Command = {
       weightDecay: num('weight-decay', v['weight-decay']),
       ep: v.ep as 'cpu' | undefined,
       threads: num('threads', v.threads, true),
+      importanceSamplingLevel: v['importance-sampling-level'] as 'token' | undefined,
+      topEntropyQuantile: num('top-entropy-quantile', v['top-entropy-quantile']),
+      offPolicyMaskThreshold: num('off-policy-mask-threshold', v['off-policy-mask-threshold']),
+      vllmImportanceSamplingMode: v['vllm-importance-sampling-mode'] as 'sequence_mask' | undefined,
+      vllmImportanceSamplingCap: num('vllm-importance-sampling-cap', v['vllm-importance-sampling-cap']),
+      vllmImportanceSamplingCorrection: v['no-vllm-importance-sampling-correction'] ? false : undefined,
     })
     try {
       resolveLearnConfig(learnCfg)

@@ -5,9 +5,11 @@
  * GRPO graph
  *   inputs  <param> (HF names, paramSpecs order), input_ids int64 [B,T], completion_mask [B,T], advantages [B],
  *           old_logprobs [B,T] (absent with oldFromCurrent), ref_logprobs [B,T] (only when β > 0 or klMetric),
- *           loss_normalizer [], temperature []
+ *           sampling_logprobs [B,T] (only with samplingLogprobs: the off-policy mask's sampler), token_weight [B,T]
+ *           (only with tokenWeights: entropy mask × sampler IS weight), loss_normalizer [], temperature []
  *   outputs loss [], grad.<param>, kl (0 without ref_logprobs), clip_ratio.low_mean, clip_ratio.high_mean, clip_ratio.region_mean,
- *           entropy, active_tokens (all []), logprobs [B,T] (log πθ, the old log-probs of later μ iterations)
+ *           cispo_clip_ratio, off_policy_masked, entropy, active_tokens (all []), logprobs [B,T] (log πθ, the old
+ *           log-probs of later μ iterations)
  * SFT graph (temperature 1)
  *   inputs  <param>, input_ids, completion_mask (target tokens), loss_normalizer
  *   outputs loss, grad.<param>, active_tokens
@@ -31,6 +33,10 @@ export interface GrpoGraphOptions extends GrpoLossOptions, TrainGraphOptions {
   klMetric?: boolean
   /** compute the entropy metric (default true; costs one more pass over [B,T',V]) */
   entropy?: boolean
+  /** a sampling_logprobs input for the off-policy mask (default: the mask compares with old) */
+  samplingLogprobs?: boolean
+  /** a token_weight input multiplying the policy term (learner/grpo/correction.ts) */
+  tokenWeights?: boolean
 }
 
 function outputGrads(g: Graph, cfg: ModelConfig, params: Params, loss: Value): void {
@@ -44,17 +50,21 @@ export function buildGrpoGraph(cfg: ModelConfig, B: number, T: number, o: GrpoGr
   const advantages = g.input('advantages', 'float', [B])
   const oldLogprobs = o.oldFromCurrent ? undefined : g.input('old_logprobs', 'float', [B, T])
   const refLogprobs = o.beta > 0 || o.klMetric ? g.input('ref_logprobs', 'float', [B, T]) : undefined
+  const samplingLogprobs = o.samplingLogprobs ? g.input('sampling_logprobs', 'float', [B, T]) : undefined
+  const tokenWeight = o.tokenWeights ? g.input('token_weight', 'float', [B, T]) : undefined
   const normalizer = g.input('loss_normalizer', 'float', [])
   const temperature = g.input('temperature', 'float', [])
   const { hidden } = buildForward(cfg, params, ids)
   const s = tokenLogprobs(cfg, params, hidden, ids, { temperature, from: o.from, entropy: o.entropy ?? true })
-  const r = grpoLoss({ logprobs: s.logprobs, mask, advantages, oldLogprobs, refLogprobs, normalizer, entropy: s.entropy }, o)
+  const r = grpoLoss({ logprobs: s.logprobs, mask, advantages, oldLogprobs, refLogprobs, samplingLogprobs, tokenWeight, normalizer, entropy: s.entropy }, o)
   g.output(r.loss, 'loss')
   outputGrads(g, cfg, params, r.loss)
   g.output(r.kl, 'kl')
   g.output(r.clipLow, 'clip_ratio.low_mean')
   g.output(r.clipHigh, 'clip_ratio.high_mean')
   g.output(r.clipRegion, 'clip_ratio.region_mean')
+  g.output(r.cispoClip, 'cispo_clip_ratio')
+  g.output(r.offPolicyMasked, 'off_policy_masked')
   if (r.entropy) g.output(r.entropy, 'entropy')
   g.output(r.activeTokens, 'active_tokens')
   g.output(s.logprobs, 'logprobs')

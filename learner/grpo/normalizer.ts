@@ -22,6 +22,7 @@ export function lossNormalizer(lossType: LossType | 'sft', micro: readonly Micro
     case 'dr_grpo': return Math.max(rows, 1)
     case 'bnpo': return Math.max(micro.length, 1)
     case 'dapo':
+    case 'cispo':
     case 'sft': return Math.max(tokens, 1)
   }
 }

@@ -22,6 +22,11 @@ export interface GrpoBatch extends SftBatch {
   oldLogprobs?: number[][]
   /** log π_ref per token; absent with β > 0 = computed from the trainer's frozen reference weights */
   refLogprobs?: number[][]
+  /**
+   * log-probs the sampler reported per token (another engine: vLLM, a browser, bf16 kernels); with them the
+   * policy term is IS-corrected (TrainConfig vllmImportanceSampling*) and the off-policy mask compares with them
+   */
+  samplingLogprobs?: number[][]
 }
 
 export function checkBatch(b: SftBatch | GrpoBatch, cfg: ModelConfig, grpo: boolean): void {
@@ -50,6 +55,7 @@ export function checkBatch(b: SftBatch | GrpoBatch, cfg: ModelConfig, grpo: bool
     throw new RangeError(`batch: advantages must be ${n} finite numbers`)
   if (g.oldLogprobs !== undefined) rows('oldLogprobs', g.oldLogprobs)
   if (g.refLogprobs !== undefined) rows('refLogprobs', g.refLogprobs)
+  if (g.samplingLogprobs !== undefined) rows('samplingLogprobs', g.samplingLogprobs)
 }
 
 /** Rows of one micro-batch packed into a (B,T) bucket. Dimension legend: B bucket rows, T bucket length. */
@@ -67,6 +73,9 @@ export interface Packed {
   advantages: Float32Array // [B]
   old?: Float32Array //       [B,T]
   ref?: Float32Array //       [B,T]
+  sampling?: Float32Array //  [B,T]
+  /** weights of the policy term (entropy mask × sampler IS weight), set by the trainer per update */
+  weight?: Float32Array //    [B,T]
 }
 
 const bucket = (sizes: readonly number[], n: number) => sizes.find((s) => s >= n) ?? n
@@ -89,6 +98,7 @@ export function pack(b: SftBatch | GrpoBatch, rows: number[], tc: TrainConfig, c
   const advantages = new Float32Array(B)
   const old = g.oldLogprobs ? new Float32Array(B * T) : undefined
   const ref = g.refLogprobs ? new Float32Array(B * T) : undefined
+  const sampling = g.samplingLogprobs ? new Float32Array(B * T) : undefined
   let first = T
   let tokens = 0
   rows.forEach((r, i) => {
@@ -101,8 +111,9 @@ export function pack(b: SftBatch | GrpoBatch, rows: number[], tc: TrainConfig, c
     if (g.advantages) advantages[i] = g.advantages[r]
     if (old) old.set(g.oldLogprobs![r], i * T)
     if (ref) ref.set(g.refLogprobs![r], i * T)
+    if (sampling) sampling.set(g.samplingLogprobs![r], i * T)
   })
   const q = Math.max(1, Math.min(tc.scoreQuantum, Math.floor(T / 4))) // ≤ 4 variants per bucket for short buckets
   const from = Math.min(Math.max(1, Math.floor(first / q) * q), T - 1)
-  return { rows, B, T, from, tokens, ids, mask, advantages, old, ref }
+  return { rows, B, T, from, tokens, ids, mask, advantages, old, ref, sampling }
 }

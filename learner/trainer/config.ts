@@ -1,13 +1,28 @@
 /**
  * TrainConfig: every knob of the learner's update, one typed object (TRL GRPOConfig names in comments).
  */
-import { checkGrpoOptions, type GrpoLossOptions } from '../grpo/index.js'
+import { checkGrpoOptions, checkSamplingCorrection, type GrpoLossOptions, type SamplingCorrectionMode } from '../grpo/index.js'
 import { checkSchedule, type LrSchedule } from '../optim/index.js'
 import { resolveEp, type ExecutionProvider } from '../runtime/index.js'
 
 /** The update's knobs; the GRPO loss options (loss_type, beta, epsilon, epsilon_high, delta,
- * max_completion_length) are GrpoLossOptions', documented there. */
+ * max_completion_length, importance_sampling_level, off_policy_mask_threshold) are GrpoLossOptions', documented
+ * there; the host-side token weights in learner/grpo/correction.ts. */
 export interface TrainConfig extends GrpoLossOptions {
+  /**
+   * top_entropy_quantile: train the policy term only on completion tokens whose entropy (current policy) is in
+   * this top fraction of the update's completion tokens; 1 = all (default)
+   */
+  topEntropyQuantile: number
+  /**
+   * vllm_importance_sampling_correction: when a batch carries samplingLogprobs (the sampler's own), weight the
+   * policy term by the truncated / masked IS ratio π_old / π_sampler (default true)
+   */
+  vllmImportanceSamplingCorrection: boolean
+  /** vllm_importance_sampling_mode: token_truncate | token_mask | sequence_truncate | sequence_mask (default) */
+  vllmImportanceSamplingMode: SamplingCorrectionMode
+  /** vllm_importance_sampling_cap C (default 3) */
+  vllmImportanceSamplingCap: number
   /** learning_rate: peak learning rate of the schedule */
   lr: number
   /** lr_scheduler_type: 'constant' or 'cosine' (after warmup) */
@@ -74,6 +89,10 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   lossType: 'dapo',
   beta: 0,
   epsilon: 0.2,
+  topEntropyQuantile: 1,
+  vllmImportanceSamplingCorrection: true,
+  vllmImportanceSamplingMode: 'sequence_mask',
+  vllmImportanceSamplingCap: 3,
   temperature: 1,
   buckets: { rows: [1, 2, 4, 8, 16, 32, 64], seq: [16, 32, 64, 128, 256, 512, 1024, 2048, 4096] },
   scoreQuantum: 64,
@@ -102,6 +121,9 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
     if (!Array.isArray(b) || b.length === 0 || !b.every((x) => Number.isInteger(x) && x > 0)) throw new RangeError(`train config: buckets.${k} must be positive integers`)
     c.buckets = { ...c.buckets, [k]: [...b].sort((x, y) => x - y) }
   }
+  if (!(c.topEntropyQuantile > 0 && c.topEntropyQuantile <= 1)) throw new RangeError(`train config: topEntropyQuantile must be in (0, 1], got ${c.topEntropyQuantile}`)
+  if (typeof c.vllmImportanceSamplingCorrection !== 'boolean') throw new RangeError('train config: vllmImportanceSamplingCorrection must be a boolean')
+  checkSamplingCorrection({ mode: c.vllmImportanceSamplingMode, cap: c.vllmImportanceSamplingCap })
   checkSchedule(schedule(c))
   checkGrpoOptions(c)
   return c

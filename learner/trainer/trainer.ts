@@ -22,7 +22,7 @@ import { join } from 'node:path'
 import type * as ort from 'onnxruntime-node'
 import { paramSpecs, type ModelConfig, type ParamSpec } from '../config.js'
 import { adamwNames, buildAdamWGraph, encodeModel } from '../graph/index.js'
-import { buildGrpoGraph, buildSftGraph, lossNormalizer, type LossType } from '../grpo/index.js'
+import { buildGrpoGraph, buildSftGraph, highEntropyMask, lossNormalizer, samplerWeights, type LossType, type SamplingMetrics } from '../grpo/index.js'
 import { loadCheckpoint, readSafetensors, saveCheckpoint, toFloat32, writeSafetensors, type Tensor } from '../io/index.js'
 import { buildLogprobGraph, gradName } from '../model/index.js'
 import { AdamW, loadAdamWState, lrAt, saveAdamWState } from '../optim/index.js'
@@ -32,14 +32,23 @@ import { checkBatch, microBatches, pack, type GrpoBatch, type Packed, type SftBa
 import { resolveTrainConfig, schedule, type TrainConfig } from './config.js'
 import { paramFeeds, scalarTensor } from './feeds.js'
 
-/** Metrics of one step() call (TRL names; means over the call's updates, token-weighted where per token). */
-export interface StepMetrics {
+/**
+ * Metrics of one step() call (TRL names; means over the call's updates, token-weighted where per token); the
+ * sampling/* ones (learner/grpo/correction.ts) when the batch carried samplingLogprobs and the correction is on.
+ */
+export interface StepMetrics extends Partial<SamplingMetrics> {
   loss: number
   kl: number
   entropy: number
   'clip_ratio/low_mean': number
   'clip_ratio/high_mean': number
   'clip_ratio/region_mean': number
+  /** cispo: fraction of completion tokens whose IS weight the cap binds (A > 0) */
+  cispo_clip_ratio: number
+  /** fraction of completion tokens the off-policy sequence mask dropped (0 when off) */
+  'off_policy_mask/masked_fraction': number
+  /** fraction of completion tokens the top-entropy mask kept (1 when off) */
+  'entropy_mask/kept_fraction': number
   grad_norm: number
   learning_rate: number
   /** completion tokens trained on (counted once per iteration) */
@@ -71,7 +80,7 @@ export interface TrainerOptions {
 /** Running totals of a step() / sftStep() call. */
 interface Sums { loss: number; gradNorm: number; lr: number; tokens: number; updates: number; skipped: number }
 
-const GRPO_METRICS = ['kl', 'clip_ratio.low_mean', 'clip_ratio.high_mean', 'clip_ratio.region_mean', 'entropy'] as const
+const GRPO_METRICS = ['kl', 'clip_ratio.low_mean', 'clip_ratio.high_mean', 'clip_ratio.region_mean', 'cispo_clip_ratio', 'off_policy_masked', 'entropy'] as const
 const OPTIMIZER_FILE = 'optimizer.safetensors'
 const STATE_FILE = 'trainer_state.json'
 const REFERENCE_FILE = 'reference.safetensors'
@@ -142,19 +151,46 @@ export class Trainer {
       if (!this.referenceFeeds) throw new Error('Trainer.step: beta > 0 needs refLogprobs or reference weights')
       b.refLogprobs = (await this.logprobs(b, { reference: true })).logprobs
     }
+    const correct = !!b.samplingLogprobs && tc.vllmImportanceSamplingCorrection
     // old log-probs not given: with one update per iteration, the first pass runs at θ0 and detaches log πθ in the
     // graph (ratio 1), its log-probs becoming the old ones of later iterations; with several updates per
-    // iteration they are scored up front, before the first update
-    if (!b.oldLogprobs && micro.length > perUpdate) b.oldLogprobs = (await this.logprobs(b)).logprobs
+    // iteration, or for the sampler correction (which needs them before any pass), they are scored up front
+    if (!b.oldLogprobs && (micro.length > perUpdate || correct)) b.oldLogprobs = (await this.logprobs(b)).logprobs
+    const sampler = correct
+      ? samplerWeights(b.oldLogprobs!, b.samplingLogprobs!, b.completionMask, { mode: tc.vllmImportanceSamplingMode, cap: tc.vllmImportanceSamplingCap })
+      : undefined
     const packed = micro.map((rows) => pack(b, rows, tc, this.model))
     const capture = tc.numIterations > 1
+    let kept = 0
+    let scored = 0
+    // host-side token weights, per update (the entropy mask needs the entropies at the update's weights)
+    const prepare = tc.topEntropyQuantile < 1 || sampler ? async (chunk: Packed[]) => {
+      const rows = chunk.flatMap((p) => p.rows)
+      const entropy = tc.topEntropyQuantile < 1 ? (await this.logprobs({ inputIds: rows.map((r) => b.inputIds[r]), completionMask: rows.map((r) => b.completionMask[r]) })).entropy : undefined
+      const keep = entropy ? highEntropyMask(entropy, rows.map((r) => b.completionMask[r]), tc.topEntropyQuantile) : undefined
+      let k = 0
+      for (const p of chunk) {
+        p.weight = new Float32Array(p.B * p.T)
+        p.rows.forEach((r, i) => {
+          const m = b.completionMask[r]
+          for (let t = 0; t < m.length; t++) {
+            if (!m[t]) continue
+            const e = keep ? keep[k][t] : 1
+            p.weight![i * p.T + t] = e * (sampler ? sampler.weights[r][t] : 1)
+            kept += e
+            scored++
+          }
+          k++
+        })
+      }
+    } : undefined
     const { sums, metric } = await this.runUpdates(packed, tc.lossType, perUpdate, tc.numIterations, GRPO_METRICS, async (p, N, first) => {
       const fromCurrent = !p.old
       const s = await this.grpoSession(p, !fromCurrent, !!b.refLogprobs)
       const out = await this.backward(s, this.grpoFeeds(p, N), first, fromCurrent && capture ? [...GRPO_METRICS, 'logprobs'] : GRPO_METRICS)
       if (fromCurrent && capture) p.old = Float32Array.from(out.logprobs.data as Float32Array)
       return out
-    })
+    }, prepare)
     const dt = (performance.now() - t0) / 1000
     return {
       kl: metric.kl,
@@ -162,6 +198,10 @@ export class Trainer {
       'clip_ratio/low_mean': metric['clip_ratio.low_mean'],
       'clip_ratio/high_mean': metric['clip_ratio.high_mean'],
       'clip_ratio/region_mean': metric['clip_ratio.region_mean'],
+      cispo_clip_ratio: metric.cispo_clip_ratio,
+      'off_policy_mask/masked_fraction': metric.off_policy_masked,
+      'entropy_mask/kept_fraction': tc.topEntropyQuantile < 1 ? kept / Math.max(scored, 1) : 1,
+      ...sampler?.metrics,
       ...this.common(sums, dt),
     }
   }
@@ -269,6 +309,7 @@ export class Trainer {
   private async runUpdates<M extends string>(
     packed: Packed[], kind: LossType | 'sft', perUpdate: number, iterations: number, metrics: readonly M[],
     run: (p: Packed, normalizer: number, first: boolean) => Promise<Record<string, ort.Tensor>>,
+    prepare?: (chunk: Packed[]) => Promise<void>,
   ): Promise<{ sums: Sums; metric: Record<M, number> }> {
     const sums: Sums = { loss: 0, gradNorm: 0, lr: 0, tokens: 0, updates: 0, skipped: 0 }
     const metric = Object.fromEntries(metrics.map((k) => [k, 0])) as Record<M, number>
@@ -276,6 +317,7 @@ export class Trainer {
     for (let it = 0; it < iterations; it++) {
       for (const chunk of chunks) {
         const N = lossNormalizer(kind, chunk.map((p) => ({ rows: p.rows.length, tokens: p.tokens })))
+        await prepare?.(chunk)
         for (let k = 0; k < chunk.length; k++) {
           const out = await run(chunk[k], N, k === 0)
           sums.loss += Number(out.loss.data[0])
@@ -291,11 +333,14 @@ export class Trainer {
 
   private grpoSession(p: Packed, oldGiven: boolean, ref: boolean): Promise<Session> {
     const tc = this.train
-    const key = `grpo/B${p.B}xT${p.T}/from${p.from}/old${oldGiven ? 1 : 0}/ref${ref ? 1 : 0}`
+    const sampling = !!p.sampling && tc.offPolicyMaskThreshold !== undefined
+    const key = `grpo/B${p.B}xT${p.T}/from${p.from}/old${oldGiven ? 1 : 0}/ref${ref ? 1 : 0}/sampling${sampling ? 1 : 0}/weight${p.weight ? 1 : 0}`
     return this.runtime.session(key, () =>
       encodeModel(buildGrpoGraph(this.model, p.B, p.T, {
         lossType: tc.lossType, beta: tc.beta, epsilon: tc.epsilon, epsilonHigh: tc.epsilonHigh, delta: tc.delta,
-        maxCompletionLength: tc.maxCompletionLength, oldFromCurrent: !oldGiven, klMetric: ref, entropy: tc.entropy, from: p.from,
+        maxCompletionLength: tc.maxCompletionLength, importanceSamplingLevel: tc.importanceSamplingLevel,
+        offPolicyMaskThreshold: tc.offPolicyMaskThreshold, samplingLogprobs: sampling, tokenWeights: !!p.weight,
+        oldFromCurrent: !oldGiven, klMetric: ref, entropy: tc.entropy, from: p.from,
       })))
   }
 
@@ -313,6 +358,8 @@ export class Trainer {
     }
     if (p.old) f.old_logprobs = tensor('float32', p.old, [p.B, p.T])
     if (p.ref) f.ref_logprobs = tensor('float32', p.ref, [p.B, p.T])
+    if (p.sampling && this.train.offPolicyMaskThreshold !== undefined) f.sampling_logprobs = tensor('float32', p.sampling, [p.B, p.T])
+    if (p.weight) f.token_weight = tensor('float32', p.weight, [p.B, p.T])
     return f
   }
 

@@ -84,6 +84,62 @@ describe('Trainer', () => {
     })
   }
 
+  // the TRL 1.9 objectives: accumulation equals one big batch for each (the entropy quantile and the IS weights
+  // are taken over the whole update / batch, not per micro-batch)
+  const objectives: [string, Partial<TrainConfig>, boolean][] = [
+    ['cispo', { lossType: 'cispo', epsilonHigh: 1.1 }, false],
+    ['GSPO (sequence level)', { lossType: 'grpo', importanceSamplingLevel: 'sequence', epsilon: 0.02, epsilonHigh: 0.03 }, false],
+    ['off-policy mask vs the sampler', { lossType: 'dapo', offPolicyMaskThreshold: 0, vllmImportanceSamplingCorrection: false }, true],
+    ['top_entropy_quantile 0.3', { lossType: 'grpo', topEntropyQuantile: 0.3 }, false],
+    ['IS correction token_truncate', { lossType: 'dapo', vllmImportanceSamplingMode: 'token_truncate', vllmImportanceSamplingCap: 1.1 }, true],
+    ['IS correction sequence_mask', { lossType: 'grpo', vllmImportanceSamplingMode: 'sequence_mask', vllmImportanceSamplingCap: 1.2 }, true],
+  ]
+  for (const [label, o, sampler] of objectives) {
+    it(`${label}: one step on 8 rows equals 4 accumulated micro-steps of 2`, async () => {
+      const batch = await grpoBatch(5)
+      const rng = createRng(55)
+      if (sampler) batch.samplingLogprobs = batch.oldLogprobs!.map((r, b) => r.map((x, t) => x + (batch.completionMask[b][t] ? 0.2 * (2 * rng.next() - 1) : 0)))
+      const whole = make({ ...o, microBatchSize: 8 })
+      const accum = make({ ...o, microBatchSize: 2 })
+      for (const t of [whole, accum]) t.setReference(tinyParams(cfg, 8))
+      const init = tinyParams(cfg)
+      const a = await whole.step(batch)
+      const b = await accum.step(batch)
+      const d = maxDiff(whole.params, accum.params)
+      console.log(`${label}: loss ${a.loss.toFixed(6)} vs ${b.loss.toFixed(6)}, max param diff ${d.toExponential(2)}, cispo clip ${a.cispo_clip_ratio.toFixed(3)}, clip region ${a['clip_ratio/region_mean'].toFixed(3)}, off-policy masked ${a['off_policy_mask/masked_fraction'].toFixed(3)}, entropy kept ${a['entropy_mask/kept_fraction'].toFixed(3)}, IS ratio ${a['sampling/importance_sampling_ratio/min']?.toFixed(3)}…${a['sampling/importance_sampling_ratio/max']?.toFixed(3)}`)
+      expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-6)
+      expect(maxDiff(init, whole.params)).toBeGreaterThan(1e-3)
+      expect(d).toBeLessThan(1e-6)
+      for (const k of ['cispo_clip_ratio', 'off_policy_mask/masked_fraction', 'entropy_mask/kept_fraction', 'sampling/importance_sampling_ratio/mean'] as const)
+        expect(Math.abs((a[k] ?? 0) - (b[k] ?? 0)), k).toBeLessThan(1e-6)
+      // each option really acted in this batch
+      if (o.lossType === 'cispo') expect(a.cispo_clip_ratio).toBeGreaterThan(0)
+      if (o.importanceSamplingLevel) expect(a['clip_ratio/region_mean']).toBeGreaterThan(0)
+      if (o.offPolicyMaskThreshold !== undefined) expect(a['off_policy_mask/masked_fraction']).toBeGreaterThan(0)
+      if (o.topEntropyQuantile) expect(a['entropy_mask/kept_fraction']).toBeGreaterThan(0.2)
+      if (o.topEntropyQuantile) expect(a['entropy_mask/kept_fraction']).toBeLessThan(0.5)
+      if (sampler && o.vllmImportanceSamplingCorrection !== false) {
+        expect(a['sampling/sampling_logp_difference/max']).toBeGreaterThan(0.1)
+        expect(a['sampling/importance_sampling_ratio/max']).toBeLessThanOrEqual(o.vllmImportanceSamplingCap!)
+      }
+    })
+  }
+
+  it('sampler correction: without old log-probs the learner scores them first; weights are π_old/π_sampler', async () => {
+    const batch = await grpoBatch(23)
+    const probe = make({})
+    const { logprobs } = await probe.logprobs(batch)
+    // a sampler that agrees with the learner exactly: every IS weight is 1, the update equals the uncorrected one
+    const o: Partial<TrainConfig> = { lossType: 'dapo', vllmImportanceSamplingMode: 'token_mask', vllmImportanceSamplingCap: 1.5 }
+    const a = make(o)
+    const b = make(o)
+    const ma = await a.step({ ...batch, oldLogprobs: undefined, samplingLogprobs: logprobs })
+    await b.step({ ...batch, oldLogprobs: undefined })
+    expect(ma['sampling/sampling_logp_difference/max']).toBeLessThan(1e-6)
+    expect(Math.abs(ma['sampling/importance_sampling_ratio/min']! - 1)).toBeLessThan(1e-5)
+    expect(maxDiff(a.params, b.params)).toBeLessThan(1e-6)
+  })
+
   it('without given old log-probs, several updates per step score against the policy before the first update', async () => {
     const batch = await grpoBatch(17)
     const cfgTwoUpdates = { lossType: 'dapo' as const, beta: 0, microBatchSize: 4, gradientAccumulationSteps: 1 } // 2 updates per step
