@@ -1,12 +1,14 @@
 /**
  * createApp: the Cohort edge as one Hono app, the same on Workers and Node; only `getDb` and `config` differ.
  *   /healthz                 health (no key)
- *   /v1/keys|tasks|leases|models|stats   the API (Bearer keys, roles)
+ *   /v1/keys|invites|join|tasks|leases|models|stats|ratings|verify   the API (Bearer keys, roles)
+ *   /rate, /contribute       pages for people rating and volunteers' browsers
  *   /openapi.json            generated from the routes' zod schemas
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
+import { configFromEnv, type EdgeConfig } from './config.js'
 import type { AppEnv, EdgeDeps } from './env.js'
-import { bodyLimit, errorHandler, notFound, requireJson } from './middleware/index.js'
+import { bodyLimit, errorHandler, memoryLimiter, notFound, requireJson } from './middleware/index.js'
 import { dashboardRoutes } from './dashboard/index.js'
 import { healthRoutes } from './routes/health/index.js'
 import { keyRoutes } from './routes/keys/index.js'
@@ -19,7 +21,21 @@ import { verifyRoutes } from './routes/verify/index.js'
 
 export const API_VERSION = '0.1.0'
 
-export function createApp(deps: EdgeDeps) {
+/** What an entry point hands createApp: config fields left out take their defaults, the limiter is in-process. */
+export interface EdgeOptions {
+  getDb: EdgeDeps['getDb']
+  config?: Partial<EdgeConfig>
+  limiter?: EdgeDeps['limiter']
+  artifacts?: EdgeDeps['artifacts']
+}
+
+export function createApp(opts: EdgeOptions) {
+  const deps: EdgeDeps = {
+    getDb: opts.getDb,
+    config: { ...configFromEnv({}), ...opts.config },
+    limiter: opts.limiter ?? memoryLimiter(),
+    artifacts: opts.artifacts,
+  }
   const app = new OpenAPIHono<AppEnv>()
   app.onError(errorHandler())
   app.notFound(notFound())
@@ -32,7 +48,7 @@ export function createApp(deps: EdgeDeps) {
   app.route('/', healthRoutes)
   app.route('/', dashboardRoutes) // GET / (page) and GET /v1/dashboard (its data)
   const v1 = new OpenAPIHono<AppEnv>()
-    .route('/', keyRoutes)
+    .route('/', keyRoutes) // /v1/keys, /v1/invites, POST /v1/join
     .route('/', taskRoutes)
     .route('/', leaseRoutes)
     .route('/', modelRoutes)

@@ -3,11 +3,16 @@ import type { Context } from 'hono'
 import type { ArtifactReader } from '../common/artifacts/source.js'
 import type { Db, Role } from '../schema/index.js'
 import type { EdgeConfig } from './config.js'
+import type { RateLimiter } from './middleware/rate.js'
 
 /** The caller, set by the auth middleware. `id` is null for the bootstrap admin key from the environment. */
 export interface Caller {
   id: number | null
   role: Role
+  /** Per-minute limits of this key (null: unlimited). */
+  limits: { leasesPerMinute: number | null; submissionsPerMinute: number | null }
+  /** Groups + ratings this key may make in all (null: unlimited). */
+  quota: number | null
 }
 
 export interface EdgeDeps {
@@ -16,6 +21,8 @@ export interface EdgeDeps {
   config: EdgeConfig
   /** Reads published model files by artifact URI (GET /v1/models/{version}/files/{name}); absent: none served. */
   artifacts?: ArtifactReader
+  /** Counts requests of keys with per-minute limits (in process on Node, in Postgres on Workers). */
+  limiter: RateLimiter
 }
 
 export interface AppEnv {

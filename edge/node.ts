@@ -25,6 +25,8 @@ export interface NodeServerOptions {
   dataDir?: string
   adminKey?: string
   bodyLimitBytes?: number
+  /** Limits of keys made by invitations that name none (default: COHORT_INVITE_*_PER_MIN or 30/min). */
+  inviteLimits?: EdgeConfig['inviteLimits']
   /** Use this open database instead of opening one (in-process learner/workers, tests). */
   database?: OpenDatabase
   /** Reads published model files for GET /v1/models/{version}/files/{name} (default: nodeArtifactReader()). */
@@ -50,8 +52,9 @@ export interface NodeServer {
 }
 
 /**
- * Options from the environment: PORT, DATABASE_URL, COHORT_DATA_DIR, COHORT_ADMIN_KEY, COHORT_BODY_LIMIT, and
- * COHORT_S3_* + AWS_* (the bucket model files are streamed from).
+ * Options from the environment: PORT, DATABASE_URL, COHORT_DATA_DIR, COHORT_ADMIN_KEY, COHORT_BODY_LIMIT,
+ * COHORT_INVITE_LEASES_PER_MIN, COHORT_INVITE_SUBMISSIONS_PER_MIN, and COHORT_S3_* + AWS_* (the bucket model files
+ * are streamed from).
  */
 export function nodeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): NodeServerOptions {
   const cfg = configFromEnv(env)
@@ -62,6 +65,7 @@ export function nodeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): NodeSe
     adminKey: cfg.adminKey,
     bodyLimitBytes: cfg.bodyLimitBytes,
     artifacts: nodeArtifactReader(env),
+    inviteLimits: cfg.inviteLimits,
   }
 }
 
@@ -101,6 +105,7 @@ export async function startNodeServer(opts: NodeServerOptions = {}): Promise<Nod
   const config: EdgeConfig = {
     ...configFromEnv({}),
     ...(opts.bodyLimitBytes ? { bodyLimitBytes: opts.bodyLimitBytes } : {}),
+    ...(opts.inviteLimits ? { inviteLimits: opts.inviteLimits } : {}),
     adminKey: opts.adminKey,
   }
   // code-tests run in local process pools (Python, and JavaScript with a hard kill), started on first use

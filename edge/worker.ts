@@ -13,6 +13,7 @@ import { artifactReader, httpReader, r2Reader, s3OptionsFromEnv, s3Reader, type 
 import { requestDatabase, type DatabaseBindings, type RequestDatabase } from '../schema/pg.js'
 import { createApp, type EdgeApp } from './app.js'
 import { configFromEnv } from './config.js'
+import { databaseLimiter } from './middleware/index.js'
 import { reverifyFailedGroups, secretSources } from './routes/verify/index.js'
 
 export interface WorkerEnv extends DatabaseBindings {
@@ -22,6 +23,8 @@ export interface WorkerEnv extends DatabaseBindings {
   ARTIFACTS?: R2BucketLike
   /** the bucket's name as the learner's s3:// URIs spell it (COHORT_S3_BUCKET); other buckets are refused */
   COHORT_S3_BUCKET?: string
+  COHORT_INVITE_LEASES_PER_MIN?: string
+  COHORT_INVITE_SUBMISSIONS_PER_MIN?: string
 }
 
 /**
@@ -50,6 +53,7 @@ export default {
       getDb: (c: Context) => (c.env as RequestEnv).requestDb.get(),
       config: configFromEnv(env as Record<string, unknown>),
       artifacts: workerArtifactReader(env),
+      limiter: databaseLimiter(), // shared by every isolate
     })
     const requestDb = requestDatabase(env)
     try {

@@ -15,6 +15,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   real,
   serial,
   text,
@@ -40,7 +41,10 @@ export const scaleRewards = pgEnum('scale_rewards', ['group', 'batch', 'none'])
 export const finishReason = pgEnum('finish_reason', ['stop', 'length'])
 
 // ── api_keys ─────────────────────────────────────────────────────────────────────────────────────────────────
-/** Bearer keys. Only the sha256 (hex) of a key is stored; `prefix` is its first characters, for display. */
+/**
+ * Bearer keys. Only the sha256 (hex) of a key is stored; `prefix` is its first characters, for display.
+ * A key is live while `revokedAt` is null and `expiresAt` is null or ahead. Limits: null = unlimited.
+ */
 export const apiKeys = pgTable('api_keys', {
   id: id(),
   keyHash: text('key_hash').notNull().unique(),
@@ -49,12 +53,58 @@ export const apiKeys = pgTable('api_keys', {
   label: text('label'),
   createdAt: createdAt(),
   revokedAt: ts('revoked_at'),
+  expiresAt: ts('expires_at'),
+  /** Refreshed by the auth middleware at most once a minute per key. */
+  lastUsedAt: ts('last_used_at'),
+  /** POST /v1/leases allowed per minute (429 beyond). */
+  leasesPerMinute: integer('leases_per_minute'),
+  /** Group submissions and ratings allowed per minute (429 beyond). */
+  submissionsPerMinute: integer('submissions_per_minute'),
+  /** Group submissions plus ratings this key may make in its lifetime (403 once used). */
+  quota: integer('quota'),
+  /** The invitation the key was made from (null: made by an admin). */
+  inviteId: integer('invite_id').references(() => invites.id),
 })
-export const apiKeysRelations = relations(apiKeys, ({ many }) => ({
+export const apiKeysRelations = relations(apiKeys, ({ one, many }) => ({
+  invite: one(invites, { fields: [apiKeys.inviteId], references: [invites.id] }),
   leases: many(leases),
   ratings: many(ratings),
 }))
 export type ApiKey = typeof apiKeys.$inferSelect
+
+// ── invites ──────────────────────────────────────────────────────────────────────────────────────────────────
+/**
+ * An invitation: a code (sha256 stored, like keys) that `POST /v1/join` exchanges for a new worker or rater key,
+ * up to `uses` times until `expiresAt`. The keys it makes get its limits and quota.
+ */
+export const invites = pgTable('invites', {
+  id: id(),
+  codeHash: text('code_hash').notNull().unique(),
+  prefix: text('prefix').notNull(),
+  role: keyRole('role').notNull(),
+  label: text('label'),
+  uses: integer('uses').notNull(),
+  used: integer('used').notNull().default(0),
+  expiresAt: ts('expires_at'),
+  leasesPerMinute: integer('leases_per_minute'),
+  submissionsPerMinute: integer('submissions_per_minute'),
+  quota: integer('quota'),
+  createdAt: createdAt(),
+})
+export const invitesRelations = relations(invites, ({ many }) => ({ keys: many(apiKeys) }))
+export type Invite = typeof invites.$inferSelect
+
+// ── rate_windows ─────────────────────────────────────────────────────────────────────────────────────────────
+/** Per-key request counts in one-minute windows: the rate limiter of the Workers edge (Node counts in process). */
+export const rateWindows = pgTable(
+  'rate_windows',
+  {
+    bucket: text('bucket').notNull(),
+    windowStart: ts('window_start').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bucket, t.windowStart] })],
+)
 
 // ── tasks ────────────────────────────────────────────────────────────────────────────────────────────────────
 /** A task: its verifier spec (JSON validated by verifiers/`verifierSpec`), group size and generation limits. */

@@ -2,3 +2,4 @@
 export { auth, anyRole } from './auth.js'
 export { bodyLimit, requireJson } from './limits.js'
 export { errorHandler, notFound } from './errors.js'
+export { databaseLimiter, memoryLimiter, rateLimit, type RateLimiter } from './rate.js'

@@ -67,7 +67,7 @@ describe('keys', () => {
   it('a revoked key is refused', async () => {
     const k = (await (await t.call('POST', '/v1/keys', { body: { role: 'rater' } })).json()) as any
     expect((await t.call('GET', '/v1/tasks', { key: k.key })).status).toBe(200)
-    expect(await revokeKey(t.db, k.id)).toBe(true)
+    expect(await revokeKey(t.db, k.id)).toBe('revoked')
     expect((await t.call('GET', '/v1/tasks', { key: k.key })).status).toBe(401)
   })
 

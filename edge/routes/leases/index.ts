@@ -5,7 +5,7 @@
 import { createRoute } from '@hono/zod-openapi'
 import { leasePrompt } from '../../../schema/index.js'
 import { dbOf } from '../../env.js'
-import { auth } from '../../middleware/index.js'
+import { auth, rateLimit } from '../../middleware/index.js'
 import { ProblemError, problems } from '../../problem.js'
 import { router } from '../../router.js'
 import { requireTask } from '../tasks/index.js'
@@ -18,11 +18,11 @@ const take = createRoute({
   path: '/leases',
   summary: 'Lease a prompt of a task',
   security: [{ bearer: [] }],
-  middleware: [auth('worker')] as const,
+  middleware: [auth('worker'), rateLimit('leases')] as const,
   request: { body: { required: true, content: { 'application/json': { schema: CreateLeaseBody } } } },
   responses: {
     201: { description: 'leased', content: { 'application/json': { schema: LeaseSchema } } },
-    ...problems(400, 401, 403, 404, 413, 415, 503),
+    ...problems(400, 401, 403, 404, 413, 415, 429, 503),
   },
 })
 
@@ -31,7 +31,7 @@ const submitRoute = createRoute({
   path: '/leases/{leaseId}/group',
   summary: 'Submit the group of completions for a lease',
   security: [{ bearer: [] }],
-  middleware: [auth('worker')] as const,
+  middleware: [auth('worker'), rateLimit('submissions')] as const,
   request: {
     params: LeaseParams,
     body: { required: true, content: { 'application/json': { schema: SubmitGroupBody } } },
@@ -39,7 +39,7 @@ const submitRoute = createRoute({
   responses: {
     201: { description: 'stored', content: { 'application/json': { schema: GroupResultSchema } } },
     200: { description: 'the same body again: the stored group', content: { 'application/json': { schema: GroupResultSchema } } },
-    ...problems(400, 401, 403, 404, 409, 410, 413, 415),
+    ...problems(400, 401, 403, 404, 409, 410, 413, 415, 429),
   },
 })
 

@@ -14,7 +14,7 @@
 import { createRoute } from '@hono/zod-openapi'
 import { addRating, completionTarget, listTasks, nextToRate, raterKeys, ratingHistory } from '../../../schema/index.js'
 import { dbOf } from '../../env.js'
-import { auth } from '../../middleware/index.js'
+import { auth, rateLimit } from '../../middleware/index.js'
 import { ProblemError, problems } from '../../problem.js'
 import { router } from '../../router.js'
 import { requireTask } from '../tasks/index.js'
@@ -42,11 +42,11 @@ const rate = createRoute({
   path: '/ratings',
   summary: 'Rate a completion',
   security: [{ bearer: [] }],
-  middleware: [auth('rater')] as const,
+  middleware: [auth('rater'), rateLimit('submissions')] as const,
   request: { body: { required: true, content: { 'application/json': { schema: RateBody } } } },
   responses: {
     201: { description: 'stored', content: { 'application/json': { schema: RatedSchema } } },
-    ...problems(400, 401, 403, 404, 409, 413, 415),
+    ...problems(400, 401, 403, 404, 409, 413, 415, 429),
   },
 })
 
