@@ -111,9 +111,12 @@ describe('openapi', () => {
       '/v1/stats',
       '/v1/tasks',
       '/v1/tasks/{name}/prompts',
+      '/v1/keys/{id}',
+      '/v1/invites',
+      '/v1/join',
     ]))
     const submit = doc.paths['/v1/leases/{leaseId}/group'].post
-    expect(Object.keys(submit.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', '409', '410', '413', '415'])
+    expect(Object.keys(submit.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', '409', '410', '413', '415', '429'])
     const body = doc.components.schemas.SubmitGroup
     expect(body.additionalProperties).toBe(false)
     expect(body.required).toEqual(['modelVersion', 'completions'])
