@@ -1,7 +1,7 @@
 /**
  * createApp: the Cohort edge as one Hono app, the same on Workers and Node; only `getDb` and `config` differ.
  *   /healthz                 health (no key)
- *   /v1/keys|invites|join|tasks|leases|models|stats|ratings|verify   the API (Bearer keys, roles)
+ *   /v1/keys|invites|join|tasks|leases|models|stats|ratings|verify|batches   the API (Bearer keys, roles)
  *   /rate, /contribute       pages for people rating and volunteers' browsers
  *   /openapi.json            generated from the routes' zod schemas
  */
@@ -10,6 +10,7 @@ import { configFromEnv, type EdgeConfig } from './config.js'
 import type { AppEnv, EdgeDeps } from './env.js'
 import { bodyLimit, errorHandler, memoryLimiter, notFound, requireJson } from './middleware/index.js'
 import { dashboardRoutes } from './dashboard/index.js'
+import { batchRoutes } from './routes/batches/index.js'
 import { healthRoutes } from './routes/health/index.js'
 import { keyRoutes } from './routes/keys/index.js'
 import { leaseRoutes } from './routes/leases/index.js'
@@ -55,6 +56,7 @@ export function createApp(opts: EdgeOptions) {
     .route('/', statsRoutes)
     .route('/', verifyRoutes) // POST /v1/verify, POST /v1/admin/reverify
     .route('/', ratingRoutes) // /v1/ratings/next|raters, POST /v1/ratings
+    .route('/', batchRoutes) // /v1/batches: claim / renew / complete / release (external trainers)
   app.route('/v1', v1)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })

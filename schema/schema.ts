@@ -39,6 +39,8 @@ export const groupStatus = pgEnum('group_status', [
 ])
 export const scaleRewards = pgEnum('scale_rewards', ['group', 'batch', 'none'])
 export const finishReason = pgEnum('finish_reason', ['stop', 'length'])
+export const batchStatus = pgEnum('batch_status', ['open', 'completed', 'released', 'expired'])
+export const modelFormat = pgEnum('model_format', ['onnx', 'safetensors'])
 
 // ── api_keys ─────────────────────────────────────────────────────────────────────────────────────────────────
 /**
@@ -298,10 +300,40 @@ export const modelVersions = pgTable('model_versions', {
   sha256: text('sha256').notNull(),
   /** { [relative path]: { sha256, bytes } } */
   files: jsonb('files').notNull().default({}),
+  /** onnx: Cohort's graphs (what its rollout workers load); safetensors: HF-layout weights (vLLM, SGLang, trainers) */
+  format: modelFormat('format').notNull().default('onnx'),
   metrics: jsonb('metrics').notNull().default({}),
   publishedAt: ts('published_at').notNull().defaultNow(),
 })
 export type ModelVersion = typeof modelVersions.$inferSelect
+
+// ── batches ──────────────────────────────────────────────────────────────────────────────────────────────────
+/**
+ * A claim of ready groups by an external trainer over HTTP (POST /v1/batches). Its groups are claimed with owner
+ * `batch:<id>`, so they follow the learner's claim rules: renew, complete (trained exactly once, with a
+ * train_steps row) or release; a claim left to expire returns its groups to the queue (status → expired).
+ */
+export const batches = pgTable(
+  'batches',
+  {
+    id: id(),
+    /** the learner key that claimed it (null: the bootstrap admin key) */
+    keyId: integer('key_id').references(() => apiKeys.id),
+    status: batchStatus('status').notNull().default('open'),
+    groupIds: integer('group_ids').array().notNull(),
+    /** the newest published version when claimed (what the trainer should start from) */
+    policyVersion: integer('policy_version').notNull(),
+    /** set by /complete */
+    step: integer('step'),
+    closedAt: ts('closed_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('batches_status_idx').on(t.status)],
+)
+export const batchesRelations = relations(batches, ({ one }) => ({
+  key: one(apiKeys, { fields: [batches.keyId], references: [apiKeys.id] }),
+}))
+export type Batch = typeof batches.$inferSelect
 
 // ── train_steps ──────────────────────────────────────────────────────────────────────────────────────────────
 /** One row per learner optimisation step (TRL-aligned metric names in `metrics`). */

@@ -5,13 +5,9 @@
  *   {"files":{"<path>":{"bytes":<n>,"sha256":"<hex>"},…}}      version sha256 = sha256(that text)
  */
 import { createHash } from 'node:crypto'
+import { artifactPathProblem, canonicalManifest, type FileEntry, type FileTable } from '../../common/manifest.js'
 
-export interface FileEntry {
-  sha256: string
-  bytes: number
-}
-
-export type FileTable = Record<string, FileEntry>
+export { canonicalManifest, type FileEntry, type FileTable }
 
 export interface Manifest {
   /** per-file hashes, by path relative to the version's root */
@@ -28,12 +24,6 @@ export function fileEntry(data: Uint8Array): FileEntry {
   return { sha256: sha256Hex(data), bytes: data.byteLength }
 }
 
-export function canonicalManifest(files: FileTable): string {
-  const paths = Object.keys(files).sort()
-  const body = paths.map((p) => `${JSON.stringify(p)}:{"bytes":${files[p].bytes},"sha256":${JSON.stringify(files[p].sha256)}}`)
-  return `{"files":{${body.join(',')}}}`
-}
-
 export function manifestOf(files: FileTable): Manifest {
   const sorted: FileTable = {}
   for (const p of Object.keys(files).sort()) sorted[p] = { sha256: files[p].sha256, bytes: files[p].bytes }
@@ -42,8 +32,7 @@ export function manifestOf(files: FileTable): Manifest {
 
 /** A relative path inside a version: plain segments, no "..", not absolute; staged files may not be the manifest. */
 export function checkArtifactPath(path: string, o: { staged?: boolean } = {}): void {
-  const segs = path.split('/')
   if (o.staged && path === MANIFEST_FILE) throw new Error(`${MANIFEST_FILE} is written by the store, not staged`)
-  if (path.startsWith('/') || segs.some((s) => s === '' || s === '.' || s === '..' || s.includes('\\')))
-    throw new Error(`artifact path ${JSON.stringify(path)} must be relative, without "." or ".." segments`)
+  const problem = artifactPathProblem(path)
+  if (problem) throw new Error(problem)
 }

@@ -28,15 +28,23 @@ function safeRelative(path: string): string {
 /** Reads one file of a version (a path of its file table). */
 export type ModelFileReader = (model: ModelInfo, path: string) => Promise<Uint8Array>
 
-/** Through the edge; a version published at a public http(s) location is fetched from there directly. */
+/**
+ * Through the edge; a file registered with its own URL (POST /v1/models by an outside trainer), or a version
+ * published at a public http(s) location, is fetched from there directly.
+ */
 export function modelFileReader(edge: EdgeClient): ModelFileReader {
   return async (model, path) => {
+    const own = model.files[path]?.url
+    if (own) return download(own)
     if (!/^https?:/.test(model.artifactUri)) return edge.modelFile(model.version, path, model.files[path]?.sha256)
-    const base = model.artifactUri.replace(/\/*$/, '/')
-    const res = await fetch(base + path.split('/').map(encodeURIComponent).join('/'), { signal: AbortSignal.timeout(600_000) })
-    if (!res.ok) throw new ArtifactError(`GET ${base}${path}: HTTP ${res.status}`)
-    return new Uint8Array(await res.arrayBuffer())
+    return download(model.artifactUri.replace(/\/*$/, '/') + path.split('/').map(encodeURIComponent).join('/'))
   }
+}
+
+async function download(url: string): Promise<Uint8Array> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(600_000) })
+  if (!res.ok) throw new ArtifactError(`GET ${url}: HTTP ${res.status}`)
+  return new Uint8Array(await res.arrayBuffer())
 }
 
 /** The local folder of `model`, downloading and verifying it first unless the cache already has it. */

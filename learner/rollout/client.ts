@@ -41,7 +41,10 @@ export interface ModelInfo {
   /** where the learner stored the files: file:///dir/, s3://bucket/…/ or http(s)://…/ (paths relative to it) */
   artifactUri: string
   sha256: string
-  files: Record<string, { sha256: string; bytes: number }>
+  /** per file: sha256 and size, and its own download URL where it has one (versions registered by outside trainers) */
+  files: Record<string, { sha256: string; bytes: number; url?: string }>
+  /** onnx: graphs Cohort's ONNX workers load; safetensors: HF-layout weights for engines such as vLLM/SGLang */
+  format?: 'onnx' | 'safetensors'
   metrics: Record<string, unknown>
   publishedAt: string
 }

@@ -95,23 +95,32 @@ export async function releaseClaims(db: Db, a: { owner: string; groupIds?: numbe
 
 /** Push this owner's claims' expiry forward (a heartbeat during a long step). Returns how many it still holds. */
 export async function renewClaims(db: Db, a: { owner: string; groupIds: number[]; claimTtlMs: number }): Promise<number> {
-  if (a.groupIds.length === 0) return 0
+  return (await renewHeldClaims(db, a)).length
+}
+
+/** renewClaims answering which groups are still held and their new expiry (id order). */
+export async function renewHeldClaims(
+  db: Db,
+  a: { owner: string; groupIds: number[]; claimTtlMs: number },
+): Promise<{ id: number; claimExpiresAt: Date }[]> {
+  if (a.groupIds.length === 0) return []
   const out = await db
     .update(groups)
     .set({ claimExpiresAt: sql`now() + ${ttl(a.claimTtlMs)}` })
     .where(and(eq(groups.status, 'claimed'), eq(groups.claimedBy, a.owner), inArray(groups.id, a.groupIds)))
-    .returning({ id: groups.id })
-  return out.length
+    .returning({ id: groups.id, claimExpiresAt: groups.claimExpiresAt })
+  return out.map((r) => ({ id: r.id, claimExpiresAt: r.claimExpiresAt! })).sort((x, y) => x.id - y.id)
 }
 
 /**
- * Mark groups generated before `minPolicyVersion` stale: every ready one, plus the listed groups this owner has
- * claimed. They stay in the table (counted in stats) with flags.stale = { minPolicyVersion }. Returns their ids.
+ * Mark groups generated before `minPolicyVersion` stale: every ready one (of `taskIds`, default all tasks), plus
+ * the listed groups this owner has claimed. They stay in the table (counted in stats) with flags.stale = { minPolicyVersion }. Returns their ids.
  */
 export async function markStale(
   db: Db,
-  a: { minPolicyVersion: number; owner?: string; groupIds?: number[] },
+  a: { minPolicyVersion: number; owner?: string; groupIds?: number[]; taskIds?: number[] },
 ): Promise<number[]> {
+  const byTask = a.taskIds?.length ? sql`AND task_id IN ${a.taskIds}` : sql``
   const claimed =
     a.owner && a.groupIds?.length
       ? sql`OR (status = 'claimed' AND claimed_by = ${a.owner} AND id IN ${a.groupIds})`
@@ -122,7 +131,7 @@ export async function markStale(
     UPDATE ${groups}
     SET status = 'stale', claimed_by = NULL, claim_expires_at = NULL,
         flags = flags || jsonb_build_object('stale', jsonb_build_object('minPolicyVersion', ${a.minPolicyVersion}::int))
-    WHERE policy_version < ${a.minPolicyVersion} AND (status = 'ready' ${claimed})
+    WHERE policy_version < ${a.minPolicyVersion} AND (status = 'ready' ${claimed}) ${byTask}
     RETURNING id`,
   )
   return got.map((r) => r.id).sort((x, y) => x - y)
@@ -221,24 +230,31 @@ export interface BatchCompletion {
   logprobs: number[] | null
   finishReason: 'stop' | 'length' | null
   reward: number | null
+  /** only with `{ text: true }` */
+  text?: string
 }
 
 export interface BatchGroup {
   id: number
   policyVersion: number
+  promptId: number
   promptText: string
   task: Pick<Task, 'id' | 'name' | 'scaleRewards' | 'temperature' | 'maxNewTokens'>
   /** in completion order */
   completions: BatchCompletion[]
 }
 
-/** Groups with their prompt, task settings and completions, in the order of `ids`. */
-export async function loadGroups(db: Db, ids: number[]): Promise<BatchGroup[]> {
+/**
+ * Groups with their prompt, task settings and completions, in the order of `ids`. `text: true` adds each
+ * completion's text (HTTP trainers and exports read it; the in-process learner does not need it).
+ */
+export async function loadGroups(db: Db, ids: number[], o: { text?: boolean } = {}): Promise<BatchGroup[]> {
   if (ids.length === 0) return []
   const head = await db
     .select({
       id: groups.id,
       policyVersion: groups.policyVersion,
+      promptId: groups.promptId,
       promptText: prompts.text,
       task: {
         id: tasks.id,
@@ -260,6 +276,7 @@ export async function loadGroups(db: Db, ids: number[]): Promise<BatchGroup[]> {
       logprobs: completions.logprobs,
       finishReason: completions.finishReason,
       reward: completions.reward,
+      ...(o.text ? { text: completions.text } : {}),
     })
     .from(completions)
     .where(inArray(completions.groupId, ids))
@@ -284,16 +301,22 @@ export interface PublishArgs {
   artifactUri: string
   /** manifest hash: sha256 of the canonical manifest of per-file hashes */
   sha256: string
-  files: Record<string, { sha256: string; bytes: number }>
+  files: Record<string, { sha256: string; bytes: number; url?: string }>
+  /** default onnx (Cohort's own graphs) */
+  format?: ModelVersion['format']
   metrics?: Record<string, unknown>
 }
 
 /**
  * Make a version visible: the next number (0 for the first, the base model) with its artifacts, which must be
  * complete in the store before this is called. A version already published for this manifest hash and step
- * is returned as is (a publisher that crashed after the insert and retries makes no duplicate).
+ * is returned as is (a publisher that crashed after the insert and retries makes no duplicate); `created` says which.
  */
 export async function publishVersion(db: Db, a: PublishArgs): Promise<ModelVersion> {
+  return (await publishVersionOnce(db, a)).version
+}
+
+export async function publishVersionOnce(db: Db, a: PublishArgs): Promise<{ version: ModelVersion; created: boolean }> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`LOCK TABLE ${modelVersions} IN SHARE ROW EXCLUSIVE MODE`)
     const [same] = await tx
@@ -301,7 +324,7 @@ export async function publishVersion(db: Db, a: PublishArgs): Promise<ModelVersi
       .from(modelVersions)
       .where(and(eq(modelVersions.sha256, a.sha256), eq(modelVersions.step, a.step)))
       .limit(1)
-    if (same) return same
+    if (same) return { version: same, created: false }
     const [out] = await tx
       .insert(modelVersions)
       .values({
@@ -310,10 +333,11 @@ export async function publishVersion(db: Db, a: PublishArgs): Promise<ModelVersi
         artifactUri: a.artifactUri,
         sha256: a.sha256,
         files: a.files,
+        format: a.format ?? 'onnx',
         metrics: a.metrics ?? {},
       })
       .returning()
-    return out
+    return { version: out, created: true }
   })
 }
 

@@ -23,6 +23,7 @@ describe('migrations', () => {
     )
     expect(tables.map((r) => r.t)).toEqual([
       'api_keys',
+      'batches',
       'completions',
       'groups',
       'invites',

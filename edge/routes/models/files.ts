@@ -26,8 +26,10 @@ fileRoutes.get('/models/:version/files/:name{.+}', anyRole(), async (c) => {
   const name = c.req.param('name')
   const m = await getModel(dbOf(c), version.data)
   if (!m) throw new ProblemError(404, `no model version ${version.data}`)
-  const entry = (m.files as Record<string, { sha256: string; bytes: number }>)[name]
+  const entry = (m.files as Record<string, { sha256: string; bytes: number; url?: string }>)[name]
   if (!entry || !Object.hasOwn(m.files as object, name)) throw new ProblemError(404, `model version ${m.version} has no file ${JSON.stringify(name)}`)
+  // registered by an outside trainer with its own download URL (POST /v1/models): send the client there
+  if (entry.url) return c.redirect(entry.url, 302)
   const read = c.var.deps.artifacts
   if (!read) throw new ProblemError(501, 'this edge serves no artifacts (no artifact store configured)')
   let obj
