@@ -14,8 +14,8 @@ import type { OpenDatabase } from './db.js'
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('./migrations', import.meta.url))
 const LOCK_ID = 0x636f686f // "coho"
 
-export async function migrateDatabase(database: OpenDatabase): Promise<void> {
-  const migrationsFolder = MIGRATIONS_FOLDER
+/** `migrationsFolder` defaults to the committed migrations (tests pass a partial copy to check conversions). */
+export async function migrateDatabase(database: OpenDatabase, migrationsFolder = MIGRATIONS_FOLDER): Promise<void> {
   if (database.pglite) {
     await migratePglite(drizzlePglite(database.pglite), { migrationsFolder })
     return

@@ -9,6 +9,7 @@
  */
 import { relations, sql } from 'drizzle-orm'
 import {
+  customType,
   doublePrecision,
   index,
   integer,
@@ -22,10 +23,22 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core'
+import { packFloat32, packInt32, unpackFloat32, unpackInt32 } from './packed.js'
 
 const id = () => serial('id').primaryKey()
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow()
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
+/** number[] stored as bytea: little-endian int32 / float32 (schema/packed.ts); readers get number[] back. */
+const packedInt32 = customType<{ data: number[]; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  toDriver: packInt32,
+  fromDriver: unpackInt32,
+})
+const packedFloat32 = customType<{ data: number[]; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  toDriver: packFloat32,
+  fromDriver: unpackFloat32,
+})
 
 export const keyRole = pgEnum('key_role', ['admin', 'worker', 'rater', 'learner'])
 export const groupStatus = pgEnum('group_status', [
@@ -241,7 +254,7 @@ export type Group = typeof groups.$inferSelect
 // ── completions ──────────────────────────────────────────────────────────────────────────────────────────────
 /**
  * One sampled answer. `logprobs[k]` is log-softmax(logits / temperature)[tokenIds[k]] before top-k/top-p
- * truncation (the TRL convention; the same everywhere in Cohort).
+ * truncation (the TRL convention; the same everywhere in Cohort). Both are packed bytea (4 bytes per token).
  */
 export const completions = pgTable(
   'completions',
@@ -252,8 +265,8 @@ export const completions = pgTable(
       .references(() => groups.id, { onDelete: 'cascade' }),
     index: integer('index').notNull(),
     text: text('text').notNull(),
-    tokenIds: integer('token_ids').array(),
-    logprobs: real('logprobs').array(),
+    tokenIds: packedInt32('token_ids'),
+    logprobs: packedFloat32('logprobs'),
     finishReason: finishReason('finish_reason'),
     /** null while pending (human ratings) or when the verifier failed. */
     reward: doublePrecision('reward'),

@@ -4,7 +4,7 @@
  * redrawn on every lease, so every pass is a fresh permutation); `FOR UPDATE SKIP LOCKED` keeps concurrent
  * workers on different prompts (on a real server; PGlite serialises everything anyway). One statement.
  */
-import { eq, sql } from 'drizzle-orm'
+import { eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../pg.js'
 import { leases, prompts, tasks, type Task } from '../schema.js'
 import { rows } from './rows.js'
@@ -75,7 +75,13 @@ export interface LeaseForSubmit {
 
 /** A lease with its task and prompt (including the reference answer: for verification only, never to send). */
 export async function getLease(db: Db, leaseId: number): Promise<LeaseForSubmit | null> {
-  const [row] = await db
+  return (await getLeases(db, [leaseId])).get(leaseId) ?? null
+}
+
+/** Several leases with their tasks and prompts in one query, by lease id (unknown ids are absent). */
+export async function getLeases(db: Db, leaseIds: number[]): Promise<Map<number, LeaseForSubmit>> {
+  if (leaseIds.length === 0) return new Map()
+  const got = await db
     .select({
       id: leases.id,
       workerKeyId: leases.workerKeyId,
@@ -88,7 +94,6 @@ export async function getLease(db: Db, leaseId: number): Promise<LeaseForSubmit 
     .from(leases)
     .innerJoin(tasks, eq(tasks.id, leases.taskId))
     .innerJoin(prompts, eq(prompts.id, leases.promptId))
-    .where(eq(leases.id, leaseId))
-    .limit(1)
-  return row ?? null
+    .where(inArray(leases.id, leaseIds))
+  return new Map(got.map((r) => [r.id, r]))
 }

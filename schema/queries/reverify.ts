@@ -69,7 +69,7 @@ export async function loadGroupForScoring(db: Db, groupId: number): Promise<Grou
       id: completions.id,
       index: completions.index,
       text: completions.text,
-      tokenCount: sql<number | null>`array_length(${completions.tokenIds}, 1)`,
+      tokenCount: sql<number | null>`octet_length(${completions.tokenIds}) / 4`, // packed int32
     })
     .from(completions)
     .where(eq(completions.groupId, groupId))

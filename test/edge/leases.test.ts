@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
 import { groupAdvantages } from '../../common/advantages.js'
-import { rows } from '../../schema/queries/index.js'
+import { loadGroups, rows } from '../../schema/queries/index.js'
 import { seedTask, testEdge, type TestEdge } from '../helpers/edge.js'
 
 let t: TestEdge
@@ -90,10 +90,17 @@ describe('POST /v1/leases/{id}/group', () => {
     const body = groupFor(l.prompt.text, 1)
     body.completions[0] = { ...body.completions[0], tokenIds: [5, 6, 7], logprobs: [-0.5, -1.25, -3], finishReason: 'stop' } as any
     const out = (await (await submit(l.leaseId, body)).json()) as any
-    const [c] = await rows<any>(t.db, sql`select * from completions where group_id = ${out.groupId} and index = 0`)
-    expect(c.token_ids).toEqual([5, 6, 7])
-    expect(c.logprobs).toEqual([-0.5, -1.25, -3])
+    const [c] = await rows<any>(
+      t.db,
+      sql`select encode(token_ids, 'hex') as t, encode(logprobs, 'hex') as l, finish_reason
+          from completions where group_id = ${out.groupId} and index = 0`,
+    )
+    // packed little-endian int32 / float32: 5, 6, 7 and -0.5 (bf000000), -1.25 (bfa00000), -3 (c0400000)
+    expect(c.t).toBe('050000000600000007000000')
+    expect(c.l).toBe('000000bf0000a0bf000040c0')
     expect(c.finish_reason).toBe('stop')
+    const [again] = await loadGroups(t.db, [out.groupId])
+    expect(again.completions[0]).toMatchObject({ tokenIds: [5, 6, 7], logprobs: [-0.5, -1.25, -3], finishReason: 'stop' })
   })
 
   it('is idempotent: the same body again returns the same group and stores nothing', async () => {

@@ -52,17 +52,19 @@ export async function createServerDatabase(serverUrl: string) {
   }
 }
 
-export async function freshDatabase(): Promise<TestDatabase> {
+/** `migrate: false` leaves it empty (a test applying migrations itself). */
+export async function freshDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const migrate = opts.migrate ?? true
   const serverUrl = await testServerUrl()
   if (!serverUrl) {
     const database = await openDatabase({ dataDir: 'memory://' })
-    await migrateDatabase(database)
+    if (migrate) await migrateDatabase(database)
     return { ...database, drop: () => database.close() }
   }
   const created = await createServerDatabase(serverUrl)
   const database = await openDatabase({ databaseUrl: created.url })
   try {
-    await migrateDatabase(database)
+    if (migrate) await migrateDatabase(database)
   } catch (err) {
     await database.close()
     await created.drop()

@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EdgeClient, openOnnxGenerator, RolloutWorker, submittableText } from '../../../learner/rollout/index.js'
 import { BYTE_EOS, byteTokenizer } from '../../../learner/tokenizer/index.js'
+import { unpackFloat32, unpackInt32 } from '../../../schema/packed.js'
 import { createTask, insertPrompts, rows } from '../../../schema/queries/index.js'
 import { rolloutFixture, type RolloutFixture } from './fixture.js'
 
@@ -38,12 +39,15 @@ interface StoredCompletion {
   reward: number
 }
 
-const stored = () =>
-  rows<StoredCompletion>(
-    f.database.db,
-    sql`SELECT c.group_id, g.policy_version, c.text, c.token_ids, c.logprobs, c.finish_reason, c.reward
-        FROM completions c JOIN groups g ON g.id = c.group_id ORDER BY c.group_id, c.index`,
-  )
+/** Stored completions, token ids and log-probs decoded from their packed bytea. */
+const stored = async () =>
+  (
+    await rows<Omit<StoredCompletion, 'token_ids' | 'logprobs'> & { token_ids: Uint8Array; logprobs: Uint8Array }>(
+      f.database.db,
+      sql`SELECT c.group_id, g.policy_version, c.text, c.token_ids, c.logprobs, c.finish_reason, c.reward
+          FROM completions c JOIN groups g ON g.id = c.group_id ORDER BY c.group_id, c.index`,
+    )
+  ).map((c): StoredCompletion => ({ ...c, token_ids: unpackInt32(c.token_ids), logprobs: unpackFloat32(c.logprobs) }))
 
 describe('rollout worker', () => {
   it('waits for a first model, then stores groups with token ids, log-probs and finish reasons', async () => {

@@ -1,0 +1,36 @@
+/** The packed token-array codec: little-endian layout checked byte by byte, round trips, unaligned input. */
+import { describe, expect, it } from 'vitest'
+import { packFloat32, packInt32, toBase64, unpackFloat32, unpackInt32 } from '../../schema/packed.js'
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+
+describe('packed arrays', () => {
+  it('int32 little-endian, two’s complement, 4 bytes each', () => {
+    expect(hex(packInt32([1, 256, -1, 2 ** 31 - 1, -(2 ** 31)]))).toBe('01000000' + '00010000' + 'ffffffff' + 'ffffff7f' + '00000080')
+    expect(packInt32([]).byteLength).toBe(0)
+  })
+
+  it('float32 little-endian IEEE 754 (float64 input rounds to the nearest float32)', () => {
+    // -0.5 = 0xbf000000, 1 = 0x3f800000, -Infinity = 0xff800000
+    expect(hex(packFloat32([-0.5, 1, -Infinity]))).toBe('000000bf' + '0000803f' + '000080ff')
+    expect(unpackFloat32(packFloat32([0.1]))).toEqual([Math.fround(0.1)])
+  })
+
+  it('round-trips, also from a view at an unaligned offset (driver buffers)', () => {
+    const ids = [0, 7, 151_643, -5]
+    const lps = [-0.25, -1e-7, -30.5, 0]
+    expect(unpackInt32(packInt32(ids))).toEqual(ids)
+    expect(unpackFloat32(packFloat32(lps))).toEqual(lps.map(Math.fround))
+    const big = new Uint8Array(1 + 16)
+    big.set(packInt32(ids), 1)
+    expect(unpackInt32(big.subarray(1))).toEqual(ids)
+  })
+
+  it('refuses a byte length that is not a multiple of 4', () => {
+    expect(() => unpackInt32(new Uint8Array(6))).toThrow(/multiple of 4/)
+  })
+
+  it('base64 of the packed bytes', () => {
+    expect(toBase64(packInt32([1]))).toBe(Buffer.from([1, 0, 0, 0]).toString('base64'))
+  })
+})
