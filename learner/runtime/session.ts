@@ -3,6 +3,8 @@
  * with `run(feeds, fetches?)` that can fill pre-allocated output tensors in place and can keep chosen outputs
  * on the device (`gpu-buffer`) so parameters and moments never leave the GPU between steps.
  */
+import { readdir } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
 import { ExecutionProviderUnavailable, resolveEp, type ExecutionProvider } from './ep.js'
 
@@ -13,6 +15,8 @@ export interface RuntimeOptions {
   threads?: number
   /** ORT graph optimisation level (default 'all'). */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all'
+  /** ORT's profiler on every session: trace files are written as `<profile>_<time>.json` (endProfiling()) */
+  profile?: string
 }
 
 export interface SessionOptions {
@@ -68,12 +72,14 @@ export class Runtime {
   readonly ep: ExecutionProvider
   readonly threads: number | undefined
   private readonly optimization: RuntimeOptions['optimization']
+  private readonly profile?: string
   private readonly cache = new Map<string, Promise<Session>>()
 
   constructor(opts: RuntimeOptions = {}) {
     this.ep = resolveEp(opts.ep)
     this.threads = opts.threads || undefined
     this.optimization = opts.optimization ?? 'all'
+    this.profile = opts.profile
   }
 
   /**
@@ -98,6 +104,7 @@ export class Runtime {
       executionProviders: [this.ep],
       graphOptimizationLevel: this.optimization,
     }
+    if (this.profile) { o.enableProfiling = true; o.profileFilePrefix = this.profile }
     if (this.threads) { o.intraOpNumThreads = this.threads; o.interOpNumThreads = 1 }
     if (this.ep !== 'cpu' && opts.keepOnDevice?.length) {
       o.preferredOutputLocation = Object.fromEntries(opts.keepOnDevice.map((n) => [n, 'gpu-buffer' as const]))
@@ -108,6 +115,14 @@ export class Runtime {
       if (this.ep !== 'cpu' && /provider|adapter|shared library|Vulkan|CUDA|webgpu/i.test(String(e))) throw new ExecutionProviderUnavailable(this.ep, e)
       throw new Error(`session ${key}: onnxruntime could not load the graph: ${e instanceof Error ? e.message : String(e)}`)
     }
+  }
+
+  /** Stop profiling every session (RuntimeOptions.profile) and return the trace files written. */
+  async endProfiling(): Promise<string[]> {
+    if (!this.profile) return []
+    for (const p of this.cache.values()) (await p.catch(() => undefined))?.inner.endProfiling()
+    const dir = dirname(this.profile)
+    return (await readdir(dir)).filter((f) => f.startsWith(basename(this.profile!)) && f.endsWith('.json')).map((f) => join(dir, f))
   }
 
   /** Release every cached session. */

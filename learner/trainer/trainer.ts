@@ -75,6 +75,8 @@ export interface TrainerOptions {
   tokenizer?: Tokenizer
   /** frozen reference weights for β > 0 (default: a copy of the initial parameters when β > 0) */
   reference?: Map<string, Float32Array>
+  /** ORT profiler trace file prefix for every session (RuntimeOptions.profile; bench:learner --profile) */
+  profile?: string
 }
 
 /** Running totals of a step() / sftStep() call. */
@@ -112,7 +114,7 @@ export class Trainer {
     this.specs = paramSpecs(model)
     this.policyFeeds = paramFeeds(model, params) // views of the live buffers
     this.optimizer = new AdamW(this.specs, { beta1: this.train.beta1, beta2: this.train.beta2, eps: this.train.adamEps, weightDecay: this.train.weightDecay, maxGradNorm: this.train.maxGradNorm || undefined })
-    this.runtime = new Runtime({ ep: this.train.ep, threads: this.train.threads })
+    this.runtime = new Runtime({ ep: this.train.ep, threads: this.train.threads, profile: o.profile })
     this.tokenizer = o.tokenizer
     this.acc = this.specs.map((s) => new Float32Array(params.get(s.name)!.length))
     this.scratch = this.specs.map((s) => new Float32Array(params.get(s.name)!.length))

@@ -16,6 +16,9 @@ libopenblas0-pthread is installed: the JSON names the BLAS library actually behi
 
   /usr/bin/python3 tools/torch/grpo_bench.py --config 10m --batch 8 --seq 256 --threads 1:1,2:2
 Prints one JSON line per setting, then the summary JSON as the last line: {tokens_per_s, sample_tokens_per_s, …}.
+`--serve OMP:BLAS` instead runs the step on commands from stdin, so that bench/learner.ts can interleave it with
+its own steps (each side in its own process, both resident, same thread count); `--steps 0` measures sampling and
+the version handover (copying new weights into the sampler's model) only.
 """
 import argparse
 import json
@@ -47,13 +50,17 @@ def blas_library():
         return 'unknown'
 
 
-def run_one(a):
-    """Child: measure with the thread setting already in the environment."""
+def peak_rss_mb():
+    import resource
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)   # Linux: KiB
+
+
+def setup(a, omp):
+    """The model, the GRPO step and the sampler of the configured shapes (threads already set in the env)."""
     import torch
     sys.path.insert(0, HERE)
     import reference as ref
 
-    omp, blas = (int(x) for x in a.single.split(':'))
     torch.set_num_threads(omp)
     torch.manual_seed(0)
     c = load_config(a.config)
@@ -96,19 +103,51 @@ def run_one(a):
         opt.zero_grad(set_to_none=True)
         return loss.item()
 
+    return torch, ref, c, P, specs, step
+
+
+def serve(a):
+    """Line protocol on stdin/stdout for bench/learner.ts, which interleaves these steps with its own:
+    `step` → {"step_s"}; `rss` → {"max_rss_mb"}; `exit`. Prints {"ready": …} once set up (and one warm-up
+    step is left to the caller)."""
+    omp, blas = (int(x) for x in a.serve.split(':'))
+    torch, *_rest, step = setup(a, omp)
+    print(json.dumps(dict(ready=True, torch=torch.__version__, blas=blas_library(), threads=f'omp={omp},blas={blas}')), flush=True)
+    for line in sys.stdin:
+        cmd = line.strip()
+        if cmd == 'step':
+            t0 = time.perf_counter()
+            loss = step()
+            print(json.dumps(dict(step_s=time.perf_counter() - t0, loss=loss)), flush=True)
+        elif cmd == 'rss':
+            print(json.dumps(dict(max_rss_mb=peak_rss_mb())), flush=True)
+        elif cmd == 'exit':
+            return
+        else:
+            sys.exit(f'unknown command {cmd!r}')
+
+
+def run_one(a):
+    """Child: measure with the thread setting already in the environment."""
+    omp, blas = (int(x) for x in a.single.split(':'))
+    torch, ref, c, P, specs, step = setup(a, omp)
+    n_params = sum(math.prod(s) for _, s in specs)
+    B, T, C = a.batch, a.seq, a.completion or a.seq // 2
+    V, D, L = c['vocab_size'], c['hidden_size'], c['num_hidden_layers']
     for _ in range(a.warmup): step()
     times = []
     for _ in range(a.steps):
         t0 = time.perf_counter()
         step()
         times.append(time.perf_counter() - t0)
-    best_step = min(times)
-    med_step = sorted(times)[len(times) // 2]
-    n_linear = sum(math.prod(s) for n, s in specs if len(s) == 2 and 'embed_tokens' not in n and n != 'lm_head.weight')
-    flops = 6 * B * T * n_linear + 6 * B * (C + 1) * V * D + 12 * L * B * T * T * D
-    out = dict(threads=f'omp={omp},blas={blas}', params=n_params, B=B, T=T, completion=C,
-               step_s_median=round(med_step, 4), step_s_best=round(best_step, 4),
-               tokens_per_s=round(B * T / med_step, 1), approx_gflops_per_s=round(flops / med_step / 1e9, 1))
+    out = dict(threads=f'omp={omp},blas={blas}', params=n_params, B=B, T=T, completion=C)
+    if times:
+        best_step = min(times)
+        med_step = sorted(times)[len(times) // 2]
+        n_linear = sum(math.prod(s) for n, s in specs if len(s) == 2 and 'embed_tokens' not in n and n != 'lm_head.weight')
+        flops = 6 * B * T * n_linear + 6 * B * (C + 1) * V * D + 12 * L * B * T * T * D
+        out.update(step_s_median=round(med_step, 4), step_s_best=round(best_step, 4),
+                   tokens_per_s=round(B * T / med_step, 1), approx_gflops_per_s=round(flops / med_step / 1e9, 1))
 
     if a.new_tokens > 0:
         for p in P.values(): p.requires_grad_(False)
@@ -133,7 +172,14 @@ def run_one(a):
         t0 = time.perf_counter()
         sample()
         dt = time.perf_counter() - t0
-        out.update(sample_batch=Bs, prompt=Tp, new_tokens=N, sample_s=round(dt, 4), sample_tokens_per_s=round(Bs * N / dt, 1))
+        # version handover: a new version's weights copied into the sampler's model (what load_state_dict does)
+        new = {k: v.clone() for k, v in P.items()}
+        t1 = time.perf_counter()
+        with torch.no_grad():
+            for k, v in P.items(): v.copy_(new[k])
+        handover = time.perf_counter() - t1
+        out.update(sample_batch=Bs, prompt=Tp, new_tokens=N, sample_s=round(dt, 4), sample_tokens_per_s=round(Bs * N / dt, 1),
+                   handover_s=round(handover, 5))
     print(json.dumps(out), flush=True)
 
 
@@ -150,7 +196,11 @@ def main():
     ap.add_argument('--prompt', type=int, default=32)
     ap.add_argument('--new-tokens', type=int, default=64, help='0 skips the sampling measurement')
     ap.add_argument('--single', help=argparse.SUPPRESS)
+    ap.add_argument('--serve', metavar='OMP:BLAS', help='line protocol for bench/learner.ts (set OMP_NUM_THREADS / '
+                    'OPENBLAS_NUM_THREADS to match in the environment)')
     a = ap.parse_args()
+    if a.serve:
+        return serve(a)
     if a.single:
         return run_one(a)
 
@@ -168,14 +218,16 @@ def main():
         res = json.loads(r.stdout.strip().splitlines()[-1])
         print(json.dumps(res), flush=True)
         results.append(res)
-    best_train = max(results, key=lambda r: r['tokens_per_s'])
+    best_train = max(results, key=lambda r: r.get('tokens_per_s', 0))
     summary = dict(baseline='pytorch-cpu', torch=__import__('importlib').import_module('torch').__version__,
                    blas=blas_library(), config=a.config, params=best_train['params'], B=a.batch, T=a.seq,
-                   completion=best_train['completion'], tokens_per_s=best_train['tokens_per_s'],
-                   train_threads=best_train['threads'], approx_gflops_per_s=best_train['approx_gflops_per_s'])
+                   completion=best_train['completion'])
+    if a.steps > 0:
+        summary.update(tokens_per_s=best_train['tokens_per_s'], train_threads=best_train['threads'],
+                       approx_gflops_per_s=best_train['approx_gflops_per_s'])
     if a.new_tokens > 0:
         best_s = max(results, key=lambda r: r['sample_tokens_per_s'])
-        summary.update(sample_tokens_per_s=best_s['sample_tokens_per_s'], sample_threads=best_s['threads'],
+        summary.update(sample_tokens_per_s=best_s['sample_tokens_per_s'], sample_threads=best_s['threads'], handover_s=best_s['handover_s'],
                        sample_batch=a.sample_batch, prompt=a.prompt, new_tokens=a.new_tokens)
     print(json.dumps(summary), flush=True)
 

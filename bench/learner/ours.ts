@@ -1,0 +1,78 @@
+/**
+ * Our side of bench:learner, in its own process (as the PyTorch side): a Trainer for one config, driven by lines
+ * on stdin so that the parent can interleave its steps with the baseline's. Replies are JSON lines on stdout.
+ *   step            one GRPO step                → {"step_s", "loss"}
+ *   rss             peak resident set so far     → {"max_rss_mb"}
+ *   gen <threads>   generation tokens/s          → {"gen_tok_s"}  (KV-cached OnnxGenerator, warm sessions)
+ *   handover        a new version to the sampler → {"handover_s"} (weights copy + graph build + sessions)
+ *   profile         ORT profile of the steps run since start (with --profile) → {"ops": [[op, ms, share]…]}
+ *   exit
+ *   tsx bench/learner/ours.ts --config 10m --threads 2 [--profile]
+ */
+import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { parseArgs } from 'node:util'
+import { inferenceModel, OnnxGenerator } from '../../learner/generate/index.js'
+import { initParams } from '../../learner/io/index.js'
+import { snapshot } from '../../learner/loop/index.js'
+import { createRng } from '../../learner/sample/index.js'
+import { Trainer } from '../../learner/trainer/index.js'
+import { summariseProfile } from './profile.js'
+import { GEN, grpoBatch, loadConfig, TRAIN } from './setup.js'
+
+const { values: args } = parseArgs({ options: { config: { type: 'string', default: '10m' }, threads: { type: 'string', default: '0' }, profile: { type: 'boolean', default: false } } })
+const cfg = loadConfig(args.config!)
+const params = initParams(cfg, 0)
+const profilePrefix = join(tmpdir(), `cohort-ort-profile-${process.pid}`)
+const trainer = new Trainer(cfg, params, { ...TRAIN, threads: Number(args.threads) }, { profile: args.profile ? profilePrefix : undefined })
+const batch = grpoBatch(cfg)
+const bucket = { batch: GEN.rows, promptLength: GEN.prompt, cacheLength: GEN.prompt + GEN.newTokens - 1 }
+const rng = createRng(2)
+const prompts = Array.from({ length: GEN.rows }, () => Array.from({ length: GEN.prompt }, () => Math.floor(rng.next() * cfg.vocab_size)))
+const genOpts = { n: 1, maxNewTokens: GEN.newTokens, temperature: 1, seed: 3, eos: [] as number[] }
+
+async function generation(threads: number): Promise<number> {
+  const gen = new OnnxGenerator(inferenceModel({ config: cfg, params }, bucket), { threads })
+  await gen.generate(prompts, genOpts) // warmup: graphs and sessions
+  const t = performance.now()
+  const out = await gen.generate(prompts, genOpts)
+  const dt = (performance.now() - t) / 1000
+  await gen.close()
+  return out.reduce((s, g) => s + g.completions[0].tokenIds.length, 0) / dt
+}
+
+/** What the in-memory loop does per published version (learner/loop/policy.ts): snapshot, graphs, sessions. */
+async function handover(): Promise<number> {
+  const one = { n: 1, maxNewTokens: 1, temperature: 0 }
+  const t = performance.now()
+  const gen = new OnnxGenerator(inferenceModel({ config: cfg, params: snapshot(params) }, bucket), { threads: Number(args.threads) })
+  await gen.generate([prompts[0]], one)
+  const cold = performance.now() - t
+  const t2 = performance.now()
+  await gen.generate([prompts[0]], one)
+  const warm = performance.now() - t2
+  await gen.close()
+  return (cold - warm) / 1000
+}
+
+const reply = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
+reply({ ready: true })
+for await (const line of createInterface({ input: process.stdin })) {
+  const [cmd, arg] = line.trim().split(/\s+/)
+  if (cmd === 'step') {
+    const t = performance.now()
+    const m = await trainer.step(batch)
+    reply({ step_s: (performance.now() - t) / 1000, loss: m.loss })
+  } else if (cmd === 'rss') reply({ max_rss_mb: Math.round(process.resourceUsage().maxRSS / 102.4) / 10 })
+  else if (cmd === 'gen') reply({ gen_tok_s: await generation(Number(arg)) })
+  else if (cmd === 'handover') reply({ handover_s: await handover() })
+  else if (cmd === 'profile') {
+    const files = await trainer.runtime.endProfiling()
+    reply({ ops: await summariseProfile(files) })
+    await Promise.all(files.map((f) => rm(f, { force: true })))
+  } else if (cmd === 'exit') break
+  else throw new Error(`unknown command ${line}`)
+}
+await trainer.close()
