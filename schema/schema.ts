@@ -121,6 +121,12 @@ export const rateWindows = pgTable(
   (t) => [primaryKey({ columns: [t.bucket, t.windowStart] })],
 )
 
+/** A task's chat option: prompts become [system?, user] messages (workers and the learner render them alike). */
+export interface TaskChat {
+  /** system message before the user's prompt */
+  system?: string
+}
+
 // ── tasks ────────────────────────────────────────────────────────────────────────────────────────────────────
 /** A task: its verifier spec (JSON validated by verifiers/`verifierSpec`), group size and generation limits. */
 export const tasks = pgTable('tasks', {
@@ -136,6 +142,8 @@ export const tasks = pgTable('tasks', {
   scaleRewards: scaleRewards('scale_rewards').notNull().default('group'),
   /** Seconds a worker has to submit a group for a lease. */
   leaseSeconds: integer('lease_seconds').notNull(),
+  /** Render prompts as chat messages with the model's chat template (null: the prompt text as is). */
+  chat: jsonb('chat').$type<TaskChat>(),
   createdAt: createdAt(),
 })
 export const tasksRelations = relations(tasks, ({ many }) => ({

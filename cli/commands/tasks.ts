@@ -32,11 +32,13 @@ export const tasks: Command = {
   name: 'tasks',
   summary: 'add a task (with prompts from JSONL) or list tasks',
   usage: `cohort tasks add --name N --group-size G [--verifier JSON] [--prompts FILE.jsonl] [--max-new-tokens T]
-                  [--temperature X] [--lease-seconds S]
+                  [--temperature X] [--lease-seconds S] [--chat] [--system TEXT]
 cohort tasks list
 
 add:  creates a task; --verifier is a verifier spec as JSON (default {"type":"exact"}); --prompts adds prompts
       from a JSONL file, one {"prompt": "...", "answer": "..."} per line. Tasks that exist get only the prompts.
+      --chat renders prompts as chat messages with the model's chat template; --system TEXT (implies --chat)
+      puts a system message before each prompt.
 list: prints each task's name, group size and verifier.`,
   async run(argv) {
     const { values, positionals } = parse(argv, {
@@ -47,6 +49,8 @@ list: prints each task's name, group size and verifier.`,
       'max-new-tokens': { type: 'string' },
       temperature: { type: 'string' },
       'lease-seconds': { type: 'string' },
+      chat: { type: 'boolean' },
+      system: { type: 'string' },
     })
     const sub = positionals[0]
     if (sub === 'list') {
@@ -72,6 +76,7 @@ list: prints each task's name, group size and verifier.`,
       maxNewTokens: num(values['max-new-tokens']),
       temperature: num(values.temperature),
       leaseSeconds: num(values['lease-seconds']),
+      chat: values.system !== undefined ? { system: values.system } : values.chat ? {} : null,
     })
     if (!body.success) throw new UsageError(issues(body.error))
     const prompts = values.prompts ? readPrompts(values.prompts) : []

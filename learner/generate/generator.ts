@@ -12,6 +12,7 @@
  *   finishReason 'stop' (EOS, a stop token or a stop string) | 'length' (maxNewTokens reached).
  */
 import { checkSampleOptions } from '../sample/index.js'
+import type { ChatPrompt } from '../tokenizer/index.js'
 
 /** A prompt as text (the generator tokenizes it) or as token ids (used as is). */
 export type Prompt = string | readonly number[]
@@ -33,6 +34,8 @@ export interface GenerateOptions {
   stop?: readonly string[]
   /** stop token ids (replace the model's EOS when given). */
   eos?: number | readonly number[]
+  /** render text prompts as chat messages with the model's chat template (the task's chat option) */
+  chat?: ChatPrompt
 }
 
 export interface Completion {

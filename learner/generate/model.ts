@@ -11,13 +11,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ModelConfig } from '../config.js'
 import { encodeModel } from '../graph/index.js'
-import { loadCheckpoint, type Checkpoint } from '../io/index.js'
+import { loadCheckpoint, type Checkpoint, type GenerationDefaults } from '../io/index.js'
 import type { Tokenizer } from '../tokenizer/index.js'
 import { buildDecodeGraph, buildPrefillGraph, checkBucket, IO, type InferenceBucket } from './graphs.js'
 
 export interface InferenceModel {
   config: ModelConfig
   tokenizer?: Tokenizer
+  /** generation_config.json defaults (its eos ids stop generation) */
+  generation?: GenerationDefaults
   bucket: InferenceBucket
   /** ONNX bytes, or a thunk building them on first use */
   prefill: Uint8Array | (() => Uint8Array)
@@ -35,6 +37,7 @@ export function inferenceModel(ckpt: Checkpoint, bucket: InferenceBucket): Infer
   return {
     config: ckpt.config,
     tokenizer: ckpt.tokenizer,
+    generation: ckpt.generation,
     bucket,
     prefill: () => encodeModel(buildPrefillGraph(ckpt.config, ckpt.params, bucket)),
     decode: () => encodeModel(buildDecodeGraph(ckpt.config, ckpt.params, bucket)),
@@ -68,8 +71,8 @@ export async function exportInferenceModel(dir: string, ckpt: Checkpoint, bucket
 export async function loadInferenceModel(dir: string): Promise<InferenceModel> {
   const meta = JSON.parse(await readFile(join(dir, GENERATION_FILE), 'utf8')) as { format?: string; bucket?: InferenceBucket }
   if (meta.format !== 'cohort-inference/1' || !meta.bucket) throw new Error(`${join(dir, GENERATION_FILE)}: not a cohort-inference/1 description`)
-  const { config, tokenizer } = await loadCheckpoint(dir)
+  const { config, tokenizer, generation } = await loadCheckpoint(dir)
   checkBucket(config, meta.bucket)
   const [prefill, decode] = await Promise.all([readFile(join(dir, PREFILL_FILE)), readFile(join(dir, DECODE_FILE))])
-  return { config, tokenizer, bucket: meta.bucket, prefill: new Uint8Array(prefill), decode: new Uint8Array(decode) }
+  return { config, tokenizer, generation, bucket: meta.bucket, prefill: new Uint8Array(prefill), decode: new Uint8Array(decode) }
 }

@@ -11,13 +11,15 @@
 import type * as ort from 'onnxruntime-node'
 import { Runtime, tensor, type RuntimeOptions, type Session } from '../runtime/index.js'
 import { createRng, sampleToken, type Rng } from '../sample/index.js'
-import type { Tokenizer } from '../tokenizer/index.js'
+import { promptIds, type ChatPrompt } from '../tokenizer/index.js'
+import { modelStopIds } from '../io/index.js'
 import { checkGenerateOptions, findStop, stopIds, type Completion, type GenerateOptions, type Generation, type Generator, type Prompt } from './generator.js'
 import { IO, maxNewTokensOf } from './graphs.js'
 import type { InferenceModel } from './model.js'
 
 export interface OnnxGeneratorOptions extends RuntimeOptions {
-  /** prepend the tokenizer's BOS to text prompts (default false: the prompt text is encoded as is). */
+  /** prepend the tokenizer's BOS to raw text prompts (default false: the prompt text is encoded as is; chat
+   * prompts get what the template writes). Must match the learner's addBos. */
   addBos?: boolean
 }
 
@@ -70,14 +72,13 @@ export class OnnxGenerator implements Generator {
     return this.ready
   }
 
-  private tokenize(p: Prompt): number[] {
+  private tokenize(p: Prompt, chat: ChatPrompt | undefined): number[] {
     const tok = this.model.tokenizer
     const V = this.model.config.vocab_size
     let ids: number[]
     if (typeof p === 'string') {
       if (!tok) throw new RangeError('text prompts need a tokenizer (this model has none): pass token ids')
-      ids = tok.encode(p)
-      if (this.o.addBos && tok.bos !== undefined) ids.unshift(tok.bos)
+      ids = promptIds(tok, p, { chat, addBos: this.o.addBos })
     } else ids = [...p]
     if (ids.length === 0) throw new RangeError('empty prompt (no tokens)')
     if (ids.length > this.model.bucket.promptLength)
@@ -92,18 +93,17 @@ export class OnnxGenerator implements Generator {
     if (opts.maxNewTokens > cap) throw new RangeError(`maxNewTokens ${opts.maxNewTokens} exceeds this model's cache bucket (at most ${cap})`)
     if (opts.stop?.length && !this.model.tokenizer) throw new RangeError('stop strings need a tokenizer (this model has none)')
     const tok = this.model.tokenizer
-    const eosFallback = tok ? [tok.eos] : [this.model.config.eos_token_id ?? []].flat()
-    const stops = new Set(stopIds(opts.eos, eosFallback))
-    const promptIds = prompts.map((p) => this.tokenize(p))
+    const stops = new Set(stopIds(opts.eos, modelStopIds(tok?.eos, this.model.config.eos_token_id, this.model.generation)))
+    const ids = prompts.map((p) => this.tokenize(p, opts.chat))
     const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32)
-    const rows: Row[] = promptIds.flatMap((ids, i) =>
-      Array.from({ length: opts.n }, (_, j) => ({ prompt: i, ids, rng: createRng(rowSeed(seed, i * opts.n + j)), tokens: [], logprobs: [] })),
+    const rows: Row[] = ids.flatMap((promptTokenIds, i) =>
+      Array.from({ length: opts.n }, (_, j) => ({ prompt: i, ids: promptTokenIds, rng: createRng(rowSeed(seed, i * opts.n + j)), tokens: [], logprobs: [] })),
     )
     const [prefill, decode] = await this.sessions()
     const B = this.model.bucket.batch
     for (let r = 0; r < rows.length; r += B) await this.run(prefill, decode, rows.slice(r, r + B), opts, stops)
-    return promptIds.map((ids, i) => ({
-      promptTokenIds: ids,
+    return ids.map((promptTokenIds, i) => ({
+      promptTokenIds,
       completions: rows.filter((r) => r.prompt === i).map((r): Completion => ({
         text: r.text ?? (tok ? tok.decode(r.tokens) : ''),
         tokenIds: r.tokens,

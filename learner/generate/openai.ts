@@ -18,7 +18,7 @@
  *   'cohort' declares a server that already follows Cohort's convention. We never send penalties or min_p.
  * The learner recomputes old log-probs itself; a worker's reported values are a cross-check (issue 5).
  */
-import type { Tokenizer } from '../tokenizer/index.js'
+import { promptIds, type Tokenizer } from '../tokenizer/index.js'
 import {
   checkGenerateOptions,
   type Completion,
@@ -73,7 +73,11 @@ export class OpenAICompatibleGenerator implements Generator {
   async generate(prompts: readonly Prompt[], opts: GenerateOptions): Promise<Generation[]> {
     checkGenerateOptions(opts, prompts.length)
     checkConvention(this.mode, opts)
-    return Promise.all(prompts.map((p, i) => this.one(p, opts, opts.seed === undefined ? undefined : opts.seed + i)))
+    // chat prompts are rendered here with the model's template and sent as token ids (the learner renders the same way)
+    const tok = this.o.tokenizer
+    if (opts.chat && !tok) throw new RangeError('chat prompts need the model tokenizer (with its chat template) on this generator')
+    const sent = opts.chat ? prompts.map((p) => (typeof p === 'string' ? promptIds(tok!, p, { chat: opts.chat }) : p)) : prompts
+    return Promise.all(sent.map((p, i) => this.one(p, opts, opts.seed === undefined ? undefined : opts.seed + i)))
   }
 
   async close(): Promise<void> {}

@@ -15,6 +15,8 @@ import { join } from 'node:path'
 import { hfConfigJson, paramSpecs, resolveConfig, type ModelConfig } from '../config.js'
 import { createRng } from '../sample/rng.js'
 import { byteTokenizer, hfTokenizer, type Tokenizer } from '../tokenizer/index.js'
+import { chatTemplateOf } from '../tokenizer/hf.js'
+import { GENERATION_CONFIG, loadGenerationConfig, type GenerationDefaults } from './generation-config.js'
 import { numel, toFloat32, type Tensor } from './safetensors.js'
 import { readSafetensorsFile, writeSafetensorsFile } from './safetensors-file.js'
 
@@ -24,10 +26,13 @@ export interface Checkpoint {
   params: Map<string, Float32Array>
   /** from tokenizer.json, or the byte tokenizer for built-in models; undefined when the folder has neither */
   tokenizer?: Tokenizer
+  /** generation_config.json: extra stop ids and the model's default sampling */
+  generation?: GenerationDefaults
 }
 
 export const WEIGHTS_FILE = 'model.safetensors'
 export const INDEX_FILE = 'model.safetensors.index.json'
+export const TOKENIZER_CONFIG = 'tokenizer_config.json'
 
 /** Tensors that some checkpoints carry but that are not parameters (recomputed from the config). */
 const IGNORED = /(^|\.)rotary_emb\.inv_freq$/
@@ -84,17 +89,20 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     (n) => !known.has(n) && !IGNORED.test(n) && !(config.tie_word_embeddings && n === 'lm_head.weight'),
   )
   if (extra.length) throw new Error(`${dir}: unexpected tensors (unsupported architecture?): ${extra.slice(0, 5).join(', ')}`)
-  return { config, params, tokenizer: await loadTokenizer(dir, raw, config) }
+  return { config, params, tokenizer: await loadTokenizer(dir, raw, config), generation: await loadGenerationConfig(dir) }
 }
 
 async function loadTokenizer(dir: string, raw: Record<string, unknown>, c: ModelConfig): Promise<Tokenizer | undefined> {
   if (await exists(join(dir, 'tokenizer.json'))) {
-    const tcPath = join(dir, 'tokenizer_config.json')
+    const tcPath = join(dir, TOKENIZER_CONFIG)
     const tc = (await exists(tcPath)) ? await readJson(tcPath) : {}
     const eos = Array.isArray(c.eos_token_id) ? c.eos_token_id[0] : c.eos_token_id
     return hfTokenizer(await readFile(join(dir, 'tokenizer.json'), 'utf8'), tc, { eos, bos: c.bos_token_id, pad: c.pad_token_id })
   }
-  if (raw.cohort_tokenizer === 'bytes') return byteTokenizer()
+  if (raw.cohort_tokenizer === 'bytes') {
+    const tcPath = join(dir, TOKENIZER_CONFIG)
+    return byteTokenizer((await exists(tcPath)) ? chatTemplateOf(await readJson(tcPath)) : undefined)
+  }
   return undefined
 }
 
@@ -103,7 +111,8 @@ export interface SaveOptions {
   maxShardBytes?: number
 }
 
-/** Write an HF-loadable folder: config.json, model.safetensors (or shards + index), tokenizer.json if any. */
+/** Write an HF-loadable folder: config.json, model.safetensors (or shards + index), tokenizer.json and
+ * tokenizer_config.json (with the chat template) and generation_config.json if any. */
 export async function saveCheckpoint(dir: string, ckpt: Checkpoint, opts: SaveOptions = {}): Promise<void> {
   const { config, params, tokenizer } = ckpt
   await mkdir(dir, { recursive: true })
@@ -140,6 +149,9 @@ export async function saveCheckpoint(dir: string, ckpt: Checkpoint, opts: SaveOp
   }
   await writeFile(join(dir, 'config.json'), JSON.stringify(hfConfig, null, 2))
   if (tokenizer?.json) await writeFile(join(dir, 'tokenizer.json'), tokenizer.json)
+  if (ckpt.generation) await writeFile(join(dir, GENERATION_CONFIG), JSON.stringify(ckpt.generation, null, 2))
+  const tc = tokenizer?.tokenizerConfig ?? (tokenizer?.chatTemplate !== undefined ? { chat_template: tokenizer.chatTemplate } : undefined)
+  if (tc) await writeFile(join(dir, TOKENIZER_CONFIG), JSON.stringify(tc, null, 2))
 }
 
 function splitShards(tensors: Record<string, Tensor>, maxBytes: number): Record<string, Tensor>[] {

@@ -8,6 +8,7 @@
  * Network errors, 429, 502, 503 and 504 are retried with exponential backoff and jitter (backoff.ts); other
  * errors throw EdgeError carrying the problem+json detail.
  */
+import type { ChatPrompt } from '../tokenizer/index.js'
 import { RetryableError, withRetry, type BackoffOptions } from './backoff.js'
 
 export interface Lease {
@@ -18,6 +19,8 @@ export interface Lease {
   modelVersion: number
   expiresAt: string
   generation: { maxNewTokens: number; temperature: number; topP: number; topK: number }
+  /** the task's chat option (null: the prompt text as is) */
+  chat: ChatPrompt | null
 }
 
 export interface SubmitCompletion {

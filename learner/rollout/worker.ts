@@ -129,6 +129,7 @@ export class RolloutWorker {
         topP: g.topP,
         topK: g.topK || undefined,
         seed: ((this.o.seed ?? 1) * 1_000_003 + lease.leaseId) % SEED_SPACE,
+        chat: lease.chat ?? undefined,
       })
       const generateSeconds = (performance.now() - t0) / 1000
       const completions: SubmitCompletion[] = gen.completions.map((c) => ({

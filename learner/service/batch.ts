@@ -7,11 +7,13 @@
  * A group the learner cannot train on as sent is rejected with a reason (the loop flags it, counted):
  *   no_tokens (a completion with neither token ids nor text), bad_tokens (ids outside the vocabulary),
  *   too_long (prompt + completion over max_position_embeddings), missing_reward, bad_logprobs (reported
- *   log-probs not one per token), temperature_mismatch (task sampled at another temperature than we train at).
+ *   log-probs not one per token), temperature_mismatch (task sampled at another temperature than we train at),
+ *   chat_template (a chat task whose prompt the model's template cannot render). Prompt ids come from
+ *   tokenizer/chat.ts promptIds, the function the rollout workers use too.
  */
 import { batchAdvantages, groupStats, type AdvantageScale } from '../../common/advantages.js'
 import type { ModelConfig } from '../config.js'
-import type { Tokenizer } from '../tokenizer/index.js'
+import { promptIds, type Tokenizer } from '../tokenizer/index.js'
 import type { BatchGroup } from '../../schema/queries/index.js'
 
 export interface Row {
@@ -47,8 +49,12 @@ export function prepareGroup(g: BatchGroup, t: Tokenization): PreparedGroup | Re
   const reject = (reason: string, details: Record<string, unknown> = {}): Rejection => ({ group: g, reason, details })
   if (Math.abs(g.task.temperature - t.temperature) > 1e-6)
     return reject('temperature_mismatch', { task: g.task.temperature, learner: t.temperature })
-  const prompt = t.tokenizer.encode(g.promptText)
-  if (t.addBos && t.tokenizer.bos !== undefined) prompt.unshift(t.tokenizer.bos)
+  let prompt: number[]
+  try {
+    prompt = promptIds(t.tokenizer, g.promptText, { chat: g.task.chat, addBos: t.addBos })
+  } catch (e) {
+    return reject('chat_template', { error: (e as Error).message })
+  }
   const V = t.config.vocab_size
   const rows: Row[] = []
   for (const c of g.completions) {

@@ -13,7 +13,8 @@ export const BYTE_BOS = 257
 export const BYTE_EOS = 258
 export const BYTE_VOCAB_SIZE = 259
 
-export function byteTokenizer(): Tokenizer {
+/** @param chatTemplate a Jinja chat template (its markers are plain text here: there are no special strings) */
+export function byteTokenizer(chatTemplate?: string): Tokenizer {
   const enc = new TextEncoder()
   const dec = new TextDecoder('utf-8')
   return {
@@ -31,5 +32,6 @@ export function byteTokenizer(): Tokenizer {
     bos: BYTE_BOS,
     pad: BYTE_PAD,
     vocabSize: BYTE_VOCAB_SIZE,
+    chatTemplate,
   }
 }

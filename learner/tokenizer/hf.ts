@@ -3,7 +3,8 @@
  * @huggingface/tokenizers, a pure-JS port. (Its 0.2 release has no WordLevel model: such files fail loudly at
  * encode rather than yield undefined ids.) Special tokens come from `tokenizer_config.json` when given
  * (eos_token / bos_token / pad_token, as strings or {content}), else from the model's config.json ids, else from
- * well-known names among the special added tokens. pad falls back to eos (as TRL does).
+ * well-known names among the special added tokens. pad falls back to eos (as TRL does). The chat template and the
+ * special-token strings it uses come from tokenizer_config.json (rendering: chat.ts).
  */
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers'
 import type { Tokenizer } from './types.js'
@@ -51,6 +52,12 @@ export function hfTokenizer(tokenizerJson: string | object, tokenizerConfig: Tok
     throw new Error('tokenizer: no end-of-sequence token (set eos_token in tokenizer_config.json or eos_token_id in config.json)')
   const bos = fromConfig('bos_token') ?? ids.bos ?? byName(BOS_NAMES)
   const pad = fromConfig('pad_token') ?? ids.pad ?? byName(PAD_NAMES) ?? eos
+  const specialTokens: Record<string, string> = {}
+  for (const [key, id] of [['bos_token', bos], ['eos_token', eos], ['pad_token', pad], ['unk_token', undefined]] as const) {
+    const v = tokenizerConfig[key]
+    const name = typeof v === 'string' ? v : v && typeof v === 'object' ? (v as { content?: string }).content : id !== undefined ? tok.id_to_token(id) : undefined
+    if (name !== undefined) specialTokens[key] = name
+  }
   return {
     encode: (s) => {
       const out = tok.encode(s, { add_special_tokens: false }).ids
@@ -64,5 +71,20 @@ export function hfTokenizer(tokenizerJson: string | object, tokenizerConfig: Tok
     pad,
     vocabSize,
     json: text,
+    chatTemplate: chatTemplateOf(tokenizerConfig),
+    specialTokens,
+    tokenizerConfig: Object.keys(tokenizerConfig).length ? tokenizerConfig : undefined,
   }
+}
+
+/** tokenizer_config.json chat_template: a string, or a list of named templates (the one named "default"). */
+export function chatTemplateOf(tokenizerConfig: TokenConfig): string | undefined {
+  const t = tokenizerConfig.chat_template
+  if (t === undefined || t === null) return undefined
+  if (typeof t === 'string') return t
+  if (Array.isArray(t)) {
+    const d = t.find((x: { name?: string }) => x?.name === 'default') as { template?: unknown } | undefined
+    if (typeof d?.template === 'string') return d.template
+  }
+  throw new Error('tokenizer_config.json: chat_template must be a string or a list with a template named "default"')
 }

@@ -16,4 +16,10 @@ export interface Tokenizer {
   vocabSize: number
   /** tokenizer.json text for checkpoint folders (absent for the built-in byte tokenizer). */
   json?: string
+  /** Jinja chat template (tokenizer_config.json chat_template), rendered by chat.ts */
+  chatTemplate?: string
+  /** special-token strings the template may use: bos_token, eos_token, pad_token, unk_token */
+  specialTokens?: Record<string, string>
+  /** tokenizer_config.json as read (written back with checkpoints so a published folder tokenizes the same) */
+  tokenizerConfig?: Record<string, unknown>
 }

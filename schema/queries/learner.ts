@@ -239,7 +239,7 @@ export interface BatchGroup {
   policyVersion: number
   promptId: number
   promptText: string
-  task: Pick<Task, 'id' | 'name' | 'scaleRewards' | 'temperature' | 'maxNewTokens'>
+  task: Pick<Task, 'id' | 'name' | 'scaleRewards' | 'temperature' | 'maxNewTokens' | 'chat'>
   /** in completion order */
   completions: BatchCompletion[]
 }
@@ -262,6 +262,7 @@ export async function loadGroups(db: Db, ids: number[], o: { text?: boolean } = 
         scaleRewards: tasks.scaleRewards,
         temperature: tasks.temperature,
         maxNewTokens: tasks.maxNewTokens,
+        chat: tasks.chat,
       },
     })
     .from(groups)

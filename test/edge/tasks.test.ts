@@ -26,6 +26,7 @@ describe('tasks', () => {
       topK: 0,
       scaleRewards: 'group',
       leaseSeconds: 600,
+      chat: null,
     })
   })
 
@@ -60,5 +61,22 @@ describe('tasks', () => {
       expect(body.tasks.map((x: any) => x.name)).toEqual(['arith'])
       expect(text).not.toMatch(/answer|"19998"/)
     }
+  })
+})
+
+describe('chat tasks', () => {
+  it('a chat task: its system prompt reaches the lease; a bad chat option is a 400 that stores nothing', async () => {
+    const body = { name: 'chat', verifier: { type: 'exact' }, groupSize: 2, chat: { system: 'Answer with a number.' } }
+    expect(await (await t.call('POST', '/v1/tasks', { body })).json()).toMatchObject({ chat: { system: 'Answer with a number.' } })
+    expect((await t.call('POST', '/v1/tasks/chat/prompts', { body: { prompts: [{ prompt: '1+1=', answer: '2' }] } })).status).toBe(201)
+    const lease = await (await t.call('POST', '/v1/leases', { key: t.keys.worker, body: { task: 'chat' } })).json()
+    expect(lease.chat).toEqual({ system: 'Answer with a number.' })
+    for (const chat of [{ system: 3 }, { role: 'x' }, 'yes']) {
+      const res = await t.call('POST', '/v1/tasks', { body: { ...body, name: 'chat2', chat } })
+      expect(res.status).toBe(400)
+      expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/)
+    }
+    const listed = (await (await t.call('GET', '/v1/tasks')).json()).tasks.map((x: any) => x.name)
+    expect(listed).not.toContain('chat2')
   })
 })

@@ -66,6 +66,7 @@ export const leaseRoutes = router()
         modelVersion: lease.modelVersion,
         expiresAt: lease.expiresAt.toISOString(),
         generation: { maxNewTokens: task.maxNewTokens, temperature: task.temperature, topP: task.topP, topK: task.topK },
+        chat: task.chat ?? null,
       },
       201,
     )

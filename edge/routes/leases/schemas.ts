@@ -1,7 +1,7 @@
 /** zod schemas of the lease routes. Limits are explicit constants; bodies are strict (unknown fields → 400). */
 import { z } from '@hono/zod-openapi'
 import { storedText } from '../../text.js'
-import { TaskName } from '../tasks/schemas.js'
+import { TaskChatField, TaskName } from '../tasks/schemas.js'
 
 /** Longest completion text accepted (characters). */
 export const MAX_COMPLETION_CHARS = 256 * 1024
@@ -25,6 +25,7 @@ export const LeaseSchema = z
       topP: z.number(),
       topK: z.number().int(),
     }),
+    chat: TaskChatField,
   })
   .openapi('Lease')
 

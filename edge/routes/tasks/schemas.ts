@@ -27,6 +27,17 @@ export const VerifierField = z
     return z.NEVER
   })
 
+/** Longest system prompt of a chat task (characters). */
+export const MAX_SYSTEM_PROMPT_CHARS = 16 * 1024
+
+export const TaskChatField = z
+  .object({ system: storedText(MAX_SYSTEM_PROMPT_CHARS).optional().openapi({ description: 'System message before each prompt' }) })
+  .strict()
+  .nullable()
+  .openapi('TaskChat', {
+    description: "Render prompts as chat messages ([system?, user]) with the model's chat template; null: the prompt text as is",
+  })
+
 export const CreateTaskBody = z
   .object({
     name: TaskName,
@@ -38,6 +49,7 @@ export const CreateTaskBody = z
     topK: z.number().int().min(0).max(1_000_000).default(0).openapi({ description: '0: no top-k truncation' }),
     scaleRewards: z.enum(['group', 'batch', 'none']).default('group'),
     leaseSeconds: z.number().int().min(5).max(86_400).default(600),
+    chat: TaskChatField.default(null),
   })
   .strict()
   .openapi('CreateTask')
@@ -54,6 +66,7 @@ export const TaskSchema = z
     topK: z.number().int(),
     scaleRewards: z.enum(['group', 'batch', 'none']),
     leaseSeconds: z.number().int(),
+    chat: TaskChatField,
     createdAt: z.string(),
   })
   .openapi('Task')

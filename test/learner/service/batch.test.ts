@@ -14,7 +14,7 @@ const group = (rewards: number[], o: Partial<BatchGroup> & { scale?: 'group' | '
   policyVersion: 0,
   promptId: 1,
   promptText: '1+2=',
-  task: { id: 1, name: 't', scaleRewards: o.scale ?? 'group', temperature: 1, maxNewTokens: 8 },
+  task: { id: 1, name: 't', scaleRewards: o.scale ?? 'group', temperature: 1, maxNewTokens: 8, chat: null },
   completions: rewards.map((r, index) => ({ index, tokenIds: [51, tok.eos], logprobs: null, finishReason: 'stop', reward: r })),
   ...o,
 })
