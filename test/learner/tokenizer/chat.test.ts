@@ -111,6 +111,7 @@ describe('one prompt function for workers and the learner', () => {
       expect(qwen3.decode(g.promptTokenIds)).toBe('system\nBe brief.\nuser\n1+2=\nassistant\n')
       const group: BatchGroup = {
         id: 1,
+        promptId: 1,
         policyVersion: 0,
         promptText: '1+2=',
         task: { id: 1, name: 't', scaleRewards: 'group', temperature: 1, maxNewTokens: 4, chat },
