@@ -11,6 +11,7 @@ import type { AppEnv, EdgeDeps } from './env.js'
 import { bodyLimit, errorHandler, memoryLimiter, notFound, requireJson } from './middleware/index.js'
 import { dashboardRoutes } from './dashboard/index.js'
 import { batchRoutes } from './routes/batches/index.js'
+import { ratePage } from './pages/rate/index.js'
 import { healthRoutes } from './routes/health/index.js'
 import { keyRoutes } from './routes/keys/index.js'
 import { leaseRoutes } from './routes/leases/index.js'
@@ -48,6 +49,7 @@ export function createApp(opts: EdgeOptions) {
 
   app.route('/', healthRoutes)
   app.route('/', dashboardRoutes) // GET / (page) and GET /v1/dashboard (its data)
+  app.route('/', ratePage) // GET /rate
   const v1 = new OpenAPIHono<AppEnv>()
     .route('/', keyRoutes) // /v1/keys, /v1/invites, POST /v1/join
     .route('/', taskRoutes)

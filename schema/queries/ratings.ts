@@ -24,13 +24,14 @@ export interface CompletionToRate {
 
 /**
  * The completion `raterKeyId` should rate next in `taskId`: in a pending group, with fewer than `quorum` ratings,
- * not rated by this rater; the one closest to its quorum first, then the oldest group. Null when none.
+ * not rated by this rater, not in `skip` (what the rater passed over); the one closest to its quorum first, then the oldest group. Null when none.
  * (Never selects the prompt's reference answer.)
  */
 export async function nextToRate(
   db: Db,
-  args: { taskId: number; raterKeyId: number; quorum: number },
+  args: { taskId: number; raterKeyId: number; quorum: number; skip?: readonly number[] },
 ): Promise<CompletionToRate | null> {
+  const skip = args.skip?.length ? sql`AND c.id NOT IN (${sql.join(args.skip.map((id) => sql`${id}`), sql`, `)})` : sql``
   const [row] = await rows<{
     completion_id: number
     index: number
@@ -49,6 +50,7 @@ export async function nextToRate(
     CROSS JOIN LATERAL (SELECT count(*) AS n FROM ${ratings} r WHERE r.completion_id = c.id) rc
     WHERE g.task_id = ${args.taskId} AND g.status = 'pending' AND rc.n < ${args.quorum}
       AND NOT EXISTS (SELECT 1 FROM ${ratings} r WHERE r.completion_id = c.id AND r.rater_key_id = ${args.raterKeyId})
+      ${skip}
     ORDER BY rc.n DESC, g.created_at, g.id, c.index
     LIMIT 1`,
   )

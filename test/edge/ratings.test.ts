@@ -278,6 +278,34 @@ describe('concurrency', () => {
   })
 })
 
+describe('what the rating page asks', () => {
+  it('skip passes over completions; /ratings/tasks lists human tasks; /ratings/me counts and compares', async () => {
+    await humanTask('skips', { type: 'human', quorum: 3 })
+    await submitGroup('skips')
+    const first = await next(raters.D, 'skips')
+    const second = await call('GET', `/v1/ratings/next?task=skips&skip=${first.json.completionId}`, raters.D)
+    expect(second.json.completionId).not.toBe(first.json.completionId)
+    const all = (await rows<{ id: number }>(t.db, sql`select c.id from completions c join groups g on g.id = c.group_id join tasks t on t.id = g.task_id where t.name = 'skips'`)).map((r) => r.id)
+    expect((await call('GET', `/v1/ratings/next?task=skips&skip=${all.join(',')}`, raters.D)).status).toBe(204)
+    expect((await call('GET', '/v1/ratings/next?task=skips&skip=1;drop', raters.D)).status).toBe(400)
+
+    const tasks = await call('GET', '/v1/ratings/tasks', raters.D)
+    expect(tasks.json.tasks).toEqual(expect.arrayContaining([{ name: 'poems', quorum: 3 }, { name: 'skips', quorum: 3 }]))
+    expect(tasks.json.tasks.every((x: any) => x.name !== 'arith')).toBe(true)
+
+    const before = await call('GET', '/v1/ratings/me?task=skips', raters.D)
+    expect(before.json).toEqual({ task: 'skips', ratings: 0, compared: 0, agreed: 0, agreementRate: null, flagged: false })
+    // A, B and D rate it alike: D's rating is compared with the other two and agrees
+    const id = first.json.completionId
+    expect((await rate(raters.A, id, 1)).status).toBe(201)
+    expect((await rate(raters.B, id, 0.9)).status).toBe(201)
+    expect((await rate(raters.D, id, 0.95)).status).toBe(201)
+    const me = await call('GET', '/v1/ratings/me?task=skips', raters.D)
+    expect(me.json).toMatchObject({ ratings: 1, compared: 1, agreed: 1, agreementRate: 1 })
+    expect((await call('GET', '/v1/ratings/me?task=skips', t.keys.worker)).status).toBe(403)
+  })
+})
+
 describe('secrecy', () => {
   it('no response to a worker or rater carried a reference answer', () => {
     expect(seen.length).toBeGreaterThan(40)

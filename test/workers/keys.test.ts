@@ -51,6 +51,13 @@ describe('keys in workerd', () => {
     expect(listed.revokedAt).not.toBeNull()
   })
 
+  it('serves the rating page', async () => {
+    const res = await exports.default.fetch('http://edge.test/rate')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('text/html')
+    expect(await res.text()).toContain('id="score" name="score" type="range"')
+  })
+
   it('unknown routes are 404 whatever the method', async () => {
     for (const method of ['DELETE', 'PUT', 'PATCH', 'GET']) {
       const res = await call(method, '/v1/keys/x/y', admin)

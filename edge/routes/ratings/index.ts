@@ -10,6 +10,9 @@
  *                                          group is pending (a completion may get more than its quorum when raters
  *                                          race; all count in the mean); after that → 409.
  *   GET  /v1/ratings/raters       (admin)  agreement per rater; raters at odds with the consensus are flagged.
+ *   GET  /v1/ratings/me?task=…    (rater)  how many this key rated and how they agree with the consensus.
+ *   GET  /v1/ratings/tasks        (rater)  the tasks that take ratings, with their quorum.
+ * `skip=<ids>` on /next passes over completions the rater skipped (the rating page keeps the list).
  */
 import { createRoute } from '@hono/zod-openapi'
 import { addRating, completionTarget, listTasks, nextToRate, raterKeys, ratingHistory } from '../../../schema/index.js'
@@ -21,7 +24,17 @@ import { requireTask } from '../tasks/index.js'
 import { scoreGroup, secretSources } from '../verify/index.js'
 import { AGREEMENT, raterAgreement } from './agreement.js'
 import { DEFAULT_OUTLIER_THRESHOLD, ratingPolicy, type RatingPolicy } from './policy.js'
-import { NextQuery, RateBody, RatedSchema, RatersQuery, RatersSchema, ToRateSchema } from './schemas.js'
+import {
+  MeQuery,
+  MeSchema,
+  NextQuery,
+  RateBody,
+  RatedSchema,
+  RatersQuery,
+  RatersSchema,
+  RatingTasksSchema,
+  ToRateSchema,
+} from './schemas.js'
 
 const next = createRoute({
   method: 'get',
@@ -50,6 +63,31 @@ const rate = createRoute({
   },
 })
 
+const me = createRoute({
+  method: 'get',
+  path: '/ratings/me',
+  summary: 'Your ratings and their agreement with the consensus',
+  security: [{ bearer: [] }],
+  middleware: [auth('rater')] as const,
+  request: { query: MeQuery },
+  responses: {
+    200: { description: 'this key', content: { 'application/json': { schema: MeSchema } } },
+    ...problems(400, 401, 403, 404, 409),
+  },
+})
+
+const ratingTasks = createRoute({
+  method: 'get',
+  path: '/ratings/tasks',
+  summary: 'Tasks that take ratings',
+  security: [{ bearer: [] }],
+  middleware: [auth('rater')] as const,
+  responses: {
+    200: { description: 'tasks', content: { 'application/json': { schema: RatingTasksSchema } } },
+    ...problems(401, 403),
+  },
+})
+
 const raters = createRoute({
   method: 'get',
   path: '/ratings/raters',
@@ -71,9 +109,15 @@ function requirePolicy(taskName: string, verifier: unknown): RatingPolicy {
 
 export const ratingRoutes = router()
   .openapi(next, async (c) => {
-    const task = await requireTask(c, c.req.valid('query').task)
+    const query = c.req.valid('query')
+    const task = await requireTask(c, query.task)
     const policy = requirePolicy(task.name, task.verifier)
-    const item = await nextToRate(dbOf(c), { taskId: task.id, raterKeyId: c.var.caller.id!, quorum: policy.quorum })
+    const item = await nextToRate(dbOf(c), {
+      taskId: task.id,
+      raterKeyId: c.var.caller.id!,
+      quorum: policy.quorum,
+      skip: query.skip,
+    })
     if (!item) return c.body(null, 204)
     return c.json(
       {
@@ -146,4 +190,29 @@ export const ratingRoutes = router()
       },
       200,
     )
+  })
+  .openapi(me, async (c) => {
+    const task = await requireTask(c, c.req.valid('query').task)
+    const policy = requirePolicy(task.name, task.verifier)
+    const mine = raterAgreement(await ratingHistory(dbOf(c), task.id), () => policy.outlierThreshold).get(c.var.caller.id!)
+    const compared = mine?.compared ?? 0
+    const agreed = compared - (mine?.disagreements ?? 0)
+    return c.json(
+      {
+        task: task.name,
+        ratings: mine?.ratings ?? 0,
+        compared,
+        agreed,
+        agreementRate: compared ? agreed / compared : null,
+        flagged: mine?.flagged ?? false,
+      },
+      200,
+    )
+  })
+  .openapi(ratingTasks, async (c) => {
+    const tasks = (await listTasks(dbOf(c))).flatMap((t) => {
+      const policy = ratingPolicy(t.verifier)
+      return policy ? [{ name: t.name, quorum: policy.quorum }] : []
+    })
+    return c.json({ tasks }, 200)
   })

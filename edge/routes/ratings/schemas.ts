@@ -4,7 +4,33 @@ import { TaskName } from '../tasks/schemas.js'
 
 const Id = z.number().int().positive().max(2 ** 31 - 1)
 
-export const NextQuery = z.object({ task: TaskName.openapi({ param: { name: 'task', in: 'query' } }) })
+/** Completion ids a rater passed over (comma-separated), so the next one is another. */
+const SkipList = z
+  .string()
+  .regex(/^\d{1,10}(,\d{1,10}){0,199}$/, 'comma-separated completion ids (at most 200)')
+  .transform((s) => s.split(',').map(Number))
+
+export const NextQuery = z.object({
+  task: TaskName.openapi({ param: { name: 'task', in: 'query' } }),
+  skip: SkipList.optional().openapi({ param: { name: 'skip', in: 'query' }, description: 'completion ids to pass over' }),
+})
+
+export const MeQuery = z.object({ task: TaskName.openapi({ param: { name: 'task', in: 'query' } }) })
+
+export const MeSchema = z
+  .object({
+    task: z.string(),
+    ratings: z.number().int().openapi({ description: 'Ratings this key gave in the task' }),
+    compared: z.number().int().openapi({ description: 'Of those, on completions with ≥ 3 ratings' }),
+    agreed: z.number().int().openapi({ description: 'Compared ratings within the threshold of the others’ mean' }),
+    agreementRate: z.number().nullable(),
+    flagged: z.boolean(),
+  })
+  .openapi('MyAgreement')
+
+export const RatingTasksSchema = z
+  .object({ tasks: z.array(z.object({ name: z.string(), quorum: z.number().int() })) })
+  .openapi('RatingTasks')
 
 export const ToRateSchema = z
   .object({
