@@ -35,6 +35,11 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`cohort ${name}: ${err.message}\n\n${command.usage}`)
       return 2
     }
+    // settings that do not fit together (e.g. an inference bucket longer than the model's positions): one line
+    if (err instanceof RangeError) {
+      console.error(`cohort ${name}: ${err.message}`)
+      return 2
+    }
     throw err
   }
 }

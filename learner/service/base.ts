@@ -7,7 +7,7 @@ import { resolveConfig, type ModelConfig } from '../config.js'
 import { initParams, loadCheckpoint, type Checkpoint } from '../io/index.js'
 import { byteTokenizer, BYTE_VOCAB_SIZE } from '../tokenizer/index.js'
 
-/** A tiny byte-level model: ~60k parameters at the defaults. */
+/** A tiny byte-level model: ~60k parameters at the defaults; `cohort learn` runs it with no flags. */
 export const TINY_CONFIG: Partial<ModelConfig> = {
   model_type: 'llama',
   hidden_size: 32,
@@ -16,7 +16,7 @@ export const TINY_CONFIG: Partial<ModelConfig> = {
   num_key_value_heads: 2,
   intermediate_size: 64,
   vocab_size: BYTE_VOCAB_SIZE,
-  max_position_embeddings: 128,
+  max_position_embeddings: 256, // room for the default inference bucket (cache 128 + 1)
   tie_word_embeddings: true,
 }
 
