@@ -86,6 +86,13 @@ export function stopGradient(x: Value): Value {
   y.producer!.noGrad = true
   return y
 }
+/** U[0, 1) noise shaped like x, drawn afresh at every run (RandomUniformLike); carries no gradient. */
+export function randomUniformLike(x: Value): Value {
+  needFloat('RandomUniformLike', x)
+  const y = node1('RandomUniformLike', [x], x.dtype, x.shape, { dtype: ONNX_DTYPE[x.dtype] })
+  y.producer!.noGrad = true
+  return y
+}
 /** SiLU = x·sigmoid(x) (Llama's MLP activation), composed so the generic rules differentiate it. */
 export const silu = (x: Value) => mul(x, sigmoid(x))
 

@@ -2,6 +2,7 @@
  * The training graphs, one per (B,T) bucket and option set: forward + loss + reverse-mode gradient of every
  * parameter (learner/graph's `grad`). The optimizer runs outside (fused JS AdamW on CPU; learner/trainer).
  *
+ * With LoRA (o.lora) the adapters (learner/lora loraSpecs) are inputs too and the gradients are theirs only.
  * GRPO graph
  *   inputs  <param> (HF names, paramSpecs order), input_ids int64 [B,T], completion_mask [B,T], advantages [B],
  *           old_logprobs [B,T] (absent with oldFromCurrent), ref_logprobs [B,T] (only when β > 0 or klMetric),
@@ -16,7 +17,8 @@
  */
 import { paramSpecs, type ModelConfig } from '../config.js'
 import { grad, ops, type Graph, type Value } from '../graph/index.js'
-import { buildForward, gradName, modelInputs, tokenLogprobs, type FloatType, type Params } from '../model/index.js'
+import { loraSpecs, type LoraConfig } from '../lora/config.js'
+import { buildForward, gradName, loraGraph, modelInputs, tokenLogprobs, type FloatType, type Params } from '../model/index.js'
 import { grpoLoss, sftLoss } from './loss.js'
 import type { GrpoLossOptions } from './options.js'
 
@@ -24,6 +26,8 @@ export interface TrainGraphOptions {
   float?: FloatType
   /** first scored position (≥ 1): every completion token must lie at or after it */
   from?: number
+  /** LoRA: adapters are extra inputs and the only tensors with gradient outputs (the base stays frozen) */
+  lora?: LoraConfig
 }
 
 export interface GrpoGraphOptions extends GrpoLossOptions, TrainGraphOptions {
@@ -39,13 +43,13 @@ export interface GrpoGraphOptions extends GrpoLossOptions, TrainGraphOptions {
   tokenWeights?: boolean
 }
 
-function outputGrads(g: Graph, cfg: ModelConfig, params: Params, loss: Value): void {
-  const names = paramSpecs(cfg).map((s) => s.name)
+function outputGrads(g: Graph, cfg: ModelConfig, params: Params, loss: Value, lora?: LoraConfig): void {
+  const names = (lora ? loraSpecs(cfg, lora) : paramSpecs(cfg)).map((s) => s.name)
   grad(g, loss, names.map((n) => params.get(n)!)).forEach((gv, i) => g.output(gv, gradName(names[i])))
 }
 
 export function buildGrpoGraph(cfg: ModelConfig, B: number, T: number, o: GrpoGraphOptions): Graph {
-  const { g, params, ids } = modelInputs(cfg, B, T, o.float, 'grpo')
+  const { g, params, ids } = modelInputs(cfg, B, T, o.float, 'grpo', o.lora)
   const mask = g.input('completion_mask', 'float', [B, T])
   const advantages = g.input('advantages', 'float', [B])
   const oldLogprobs = o.oldFromCurrent ? undefined : g.input('old_logprobs', 'float', [B, T])
@@ -54,11 +58,11 @@ export function buildGrpoGraph(cfg: ModelConfig, B: number, T: number, o: GrpoGr
   const tokenWeight = o.tokenWeights ? g.input('token_weight', 'float', [B, T]) : undefined
   const normalizer = g.input('loss_normalizer', 'float', [])
   const temperature = g.input('temperature', 'float', [])
-  const { hidden } = buildForward(cfg, params, ids)
+  const { hidden } = buildForward(cfg, params, ids, { lora: loraGraph(o.lora, true) })
   const s = tokenLogprobs(cfg, params, hidden, ids, { temperature, from: o.from, entropy: o.entropy ?? true })
   const r = grpoLoss({ logprobs: s.logprobs, mask, advantages, oldLogprobs, refLogprobs, samplingLogprobs, tokenWeight, normalizer, entropy: s.entropy }, o)
   g.output(r.loss, 'loss')
-  outputGrads(g, cfg, params, r.loss)
+  outputGrads(g, cfg, params, r.loss, o.lora)
   g.output(r.kl, 'kl')
   g.output(r.clipLow, 'clip_ratio.low_mean')
   g.output(r.clipHigh, 'clip_ratio.high_mean')
@@ -72,14 +76,14 @@ export function buildGrpoGraph(cfg: ModelConfig, B: number, T: number, o: GrpoGr
 }
 
 export function buildSftGraph(cfg: ModelConfig, B: number, T: number, o: TrainGraphOptions = {}): Graph {
-  const { g, params, ids } = modelInputs(cfg, B, T, o.float, 'sft')
+  const { g, params, ids } = modelInputs(cfg, B, T, o.float, 'sft', o.lora)
   const mask = g.input('completion_mask', 'float', [B, T])
   const normalizer = g.input('loss_normalizer', 'float', [])
-  const { hidden } = buildForward(cfg, params, ids)
+  const { hidden } = buildForward(cfg, params, ids, { lora: loraGraph(o.lora, true) })
   const { logprobs } = tokenLogprobs(cfg, params, hidden, ids, { from: o.from, entropy: false })
   const loss = sftLoss(logprobs, mask, normalizer)
   g.output(loss, 'loss')
-  outputGrads(g, cfg, params, loss)
+  outputGrads(g, cfg, params, loss, o.lora)
   g.output(ops.reduceSum(mask), 'active_tokens')
   return g
 }

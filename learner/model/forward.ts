@@ -10,7 +10,7 @@
  */
 import type { ModelConfig } from '../config.js'
 import { ops, type Graph, type Value } from '../graph/index.js'
-import { attention, mlp, rmsNorm, rotary, type KV, type LayerParams } from './layers.js'
+import { attention, mlp, rmsNorm, rotary, type KV, type LayerParams, type LoraGraph } from './layers.js'
 import { param, type Params } from './params.js'
 
 export interface ForwardOptions {
@@ -20,6 +20,8 @@ export interface ForwardOptions {
   past?: readonly KV[]
   /** int64 or bool [B,P+T], HF attention_mask: 0 marks padding keys nobody may attend */
   attentionMask?: Value
+  /** LoRA scale / dropout, for params that hold adapters (learner/lora) */
+  lora?: LoraGraph
 }
 
 export interface ForwardResult {
@@ -65,10 +67,11 @@ export function buildForward(cfg: ModelConfig, params: Params, ids: Value, opts:
       rotary: rope,
       allowed,
       past: opts.past?.[l],
+      lora: opts.lora,
     })
     present.push(a.present)
     h = ops.add(h, a.out) //                                                               [B,T,D]
-    h = ops.add(h, mlp(p, rmsNorm(h, param(params, pre + 'post_attention_layernorm.weight'), cfg.rms_norm_eps)))
+    h = ops.add(h, mlp(p, rmsNorm(h, param(params, pre + 'post_attention_layernorm.weight'), cfg.rms_norm_eps), opts.lora))
   }
   return { hidden: rmsNorm(h, param(params, 'model.norm.weight'), cfg.rms_norm_eps), present }
 }

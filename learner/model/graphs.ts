@@ -8,7 +8,8 @@ import type { ModelConfig } from '../config.js'
 import { Graph, type Value } from '../graph/index.js'
 import { buildForward, lmHead } from './forward.js'
 import { tokenLogprobs } from './logprobs.js'
-import { paramInputs, type Params } from './params.js'
+import { loraGraph, paramInputs, type Params } from './params.js'
+import type { LoraConfig } from '../lora/config.js'
 
 export type FloatType = 'float32' | 'float64'
 
@@ -20,9 +21,9 @@ export interface ModelGraphInputs {
 }
 
 /** A graph with the parameters and input_ids [B,T] as inputs (the start of every model graph). */
-export function modelInputs(cfg: ModelConfig, B: number, T: number, float: FloatType = 'float32', name = 'cohort'): ModelGraphInputs {
+export function modelInputs(cfg: ModelConfig, B: number, T: number, float: FloatType = 'float32', name = 'cohort', lora?: LoraConfig): ModelGraphInputs {
   const g = new Graph({ float, name })
-  const params = paramInputs(g, cfg)
+  const params = paramInputs(g, cfg, lora)
   return { g, params, ids: g.input('input_ids', 'int64', [B, T]) }
 }
 
@@ -32,13 +33,15 @@ export interface LogprobGraphOptions {
   from?: number
   /** compute entropy (default true) */
   entropy?: boolean
+  /** LoRA adapters as extra inputs (no dropout: scoring is eval mode) */
+  lora?: LoraConfig
 }
 
 /** Forward-only per-token log-probs and entropy (inputs: params, input_ids, temperature). */
 export function buildLogprobGraph(cfg: ModelConfig, B: number, T: number, o: LogprobGraphOptions = {}): Graph {
-  const { g, params, ids } = modelInputs(cfg, B, T, o.float, 'logprobs')
+  const { g, params, ids } = modelInputs(cfg, B, T, o.float, 'logprobs', o.lora)
   const temperature = g.input('temperature', 'float', [])
-  const { hidden } = buildForward(cfg, params, ids)
+  const { hidden } = buildForward(cfg, params, ids, { lora: loraGraph(o.lora, false) })
   const s = tokenLogprobs(cfg, params, hidden, ids, { temperature, from: o.from, entropy: o.entropy })
   g.output(s.logprobs, 'logprobs')
   if (s.entropy) g.output(s.entropy, 'entropy')

@@ -12,8 +12,8 @@
  * (positions, past caches and attention_mask fed at run time; `present` = caches over P+T positions).
  * Log-prob convention: learner/sample/sample.ts (log_softmax(logits[t−1] / temperature)[ids[t]], 0 at t = 0).
  */
-export { paramInputs, param, gradName, type Params } from './params.js'
+export { paramInputs, param, gradName, loraGraph, type Params } from './params.js'
 export { buildForward, lmHead, headWeight, type ForwardOptions, type ForwardResult } from './forward.js'
-export { rmsNorm, linear, rotary, attention, mlp, type KV, type Rotary, type LayerParams } from './layers.js'
+export { rmsNorm, linear, project, rotary, attention, mlp, type KV, type Rotary, type LayerParams, type LoraGraph } from './layers.js'
 export { tokenLogprobs, type TokenScoreOptions, type TokenScores } from './logprobs.js'
 export { buildLogprobGraph, buildLogitsGraph, modelInputs, type FloatType, type LogprobGraphOptions, type ModelGraphInputs } from './graphs.js'

@@ -29,6 +29,30 @@ export function linear(x: Value, w: Value, b?: Value): Value {
   return b ? ops.add(y, b) : y
 }
 
+/** LoRA in a graph (learner/lora): scale = alpha / r, and the dropout on the adapter input (0 = none). */
+export interface LoraGraph {
+  scale: number
+  dropout: number
+}
+
+/** Inverted dropout: x · [u ≥ p] / (1 − p), u ~ U[0, 1) per element and run. */
+function dropout(x: Value, p: number): Value {
+  return ops.mul(x, ops.div(ops.cast(ops.greaterOrEqual(ops.randomUniformLike(x), p), 'float'), 1 - p))
+}
+
+/**
+ * The projection `name` of a layer (weight [out,in], optional bias) on x [..., in] → [..., out], plus its LoRA
+ * adapter when the layer's params hold one: + scale · dropout(x)·Aᵀ·Bᵀ (A [r,in], B [out,r]; inner [..., r]).
+ */
+export function project(p: LayerParams, name: string, x: Value, lora?: LoraGraph): Value {
+  const y = linear(x, required(p, `${name}.weight`), p(`${name}.bias`))
+  const A = p(`${name}.lora_A.weight`)
+  if (!A) return y
+  if (!lora) throw new Error(`model: ${name} has a LoRA adapter but the graph was built without LoRA options`)
+  const xd = lora.dropout > 0 ? dropout(x, lora.dropout) : x
+  return ops.add(y, ops.mul(linear(linear(xd, A), required(p, `${name}.lora_B.weight`)), lora.scale))
+}
+
 /** A layer's parameters by their name inside the layer (e.g. `self_attn.q_proj.weight`); undefined = absent. */
 export type LayerParams = (name: string) => Value | undefined
 
@@ -111,6 +135,7 @@ export interface AttentionInputs {
   /** bool, broadcastable to scores [B,KV,G,T,S]: true where a query may attend a key */
   allowed: Value
   past?: KV
+  lora?: LoraGraph
 }
 
 /**
@@ -123,7 +148,7 @@ export function attention(cfg: ModelConfig, p: LayerParams, x: Value, a: Attenti
   const KV = cfg.num_key_value_heads
   const G = H / KV
   const Dh = cfg.head_dim
-  const proj = (n: string) => linear(x, required(p, `self_attn.${n}.weight`), p(`self_attn.${n}.bias`))
+  const proj = (n: string) => project(p, `self_attn.${n}`, x, a.lora)
   // qwen3: RMSNorm over each head's Dh features (q_norm / k_norm), before rotary
   const headNorm = (y: Value, n: string) => (hasQkNorm(cfg) ? rmsNorm(y, required(p, `self_attn.${n}.weight`), cfg.rms_norm_eps) : y)
   const q0 = ops.transpose(headNorm(ops.reshape(proj('q_proj'), [B, T, KV, G, Dh]), 'q_norm'), [0, 2, 3, 1, 4]) // [B,KV,G,T,Dh]
@@ -141,11 +166,11 @@ export function attention(cfg: ModelConfig, p: LayerParams, x: Value, a: Attenti
   const probs = ops.reshape(ops.softmax(masked, -1), [B, KV, G * T, S]) //                      [B,KV,G·T,S]
   const ctx = ops.reshape(ops.matMul(probs, value), [B, KV, G, T, Dh]) //                        [B,KV,G,T,Dh]
   const merged = ops.reshape(ops.transpose(ctx, [0, 3, 1, 2, 4]), [B, T, H * Dh]) //             [B,T,H·Dh]
-  return { out: linear(merged, required(p, 'self_attn.o_proj.weight'), p('self_attn.o_proj.bias')), present: { key, value } }
+  return { out: project(p, 'self_attn.o_proj', merged, a.lora), present: { key, value } }
 }
 
 /** SwiGLU: down(silu(gate(x)) · up(x)).   x [B,T,D] → [B,T,D] (inner [B,T,F]) */
-export function mlp(p: LayerParams, x: Value): Value {
-  const w = (n: string) => required(p, `mlp.${n}.weight`)
-  return linear(ops.mul(ops.silu(linear(x, w('gate_proj'))), linear(x, w('up_proj'))), w('down_proj'))
+export function mlp(p: LayerParams, x: Value, lora?: LoraGraph): Value {
+  const inner = ops.mul(ops.silu(project(p, 'mlp.gate_proj', x, lora)), project(p, 'mlp.up_proj', x, lora)) // [B,T,F]
+  return project(p, 'mlp.down_proj', inner, lora)
 }

@@ -4,13 +4,21 @@
  */
 import { paramSpecs, type ModelConfig } from '../config.js'
 import type { Graph, Value } from '../graph/index.js'
+import { loraScale, loraSpecs, type LoraConfig } from '../lora/config.js'
+import type { LoraGraph } from './layers.js'
 
 /** HF tensor name → graph value. */
 export type Params = Map<string, Value>
 
-/** Declare every parameter of `cfg` as a graph input of the graph's float type. */
-export function paramInputs(g: Graph, cfg: ModelConfig): Params {
-  return new Map(paramSpecs(cfg).map((s) => [s.name, g.input(s.name, 'float', s.shape)]))
+/** Declare every parameter of `cfg` (and the LoRA adapters of `lora`) as graph inputs of the graph's float type. */
+export function paramInputs(g: Graph, cfg: ModelConfig, lora?: LoraConfig): Params {
+  const specs = [...paramSpecs(cfg), ...(lora ? loraSpecs(cfg, lora) : [])]
+  return new Map(specs.map((s) => [s.name, g.input(s.name, 'float', s.shape)]))
+}
+
+/** The graph-side LoRA options (scale; dropout only in training graphs). */
+export function loraGraph(lora: LoraConfig | undefined, training: boolean): LoraGraph | undefined {
+  return lora && { scale: loraScale(lora), dropout: training ? lora.dropout : 0 }
 }
 
 /** The parameter called `name`; throws naming it when absent (a config / layout mismatch). */

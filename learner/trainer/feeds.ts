@@ -3,7 +3,7 @@
  * (float32, or widened to float64 for the float64 check graphs).
  */
 import type * as ort from 'onnxruntime-node'
-import { paramSpecs, type ModelConfig } from '../config.js'
+import { paramSpecs, type ModelConfig, type ParamSpec } from '../config.js'
 import type { FloatType } from '../model/index.js'
 import { tensor } from '../runtime/index.js'
 
@@ -15,8 +15,13 @@ export function floats(data: ArrayLike<number>, float: FloatType = 'float32'): F
 
 /** One tensor per parameter, keyed by HF name (float32 tensors view the given buffers). */
 export function paramFeeds(cfg: ModelConfig, params: ReadonlyMap<string, Float32Array>, float: FloatType = 'float32'): Record<string, ort.Tensor> {
+  return specFeeds(paramSpecs(cfg), params, float)
+}
+
+/** One tensor per spec (e.g. LoRA adapters: learner/lora loraSpecs), keyed by name. */
+export function specFeeds(specs: readonly ParamSpec[], params: ReadonlyMap<string, Float32Array>, float: FloatType = 'float32'): Record<string, ort.Tensor> {
   const out: Record<string, ort.Tensor> = {}
-  for (const s of paramSpecs(cfg)) {
+  for (const s of specs) {
     const data = params.get(s.name)
     if (!data) throw new Error(`feeds: missing parameter ${s.name}`)
     out[s.name] = tensor(float, floats(data, float), s.shape)

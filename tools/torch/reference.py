@@ -181,8 +181,12 @@ def rotate_half(x):
 
 
 def linear(x, P, name, bias):
+    """y = x·Wᵀ (+ b), plus LoRA when P holds an adapter for `name`: + scale · (x·Aᵀ)·Bᵀ (scale = P['lora_scale'])."""
     y = x @ P[name + '.weight'].T
-    return y + P[name + '.bias'] if bias else y
+    if bias: y = y + P[name + '.bias']
+    if name + '.lora_A.weight' in P:
+        y = y + P['lora_scale'] * ((x @ P[name + '.lora_A.weight'].T) @ P[name + '.lora_B.weight'].T)
+    return y
 
 
 def forward(P, c, ids, cache=None, keep=None):
@@ -403,6 +407,62 @@ def generate(name, out_dir, seed, check):
         v = lambda s: expected[f'{k["name"]}.{s}'].item()
         print(f'  {k["name"]:17s} loss {v("loss"):+.6f}  kl {v("kl"):.6f}  clip low {v("clip_ratio.low_mean"):.4f}'
               f'  high {v("clip_ratio.high_mean"):.4f}  region {v("clip_ratio.region_mean"):.4f}')
+    if name in LORA:
+        generate_lora(c, P, ids, mask, old, ref, adv, os.path.join(out_dir, 'lora'), seed, check)
+
+
+# ---------------------------------------------------------------- LoRA (PEFT layout)
+
+LORA_TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']
+LORA = {'qwen3': dict(r=4, lora_alpha=8.0, target_modules=LORA_TARGETS)}
+
+
+def lora_specs(c, r, targets):
+    """Adapter names and shapes in learner/lora loraSpecs order: layer-major, LORA_TARGETS order, A then B."""
+    shapes = dict(param_specs(c))
+    out = []
+    for l in range(c['num_hidden_layers']):
+        for t in LORA_TARGETS:
+            if t not in targets: continue
+            m = f'model.layers.{l}.{"mlp" if t in ("gate_proj", "up_proj", "down_proj") else "self_attn"}.{t}'
+            O, I = shapes[m + '.weight']
+            out += [(m + '.lora_A.weight', [r, I]), (m + '.lora_B.weight', [O, r])]
+    return out
+
+
+def generate_lora(c, P, ids, mask, old, ref, adv, out_dir, seed, check):
+    """Adapters on every projection of the base model P (frozen): logits, log-probs and every case's loss and
+    adapter gradients. B is drawn non-zero (PEFT starts it at 0, which would leave A's gradient 0)."""
+    L = LORA['qwen3']
+    gen = torch.Generator().manual_seed(seed + 1000)
+    specs = lora_specs(c, L['r'], L['target_modules'])
+    names = [n for n, _ in specs]
+    A = {n: (0.2 * torch.randn(s, generator=gen)).to(torch.float32).to(torch.float64) for n, s in specs}
+    scale = L['lora_alpha'] / L['r']
+    with torch.no_grad():
+        logits = forward({**P, **A, 'lora_scale': scale}, c, ids)
+        logp, ent = token_logprobs(logits, ids, TEMPERATURE)
+    expected = {'logits': logits, 'logprobs': logp, 'entropy': ent}
+    for case in CASES:
+        Ag = {k: v.clone().requires_grad_(True) for k, v in A.items()}
+        Q = {**P, **Ag, 'lora_scale': scale}
+        loss = grpo_loss(token_logprobs(forward(Q, c, ids), ids, TEMPERATURE)[0], old, ref, adv, mask, case)[0]
+        grads = torch.autograd.grad(loss, [Ag[n] for n in names])
+        expected[f'{case["name"]}.loss'] = loss.detach().reshape(1)
+        for n, g in zip(names, grads): expected[f'{case["name"]}.grad.{n}'] = g
+        if check: finite_difference_check(A, c, ids, names, grads, lambda Q2: grpo_loss(
+            token_logprobs(forward({**P, **Q2, 'lora_scale': scale}, c, ids), ids, TEMPERATURE)[0], old, ref, adv, mask, case)[0],
+            f'lora/{case["name"]}')
+    os.makedirs(out_dir, exist_ok=True)
+    write_safetensors(os.path.join(out_dir, 'adapter_model.safetensors'), {'base_model.model.' + n: A[n] for n in names}, 'F32', {'format': 'pt'})
+    cfg = dict(peft_type='LORA', task_type='CAUSAL_LM', base_model_name_or_path='..', r=L['r'], lora_alpha=L['lora_alpha'],
+               lora_dropout=0.0, target_modules=L['target_modules'], bias='none', fan_in_fan_out=False, inference_mode=True,
+               use_rslora=False, use_dora=False)
+    with open(os.path.join(out_dir, 'adapter_config.json'), 'w') as f: json.dump(cfg, f, indent=2)
+    write_safetensors(os.path.join(out_dir, 'expected.safetensors'), expected, 'F64',
+                      {'generator': 'tools/torch/reference.py', 'seed': str(seed + 1000), 'torch': torch.__version__})
+    print(f'  lora r={L["r"]} alpha={L["lora_alpha"]}: {len(names)} adapter tensors, '
+          + ', '.join(f'{k["name"]} {expected[k["name"] + ".loss"].item():+.6f}' for k in CASES))
 
 
 def finite_difference_check(P, c, ids, names, grads, loss_fn, label, n_entries=3, h=1e-6):
