@@ -1,11 +1,13 @@
 /**
  * bench:edge — ingest throughput, latency and server CPU of the edge, with the server in its own process and the
  * load generators in others (G = 8 completions × 256 tokens with token ids and log-probs; bench/edge/shape.ts).
- *   node 16×1     `cohort serve` (Node) on the local Postgres, 16 clients, lease → submit one group per request
- *   node 64×1     the same with 64 clients
- *   floor 64×1    the same rows written through the query functions on a bare postgres.js pool (no HTTP, auth,
- *                 validation or verification): the database's share, the floor we are compared against
- *   wrangler 16×1 the Worker bundle under `wrangler dev` (workerd, one Postgres client per request)
+ *   node 16×1      `cohort serve` (Node) on the local Postgres, 16 clients, lease → submit one group per request
+ *   node 64×B      64 clients on the batch endpoints: POST /v1/leases {count: B} → POST /v1/groups (B groups)
+ *   floor 64×B     the same rows in the same statements (leasePrompts, storeGroups) on a bare postgres.js pool:
+ *                  no HTTP, auth, validation or verification — the database's share, the floor we compare with
+ *   wrangler 16×1  the Worker bundle under `wrangler dev` (workerd, one Postgres client per request)
+ *   wrangler 64×B  the same with the batch endpoints
+ * B = BENCH_BATCH (default 16). Latency (p50/p99) is a client's whole loop: lease + submit.
  * Each scenario runs BENCH_REPS times (default 3) for BENCH_SECONDS (default 5); the table gives the median and
  * [min–max]. Server CPU per group is the server process tree's own utime + stime (/proc) over a run divided by the
  * groups it stored. BENCH_CPU_PROF=<dir> runs the Node server under --cpu-prof and prints its hottest functions.
@@ -25,6 +27,7 @@ import { ADMIN_KEY, G, TOKENS } from './edge/shape.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const REPS = Number(process.env.BENCH_REPS ?? 3)
+const BATCH = Number(process.env.BENCH_BATCH ?? 16)
 const PROMPTS = 20_000
 const CPU_PROF = process.env.BENCH_CPU_PROF
 
@@ -173,14 +176,14 @@ async function main() {
     const http = { url, key: worker.key, task: 'node', seconds: SECONDS }
     await runLoad({ ...http, mode: 'single', clients: 16, seconds: 2 }, 1) // warm-up
     const n16 = await scenario('node 16×1', { ...http, mode: 'single', clients: 16 }, 1, node.pid)
-    const n64 = await scenario('node 64×1', { ...http, mode: 'single', clients: 64 }, 2, node.pid)
+    const n64 = await scenario(`node 64×${BATCH}`, { ...http, mode: 'batch', clients: 64, batch: BATCH }, 2, node.pid)
     await stopServer(node)
     const prof = CPU_PROF && mainProfile(CPU_PROF)
     if (prof) console.log(summariseProfile(prof).map((l) => `  ${l}`).join('\n'))
 
     const floor = await scenario(
-      'floor 64×1',
-      { mode: 'floor', clients: 64, seconds: SECONDS, task: 'floor', databaseUrl: created.url, taskId: taskIds.floor, workerKeyId: worker.id },
+      `floor 64×${BATCH}`,
+      { mode: 'floor', clients: 64, batch: BATCH, seconds: SECONDS, task: 'floor', databaseUrl: created.url, taskId: taskIds.floor, workerKeyId: worker.id },
       2,
     )
 
@@ -197,14 +200,16 @@ async function main() {
     const devJob = { url: devUrl, key: worker.key, task: 'workerd', seconds: SECONDS }
     await runLoad({ ...devJob, mode: 'single', clients: 16, seconds: 2 }, 1)
     const w16 = await scenario('wrangler 16×1', { ...devJob, mode: 'single', clients: 16 }, 1, dev.pid)
+    const w64 = await scenario(`wrangler 64×${BATCH}`, { ...devJob, mode: 'batch', clients: 64, batch: BATCH }, 2, dev.pid)
     await stopServer(dev)
 
     const m = (s: Scenario, k: keyof Run) => median(pick(s, k))
     console.log(
-      `headline: node ${m(n64, 'groupsPerS').toFixed(0)} groups/s at 64 clients (${m(n64, 'cpuMsPerGroup').toFixed(2)} ms server CPU/group) ` +
+      `headline: node ${m(n64, 'groupsPerS').toFixed(0)} groups/s at 64 clients × ${BATCH}-group batches (${m(n64, 'cpuMsPerGroup').toFixed(2)} ms server CPU/group) ` +
         `= ${(m(n64, 'groupsPerS') / m(floor, 'groupsPerS')).toFixed(2)}× the floor ${m(floor, 'groupsPerS').toFixed(0)} groups/s; ` +
-        `p99 ${m(n16, 'p99').toFixed(0)} ms at 16 clients × 1 group; wrangler dev ${m(w16, 'groupsPerS').toFixed(0)} groups/s ` +
-        `(${m(w16, 'cpuMsPerGroup').toFixed(2)} ms CPU/group, p99 ${m(w16, 'p99').toFixed(0)} ms)`,
+        `p99 ${m(n16, 'p99').toFixed(0)} ms at 16 clients × 1 group (${m(n16, 'cpuMsPerGroup').toFixed(2)} ms CPU/group); ` +
+        `wrangler dev ${m(w64, 'groupsPerS').toFixed(0)} groups/s batched (${m(w64, 'cpuMsPerGroup').toFixed(2)} ms CPU/group), ` +
+        `p99 ${m(w16, 'p99').toFixed(0)} ms at 16 × 1`,
     )
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) process.kill(-c.pid!, 'SIGKILL')

@@ -44,14 +44,18 @@ export class ProblemError extends Error {
   }
 }
 
+/** The problem+json body of an error (also used inside bulk answers: one per refused item). */
+export function problemBody(status: number, detail: string, fields: Partial<Problem> = {}): Problem {
+  return { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...fields }
+}
+
 export function problemResponse(
   status: number,
   detail: string,
   extra: Partial<Problem> & { headers?: Record<string, string> } = {},
 ): Response {
   const { headers, ...fields } = extra
-  const body: Problem = { type: 'about:blank', title: TITLES[status] ?? 'Error', status, detail, ...fields }
-  return new Response(JSON.stringify(body), {
+  return new Response(JSON.stringify(problemBody(status, detail, fields)), {
     status,
     headers: { 'content-type': 'application/problem+json', ...headers },
   })

@@ -2,16 +2,19 @@
  * One load-generator process of bench:edge. Reads its job from the BENCH_JOB env (JSON), runs `clients` loops for
  * `seconds` and prints one JSON line: { groups, errors, seconds, latencies (ms per loop iteration) }.
  *   mode "single"  each loop: POST /v1/leases → POST /v1/leases/{id}/group (one group per request)
- *   mode "floor"   the same rows through the query functions on a bare postgres.js pool: no HTTP, no auth,
- *                  no validation, no verification (the database's share of the work)
+ *   mode "batch"   each loop: POST /v1/leases {count: batch} → POST /v1/groups with those leases' groups
+ *   mode "floor"   the same rows through the query functions on a bare postgres.js pool (leasePrompts with
+ *                  `batch`, storeGroups): no HTTP, no auth, no validation, no verification
  */
 import { connectPostgres } from '../../schema/pg.js'
-import { leasePrompt, submitGroup } from '../../schema/queries/index.js'
+import { leasePrompts, storeGroups } from '../../schema/queries/index.js'
 import { benchCompletions } from './shape.js'
 
 export interface LoadJob {
-  mode: 'single' | 'floor'
+  mode: 'single' | 'batch' | 'floor'
   clients: number
+  /** groups per loop iteration (batch and floor modes) */
+  batch?: number
   seconds: number
   /** edge URL (HTTP modes) */
   url?: string
@@ -63,25 +66,54 @@ async function httpLoop(end: number) {
   }
 }
 
+async function batchLoop(end: number) {
+  const headers = { authorization: `Bearer ${job.key}`, 'content-type': 'application/json' }
+  const leaseBody = JSON.stringify({ task: job.task, count: job.batch })
+  // the groups' JSON is the same for every lease: splice each lease id in front of it
+  const groupJson = JSON.stringify({ modelVersion: 0, completions }).slice(1)
+  while (performance.now() < end) {
+    const t0 = performance.now()
+    try {
+      const l = await fetch(`${job.url}/v1/leases`, { method: 'POST', headers, body: leaseBody })
+      if (l.status !== 201) throw new Error(`lease ${l.status}: ${await l.text()}`)
+      const { leases } = (await l.json()) as { leases: { leaseId: number }[] }
+      const body = `{"groups":[${leases.map((x) => `{"leaseId":${x.leaseId},${groupJson}`).join(',')}]}`
+      const s = await fetch(`${job.url}/v1/groups`, { method: 'POST', headers, body })
+      if (s.status !== 200) throw new Error(`groups ${s.status}: ${await s.text()}`)
+      const { results } = (await s.json()) as { results: { status: number; problem?: { detail: string } }[] }
+      const bad = results.find((r) => r.status !== 201)
+      if (bad) throw new Error(`group ${bad.status}: ${bad.problem?.detail}`)
+      latencies.push(performance.now() - t0)
+      groups += results.length
+    } catch (err) {
+      fail(err)
+    }
+  }
+}
+
 async function floorLoop(end: number, db: ReturnType<typeof connectPostgres>['db']) {
   while (performance.now() < end) {
     const t0 = performance.now()
     try {
-      const lease = await leasePrompt(db, { taskId: job.taskId!, workerKeyId: job.workerKeyId!, leaseSeconds: 600 })
-      if (!lease) throw new Error('no prompt free')
-      const out = await submitGroup(db, {
-        leaseId: lease.leaseId,
-        workerKeyId: job.workerKeyId!,
-        bodyHash: `floor-${lease.leaseId}`,
-        policyVersion: 0,
-        status: 'ready',
-        rewardMean: 0,
-        rewardStd: 0,
-        completions: completions.map((c) => ({ ...c, reward: 0, details: {} })),
-      })
-      if (out.kind !== 'created') throw new Error(`store: ${out.kind}`)
+      const leases = await leasePrompts(db, { taskId: job.taskId!, workerKeyId: job.workerKeyId!, leaseSeconds: 600, count: job.batch ?? 1 })
+      if (!leases.length) throw new Error('no prompt free')
+      const out = await storeGroups(
+        db,
+        job.workerKeyId!,
+        leases.map((lease) => ({
+          leaseId: lease.leaseId,
+          bodyHash: `floor-${lease.leaseId}`,
+          policyVersion: 0,
+          status: 'ready' as const,
+          rewardMean: 0,
+          rewardStd: 0,
+          completions: completions.map((c) => ({ ...c, reward: 0, details: {} })),
+        })),
+      )
+      const bad = out.find((o) => o.kind !== 'created')
+      if (bad) throw new Error(`store: ${bad.kind}`)
       latencies.push(performance.now() - t0)
-      groups++
+      groups += out.length
     } catch (err) {
       fail(err)
     }
@@ -92,7 +124,9 @@ const database = job.mode === 'floor' ? connectPostgres(job.databaseUrl!, { max:
 const t0 = performance.now()
 const end = t0 + job.seconds * 1000
 await Promise.all(
-  Array.from({ length: job.clients }, () => (database ? floorLoop(end, database.db) : httpLoop(end))),
+  Array.from({ length: job.clients }, () =>
+    database ? floorLoop(end, database.db) : job.mode === 'batch' ? batchLoop(end) : httpLoop(end),
+  ),
 )
 const result: LoadResult = { groups, errors, seconds: (performance.now() - t0) / 1000, latencies, firstError }
 await database?.close()

@@ -1,7 +1,9 @@
 /**
  * EdgeClient: the rollout worker's HTTP client of the edge API v1 (Bearer worker key).
  *   lease(task)            POST /v1/leases                → Lease (503 "no prompt free" and 429 are retried)
+ *   leaseMany(task, n)     POST /v1/leases {count: n}     → Lease[] (1..n of them)
  *   submit(leaseId, body)  POST /v1/leases/{id}/group     → GroupResult (idempotent at the edge, so retried freely)
+ *   submitMany(groups)     POST /v1/groups                → GroupOutcome[] (each stored, replayed or refused)
  *   latestModel()          GET  /v1/models/latest         → ModelInfo | null (404: none published yet)
  *   model(version)         GET  /v1/models/{version}      → ModelInfo | null
  *   modelFile(version, p)  GET  /v1/models/{version}/files/{p} → bytes (the edge streams them from the artifact store)
@@ -35,6 +37,21 @@ export interface GroupResult {
   status: string
   rewards: (number | null)[]
   advantages: number[] | null
+}
+
+/** One group of a POST /v1/groups batch. */
+export interface GroupSubmission {
+  leaseId: number
+  modelVersion: number
+  completions: SubmitCompletion[]
+}
+
+/** The edge's answer for one group of a batch: 201 stored, 200 replayed (with `group`), else `problem`. */
+export interface GroupOutcome {
+  leaseId: number
+  status: number
+  group?: GroupResult
+  problem?: { status: number; detail: string }
 }
 
 /** A published model version as GET /v1/models/* describes it. */
@@ -145,6 +162,19 @@ export class EdgeClient {
   /** Lease a prompt; waits (backoff) while every prompt is leased. */
   async lease(task: string, backoff?: BackoffOptions): Promise<Lease> {
     return (await this.call<Lease>('POST', '/v1/leases', { task }, false, backoff))!
+  }
+
+  /** Lease up to `count` prompts (1–64) in one request; waits (backoff) while none is free. */
+  async leaseMany(task: string, count: number, backoff?: BackoffOptions): Promise<Lease[]> {
+    return (await this.call<{ leases: Lease[] }>('POST', '/v1/leases', { task, count }, false, backoff))!.leases
+  }
+
+  /**
+   * Submit several leases' groups in one request (1–64, distinct leases); outcomes in the same order. Retrying
+   * the whole request is safe: groups already stored come back as replays (200).
+   */
+  async submitMany(groups: GroupSubmission[], backoff?: BackoffOptions): Promise<GroupOutcome[]> {
+    return (await this.call<{ results: GroupOutcome[] }>('POST', '/v1/groups', { groups }, false, backoff))!.results
   }
 
   /** Submit a lease's group. Retrying is safe: the same body for the same lease returns the same group. */

@@ -22,7 +22,16 @@ export async function leasePrompt(
   db: Db,
   args: { taskId: number; workerKeyId: number; leaseSeconds: number },
 ): Promise<TakenLease | null> {
-  const [row] = await rows<{
+  return (await leasePrompts(db, { ...args, count: 1 }))[0] ?? null
+}
+
+/** Lease up to `count` distinct prompts of `task` in one statement; fewer (or none) when fewer are free. */
+export async function leasePrompts(
+  db: Db,
+  args: { taskId: number; workerKeyId: number; leaseSeconds: number; count: number },
+): Promise<TakenLease[]> {
+  if (!(Number.isInteger(args.count) && args.count >= 1)) throw new RangeError(`leasePrompts: count must be ≥ 1, got ${args.count}`)
+  const got = await rows<{
     lease_id: number
     prompt_id: number
     text: string
@@ -35,7 +44,7 @@ export async function leasePrompt(
       SELECT id FROM ${prompts}
       WHERE task_id = ${args.taskId} AND (leased_until IS NULL OR leased_until < now())
       ORDER BY times_leased, shuffle
-      LIMIT 1
+      LIMIT ${args.count}
       FOR UPDATE SKIP LOCKED
     ), upd AS (
       UPDATE ${prompts} p
@@ -51,16 +60,16 @@ export async function leasePrompt(
       RETURNING id, prompt_id, model_version, expires_at
     )
     SELECT ins.id AS lease_id, ins.prompt_id, upd.text, ins.model_version, ins.expires_at
-    FROM ins JOIN upd ON upd.id = ins.prompt_id`,
+    FROM ins JOIN upd ON upd.id = ins.prompt_id
+    ORDER BY ins.id`,
   )
-  if (!row) return null
-  return {
+  return got.map((row) => ({
     leaseId: row.lease_id,
     promptId: row.prompt_id,
     text: row.text,
     modelVersion: row.model_version,
     expiresAt: new Date(row.expires_at),
-  }
+  }))
 }
 
 export interface LeaseForSubmit {

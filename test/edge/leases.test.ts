@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
 import { groupAdvantages } from '../../common/advantages.js'
-import { loadGroups, rows } from '../../schema/queries/index.js'
+import { createKey, loadGroups, rows } from '../../schema/queries/index.js'
 import { seedTask, testEdge, type TestEdge } from '../helpers/edge.js'
 
 let t: TestEdge
@@ -216,6 +216,112 @@ describe('POST /v1/leases/{id}/group', () => {
     const l2 = await lease('loop')
     expect(l2.res.status).toBe(201)
     expect(l2.body.prompt.id).toBe(l1.prompt.id)
+  })
+})
+
+describe('batch endpoints: POST /v1/leases with count, POST /v1/groups', () => {
+  const leaseMany = async (task: string, count: number, key = t.keys.worker) => {
+    const res = await t.call('POST', '/v1/leases', { key, body: { task, count } })
+    return { res, body: (await res.json()) as any }
+  }
+  const submitMany = (groups: unknown[], key = t.keys.worker) => t.call('POST', '/v1/groups', { key, body: { groups } })
+
+  it('leases up to count distinct prompts in one request, fewer when fewer are free, then 503', async () => {
+    await seedTask(t.db, 'batch5', { prompts: 5 })
+    const a = await leaseMany('batch5', 3)
+    expect(a.res.status).toBe(201)
+    expect(a.body.leases).toHaveLength(3)
+    const b = await leaseMany('batch5', 3)
+    expect(b.body.leases).toHaveLength(2)
+    const ids = [...a.body.leases, ...b.body.leases].map((l: any) => l.prompt.id)
+    expect(new Set(ids).size).toBe(5)
+    for (const l of [...a.body.leases, ...b.body.leases]) {
+      expect(Object.keys(l).sort()).toEqual(['chat', 'expiresAt', 'generation', 'groupSize', 'leaseId', 'modelVersion', 'prompt'])
+      expect(JSON.stringify(l)).not.toMatch(/"a\d+"/) // no reference answers
+    }
+    const c = await leaseMany('batch5', 2)
+    expect(c.res.status).toBe(503)
+    expect(c.res.headers.get('retry-after')).toBeTruthy()
+  })
+
+  it('400 for count outside 1..64', async () => {
+    for (const count of [0, 65, 1.5]) expect((await leaseMany('arith', count)).res.status).toBe(400)
+  })
+
+  it('decides each group on its own: stored, replayed, conflict, unknown, foreign, wrong shape', async () => {
+    await seedTask(t.db, 'mixed-batch', { prompts: 10 })
+    const ls = (await leaseMany('mixed-batch', 6)).body.leases as any[]
+    const other = (await (await t.call('POST', '/v1/keys', { body: { role: 'worker' } })).json()) as any
+    const foreign = (await leaseMany('mixed-batch', 1, other.key)).body.leases[0]
+    // lease 0 already submitted with this body (replay), lease 1 with another body (conflict)
+    const first0 = groupFor(ls[0].prompt.text, 1)
+    expect((await submit(ls[0].leaseId, first0)).status).toBe(201)
+    expect((await submit(ls[1].leaseId, groupFor(ls[1].prompt.text, 1))).status).toBe(201)
+    const before = await count('groups')
+    const res = await submitMany([
+      { leaseId: ls[0].leaseId, ...first0 },
+      { leaseId: ls[1].leaseId, ...groupFor(ls[1].prompt.text, 3) },
+      { leaseId: ls[2].leaseId, ...groupFor(ls[2].prompt.text, 2) },
+      { leaseId: 999_999, ...groupFor('q0', 1) },
+      { leaseId: foreign.leaseId, ...groupFor(foreign.prompt.text, 1) },
+      { leaseId: ls[3].leaseId, ...groupFor(ls[3].prompt.text, 1, 3) },
+      { leaseId: ls[4].leaseId, ...groupFor(ls[4].prompt.text, 4) },
+    ])
+    expect(res.status).toBe(200)
+    const { results } = (await res.json()) as any
+    expect(results.map((r: any) => r.status)).toEqual([200, 409, 201, 404, 403, 400, 201])
+    expect(results.map((r: any) => r.leaseId)).toEqual([ls[0].leaseId, ls[1].leaseId, ls[2].leaseId, 999_999, foreign.leaseId, ls[3].leaseId, ls[4].leaseId])
+    expect(results[2].group).toMatchObject({ status: 'ready', rewards: [1, 1, 0, 0], advantages: groupAdvantages([1, 1, 0, 0], 'group') })
+    expect(results[6].group.rewards).toEqual([1, 1, 1, 1])
+    expect(results[1].problem).toMatchObject({ status: 409, detail: expect.stringMatching(/different group/) })
+    expect(results[5].problem.detail).toMatch(/groups of 4/)
+    expect(await count('groups')).toBe(before + 2)
+    expect(await count(`completions where group_id = ${results[2].group.groupId}`)).toBe(4)
+    // the whole batch again: the two stored groups replay (200), nothing new is stored
+    const again = (await (await submitMany([
+      { leaseId: ls[2].leaseId, ...groupFor(ls[2].prompt.text, 2) },
+      { leaseId: ls[4].leaseId, ...groupFor(ls[4].prompt.text, 4) },
+    ])).json()) as any
+    expect(again.results.map((r: any) => [r.status, r.group.groupId])).toEqual([
+      [200, results[2].group.groupId],
+      [200, results[6].group.groupId],
+    ])
+    expect(await count('groups')).toBe(before + 2)
+  })
+
+  it('400 for a lease twice in one batch, or more than 64 groups; nothing stored', async () => {
+    await seedTask(t.db, 'dup-batch', { prompts: 2 })
+    const [l] = (await leaseMany('dup-batch', 1)).body.leases
+    const g = { leaseId: l.leaseId, ...groupFor(l.prompt.text, 1) }
+    const res = await submitMany([g, g])
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as any).detail).toMatch(/appears twice/)
+    expect((await submitMany(Array.from({ length: 65 }, (_, i) => ({ ...g, leaseId: i + 1 })))).status).toBe(400)
+    expect(await count(`groups where lease_id = ${l.leaseId}`)).toBe(0)
+  })
+
+  it('a key with a per-minute limit gets 403 for batches of more than one', async () => {
+    const limited = await createKey(t.db, 'worker', { label: 'crowd', limits: { leasesPerMinute: 600, submissionsPerMinute: 600 } })
+    expect((await leaseMany('arith', 2, limited.key)).res.status).toBe(403)
+    const one = await leaseMany('arith', 1, limited.key)
+    expect(one.res.status).toBe(201)
+    const [l] = one.body.leases
+    const res = await submitMany([{ leaseId: l.leaseId, ...groupFor(l.prompt.text, 1) }], limited.key)
+    expect(((await res.json()) as any).results[0].status).toBe(201)
+  })
+
+  it('racing batches for the same leases store each group once', async () => {
+    await seedTask(t.db, 'race-batch', { prompts: 8 })
+    const ls = (await leaseMany('race-batch', 8)).body.leases as any[]
+    const groups = ls.map((l) => ({ leaseId: l.leaseId, ...groupFor(l.prompt.text, 2) }))
+    const [a, b] = await Promise.all([submitMany(groups), submitMany([...groups].reverse())])
+    const ra = ((await a.json()) as any).results
+    const rb = ((await b.json()) as any).results.reverse()
+    for (let i = 0; i < 8; i++) {
+      expect([ra[i].status, rb[i].status].sort()).toEqual([200, 201])
+      expect(ra[i].group.groupId).toBe(rb[i].group.groupId)
+    }
+    expect(await count(`groups where lease_id in (${ls.map((l) => l.leaseId).join(',')})`)).toBe(8)
   })
 })
 

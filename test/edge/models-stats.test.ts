@@ -114,12 +114,16 @@ describe('openapi', () => {
       '/v1/keys/{id}',
       '/v1/invites',
       '/v1/join',
+      '/v1/groups',
     ]))
     const submit = doc.paths['/v1/leases/{leaseId}/group'].post
     expect(Object.keys(submit.responses).sort()).toEqual(['200', '201', '400', '401', '403', '404', '409', '410', '413', '415', '429'])
     const body = doc.components.schemas.SubmitGroup
     expect(body.additionalProperties).toBe(false)
     expect(body.required).toEqual(['modelVersion', 'completions'])
+    expect(doc.components.schemas.CreateLease.properties.count).toMatchObject({ minimum: 1, maximum: 64 })
+    expect(doc.components.schemas.SubmitGroups.properties.groups).toMatchObject({ minItems: 1, maxItems: 64 })
+    expect(doc.components.schemas).toHaveProperty('SubmitGroupsResult')
     expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' })
   })
 })

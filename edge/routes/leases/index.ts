@@ -1,27 +1,43 @@
 /**
- * Leases: POST /v1/leases (worker) hands out a prompt (never its reference answer);
- * POST /v1/leases/{leaseId}/group (the worker that took it) submits G completions (see submit.ts).
+ * Leases: POST /v1/leases (worker) hands out a prompt (never its reference answer), or up to `count` of them;
+ * POST /v1/leases/{leaseId}/group (the worker that took it) submits G completions (see submit.ts);
+ * POST /v1/groups submits several leases' groups at once, each accepted, replayed or refused on its own.
+ * Batches are for fleet keys: a key with a per-minute limit or a quota sends one lease / group per request.
  */
-import { createRoute } from '@hono/zod-openapi'
-import { leasePrompt } from '../../../schema/index.js'
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import type { AppEnv } from '../../env.js'
+import { leasePrompts, type Task, type TakenLease } from '../../../schema/index.js'
 import { dbOf } from '../../env.js'
 import { auth, rateLimit } from '../../middleware/index.js'
-import { ProblemError, problems } from '../../problem.js'
+import { ProblemError, problemBody, problems } from '../../problem.js'
 import { router } from '../../router.js'
 import { requireTask } from '../tasks/index.js'
-import { CreateLeaseBody, GroupResultSchema, LeaseParams, LeaseSchema, SubmitGroupBody } from './schemas.js'
+import {
+  CreateLeaseBody,
+  GroupResultSchema,
+  LeaseBatchSchema,
+  LeaseParams,
+  LeaseSchema,
+  SubmitGroupBody,
+  SubmitGroupsBody,
+  SubmitGroupsResult,
+} from './schemas.js'
 import { secretSources } from '../verify/secrets.js'
-import { submit } from './submit.js'
+import { submit, submitMany } from './submit.js'
 
 const take = createRoute({
   method: 'post',
   path: '/leases',
-  summary: 'Lease a prompt of a task',
+  summary: 'Lease a prompt of a task (or up to `count` prompts)',
   security: [{ bearer: [] }],
   middleware: [auth('worker'), rateLimit('leases')] as const,
   request: { body: { required: true, content: { 'application/json': { schema: CreateLeaseBody } } } },
   responses: {
-    201: { description: 'leased', content: { 'application/json': { schema: LeaseSchema } } },
+    201: {
+      description: 'leased: one lease, or { leases } when `count` was sent',
+      content: { 'application/json': { schema: z.union([LeaseSchema, LeaseBatchSchema]) } },
+    },
     ...problems(400, 401, 403, 404, 413, 415, 429, 503),
   },
 })
@@ -43,33 +59,57 @@ const submitRoute = createRoute({
   },
 })
 
+const submitManyRoute = createRoute({
+  method: 'post',
+  path: '/groups',
+  summary: "Submit several leases' groups at once (each accepted, replayed or refused on its own)",
+  security: [{ bearer: [] }],
+  middleware: [auth('worker'), rateLimit('submissions')] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: SubmitGroupsBody } } } },
+  responses: {
+    200: { description: 'one outcome per group, in request order', content: { 'application/json': { schema: SubmitGroupsResult } } },
+    ...problems(400, 401, 403, 413, 415, 429),
+  },
+})
+
 /** Seconds a worker should wait before asking again when every prompt is leased. */
 const RETRY_AFTER_S = 1
 
+/** Refuse a batch of more than one from a key that is rate-limited or has a quota for `kind`. */
+function batchAllowed(c: Context<AppEnv>, kind: 'leases' | 'submissions', n: number) {
+  const { limits, quota } = c.var.caller
+  const limited = kind === 'leases' ? limits.leasesPerMinute !== null : limits.submissionsPerMinute !== null || quota !== null
+  if (n > 1 && limited)
+    throw new ProblemError(403, `this key has a per-minute limit or a quota: send one ${kind === 'leases' ? 'lease' : 'group'} per request`)
+}
+
+const leaseView = (lease: TakenLease, task: Task) => ({
+  leaseId: lease.leaseId,
+  prompt: { id: lease.promptId, text: lease.text },
+  groupSize: task.groupSize,
+  modelVersion: lease.modelVersion,
+  expiresAt: lease.expiresAt.toISOString(),
+  generation: { maxNewTokens: task.maxNewTokens, temperature: task.temperature, topP: task.topP, topK: task.topK },
+  chat: task.chat ?? null,
+})
+
 export const leaseRoutes = router()
   .openapi(take, async (c) => {
-    const task = await requireTask(c, c.req.valid('json').task)
-    const lease = await leasePrompt(dbOf(c), {
+    const body = c.req.valid('json')
+    batchAllowed(c, 'leases', body.count ?? 1)
+    const task = await requireTask(c, body.task)
+    const leases = await leasePrompts(dbOf(c), {
       taskId: task.id,
       workerKeyId: c.var.caller.id!,
       leaseSeconds: task.leaseSeconds,
+      count: body.count ?? 1,
     })
-    if (!lease)
+    if (leases.length === 0)
       throw new ProblemError(503, `task "${task.name}" has no prompt free right now`, {
         headers: { 'retry-after': String(RETRY_AFTER_S) },
       })
-    return c.json(
-      {
-        leaseId: lease.leaseId,
-        prompt: { id: lease.promptId, text: lease.text },
-        groupSize: task.groupSize,
-        modelVersion: lease.modelVersion,
-        expiresAt: lease.expiresAt.toISOString(),
-        generation: { maxNewTokens: task.maxNewTokens, temperature: task.temperature, topP: task.topP, topK: task.topK },
-        chat: task.chat ?? null,
-      },
-      201,
-    )
+    if (body.count === undefined) return c.json(leaseView(leases[0], task), 201)
+    return c.json({ leases: leases.map((l) => leaseView(l, task)) }, 201)
   })
   .openapi(submitRoute, async (c) => {
     const { created, result } = await submit(
@@ -80,4 +120,24 @@ export const leaseRoutes = router()
       secretSources(c.env),
     )
     return created ? c.json(result, 201) : c.json(result, 200)
+  })
+  .openapi(submitManyRoute, async (c) => {
+    const { groups } = c.req.valid('json')
+    batchAllowed(c, 'submissions', groups.length)
+    const outcomes = await submitMany(
+      dbOf(c),
+      c.var.caller.id!,
+      groups.map(({ leaseId, ...body }) => ({ leaseId, body })),
+      secretSources(c.env),
+    )
+    return c.json(
+      {
+        results: outcomes.map((o) =>
+          'problem' in o
+            ? { leaseId: o.leaseId, status: o.problem.status, problem: problemBody(o.problem.status, o.problem.detail) }
+            : { leaseId: o.leaseId, status: o.created ? 201 : 200, group: o.result },
+        ),
+      },
+      200,
+    )
   })

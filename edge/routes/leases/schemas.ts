@@ -1,5 +1,6 @@
 /** zod schemas of the lease routes. Limits are explicit constants; bodies are strict (unknown fields → 400). */
 import { z } from '@hono/zod-openapi'
+import { ProblemSchema } from '../../problem.js'
 import { storedText } from '../../text.js'
 import { TaskChatField, TaskName } from '../tasks/schemas.js'
 
@@ -10,7 +11,22 @@ export const MAX_COMPLETION_TOKENS = 32768
 /** Token ids are int32 (vocabularies are far smaller). */
 const MAX_TOKEN_ID = 2 ** 31 - 1
 
-export const CreateLeaseBody = z.object({ task: TaskName }).strict().openapi('CreateLease')
+/** Most leases one POST /v1/leases hands out, and most groups one POST /v1/groups takes. */
+export const MAX_BATCH = 64
+
+export const CreateLeaseBody = z
+  .object({
+    task: TaskName,
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_BATCH)
+      .optional()
+      .openapi({ description: `Lease up to this many prompts at once (answered as { leases: [...] }, possibly fewer). Without it: one lease object.` }),
+  })
+  .strict()
+  .openapi('CreateLease')
 
 export const LeaseSchema = z
   .object({
@@ -74,6 +90,44 @@ export const GroupResultSchema = z
       .openapi({ description: 'Group-normalised: (r − mean) / (std + 1e-4), Bessel std; null until scored' }),
   })
   .openapi('GroupResult')
+
+export const LeaseBatchSchema = z.object({ leases: z.array(LeaseSchema) }).openapi('LeaseBatch')
+
+const LeaseId = z
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31 - 1)
+
+export const SubmitGroupsBody = z
+  .object({
+    groups: z
+      .array(SubmitGroupBody.extend({ leaseId: LeaseId }).strict())
+      .min(1)
+      .max(MAX_BATCH)
+      .superRefine((gs, ctx) => {
+        const seen = new Set<number>()
+        gs.forEach((g, i) => {
+          if (seen.has(g.leaseId)) ctx.addIssue({ code: 'custom', message: `lease ${g.leaseId} appears twice`, path: [i, 'leaseId'] })
+          seen.add(g.leaseId)
+        })
+      }),
+  })
+  .strict()
+  .openapi('SubmitGroups')
+
+export const GroupOutcomeSchema = z
+  .object({
+    leaseId: z.number().int(),
+    status: z.number().int().openapi({ description: '201 stored, 200 the same group again (replay), else the refusal status' }),
+    group: GroupResultSchema.optional(),
+    problem: ProblemSchema.optional(),
+  })
+  .openapi('GroupOutcome')
+
+export const SubmitGroupsResult = z
+  .object({ results: z.array(GroupOutcomeSchema).openapi({ description: 'One per submitted group, in request order' }) })
+  .openapi('SubmitGroupsResult')
 
 export const LeaseParams = z.object({
   leaseId: z.coerce

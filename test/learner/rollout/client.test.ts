@@ -121,6 +121,30 @@ describe('edge client against the real edge', () => {
   })
 })
 
+describe('edge client batches', () => {
+  let f: RolloutFixture
+  beforeAll(async () => {
+    f = await rolloutFixture({ prompts: 5, groupSize: 2 })
+  })
+  afterAll(() => f?.close())
+
+  it('leaseMany takes several prompts at once; submitMany stores them and answers per group', async () => {
+    const c = new EdgeClient({ baseUrl: f.server.url, key: f.workerKey, backoff: { baseMs: 1 } })
+    const leases = await c.leaseMany('arith', 4)
+    expect(leases).toHaveLength(4)
+    expect(new Set(leases.map((l) => l.prompt.id)).size).toBe(4)
+    const body = (l: (typeof leases)[number]) => ({ leaseId: l.leaseId, modelVersion: 0, completions: [{ text: 'x' }, { text: 'y' }] })
+    const out = await c.submitMany([...leases.map(body), { ...body(leases[0]), leaseId: 999_999 }])
+    expect(out.map((o) => o.status)).toEqual([201, 201, 201, 201, 404])
+    expect(out[0].group).toMatchObject({ status: 'ready', rewards: [0, 0] })
+    expect(out[4].problem?.detail).toMatch(/no lease/)
+    // a retried batch (e.g. after a lost response) replays every stored group
+    const again = await c.submitMany(leases.map(body))
+    expect(again.map((o) => [o.status, o.group?.groupId])).toEqual(out.slice(0, 4).map((o) => [200, o.group?.groupId]))
+    expect(await c.leaseMany('arith', 4)).toHaveLength(4) // the submitted prompts are free again
+  })
+})
+
 describe('model download', () => {
   let f: RolloutFixture
   let read: ReturnType<typeof modelFileReader>
