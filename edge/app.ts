@@ -3,6 +3,7 @@
  *   /healthz                 health (no key)
  *   /v1/keys|invites|join|tasks|leases|models|stats|ratings|verify|batches   the API (Bearer keys, roles)
  *   /rate, /contribute       pages for people rating and volunteers' browsers
+ *   /atropos/…               Atropos' trajectory API (its environments and trainers, unchanged but for the URL)
  *   /openapi.json            generated from the routes' zod schemas
  */
 import { OpenAPIHono } from '@hono/zod-openapi'
@@ -10,6 +11,7 @@ import { configFromEnv, type EdgeConfig } from './config.js'
 import type { AppEnv, EdgeDeps } from './env.js'
 import { bodyLimit, errorHandler, memoryLimiter, notFound, requireJson } from './middleware/index.js'
 import { dashboardRoutes } from './dashboard/index.js'
+import { atroposRoutes } from './routes/atropos/index.js'
 import { batchRoutes } from './routes/batches/index.js'
 import { ratePage } from './pages/rate/index.js'
 import { healthRoutes } from './routes/health/index.js'
@@ -60,6 +62,15 @@ export function createApp(opts: EdgeOptions) {
     .route('/', ratingRoutes) // /v1/ratings/next|raters, POST /v1/ratings
     .route('/', batchRoutes) // /v1/batches: claim / renew / complete / release (external trainers)
   app.route('/v1', v1)
+
+  // Atropos' protocol (edge/routes/atropos); the key in the path for clients that send no headers
+  app.use('/atropos/*', bodyLimit(deps.config.bodyLimitBytes), requireJson())
+  app.use('/atropos/k/:key/*', async (c, next) => {
+    c.set('pathKey', c.req.param('key'))
+    await next()
+  })
+  app.route('/atropos/k/:key', atroposRoutes)
+  app.route('/atropos', atroposRoutes)
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' })
   app.doc('/openapi.json', {

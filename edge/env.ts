@@ -26,7 +26,8 @@ export interface EdgeDeps {
 }
 
 export interface AppEnv {
-  Variables: { deps: EdgeDeps; caller: Caller }
+  /** pathKey: a key sent in the path (/atropos/k/{key}/…) by clients that cannot send headers */
+  Variables: { deps: EdgeDeps; caller: Caller; pathKey?: string }
 }
 
 export const dbOf = (c: Context<AppEnv>): Db => c.var.deps.getDb(c)

@@ -9,6 +9,7 @@
  */
 import { relations, sql } from 'drizzle-orm'
 import {
+  boolean,
   customType,
   doublePrecision,
   index,
@@ -52,6 +53,8 @@ export const groupStatus = pgEnum('group_status', [
 ])
 export const scaleRewards = pgEnum('scale_rewards', ['group', 'batch', 'none'])
 export const finishReason = pgEnum('finish_reason', ['stop', 'length'])
+/** lease: submitted by a rollout worker for a lease (Cohort's learner and /v1/batches); atropos: POSTed to /atropos */
+export const groupSource = pgEnum('group_source', ['lease', 'atropos'])
 export const batchStatus = pgEnum('batch_status', ['open', 'completed', 'released', 'expired'])
 export const modelFormat = pgEnum('model_format', ['onnx', 'safetensors'])
 
@@ -225,13 +228,13 @@ export const groups = pgTable(
     taskId: integer('task_id')
       .notNull()
       .references(() => tasks.id, { onDelete: 'cascade' }),
-    promptId: integer('prompt_id')
-      .notNull()
-      .references(() => prompts.id, { onDelete: 'cascade' }),
+    /** null for Atropos groups (their prompt is inside the token sequences) */
+    promptId: integer('prompt_id').references(() => prompts.id, { onDelete: 'cascade' }),
+    /** null for Atropos groups */
     leaseId: integer('lease_id')
-      .notNull()
       .unique()
       .references(() => leases.id),
+    source: groupSource('source').notNull().default('lease'),
     policyVersion: integer('policy_version').notNull(),
     status: groupStatus('status').notNull(),
     claimedBy: text('claimed_by'),
@@ -275,6 +278,8 @@ export const completions = pgTable(
     text: text('text').notNull(),
     tokenIds: packedInt32('token_ids'),
     logprobs: packedFloat32('logprobs'),
+    /** Atropos groups: per-token labels, -100 where not trained, else the token id (tokenIds then hold the prompt too) */
+    masks: packedInt32('masks'),
     finishReason: finishReason('finish_reason'),
     /** null while pending (human ratings) or when the verifier failed. */
     reward: doublePrecision('reward'),
@@ -371,3 +376,54 @@ export const trainSteps = pgTable(
   (t) => [index('train_steps_step_idx').on(t.step)],
 )
 export type TrainStep = typeof trainSteps.$inferSelect
+
+// ── atropos_runs / atropos_envs ──────────────────────────────────────────────────────────────────────────────
+/**
+ * The Atropos-compatible API's state (edge/routes/atropos), which Atropos kept in memory: a trainer's
+ * registration (keyed by wandb_group, so a restarted trainer resumes its run) and the environments registered
+ * to it. The scored data itself is stored as groups (source atropos) of one task per environment name.
+ */
+export const atroposRuns = pgTable('atropos_runs', {
+  id: id(),
+  wandbGroup: text('wandb_group').notNull().unique(),
+  wandbProject: text('wandb_project').notNull(),
+  batchSize: integer('batch_size').notNull(),
+  maxTokenLen: integer('max_token_len').notNull(),
+  checkpointDir: text('checkpoint_dir').notNull(),
+  saveCheckpointInterval: integer('save_checkpoint_interval').notNull(),
+  startingStep: integer('starting_step').notNull(),
+  numSteps: integer('num_steps').notNull(),
+  /** advanced by every batch served */
+  currentStep: integer('current_step').notNull(),
+  /** set by the first GET /batch: environments may register from then on (as in Atropos) */
+  started: boolean('started').notNull().default(false),
+  /** the newest registration is the current run */
+  registeredAt: ts('registered_at').notNull().defaultNow(),
+  createdAt: createdAt(),
+})
+export const atroposRunsRelations = relations(atroposRuns, ({ many }) => ({ envs: many(atroposEnvs) }))
+export type AtroposRun = typeof atroposRuns.$inferSelect
+
+export const atroposEnvs = pgTable('atropos_envs', {
+  /** the env_id environments send back */
+  id: id(),
+  runId: integer('run_id')
+    .notNull()
+    .references(() => atroposRuns.id, { onDelete: 'cascade' }),
+  taskId: integer('task_id')
+    .notNull()
+    .references(() => tasks.id),
+  desiredName: text('desired_name').notNull(),
+  realName: text('real_name').notNull(),
+  maxTokenLength: integer('max_token_length').notNull(),
+  weight: doublePrecision('weight').notNull(),
+  groupSize: integer('group_size').notNull(),
+  minBatchAllocation: doublePrecision('min_batch_allocation'),
+  connected: boolean('connected').notNull().default(true),
+  createdAt: createdAt(),
+})
+export const atroposEnvsRelations = relations(atroposEnvs, ({ one }) => ({
+  run: one(atroposRuns, { fields: [atroposEnvs.runId], references: [atroposRuns.id] }),
+  task: one(tasks, { fields: [atroposEnvs.taskId], references: [tasks.id] }),
+}))
+export type AtroposEnv = typeof atroposEnvs.$inferSelect

@@ -1,5 +1,5 @@
 /**
- * auth(...roles): requires `Authorization: Bearer <key>`; an unknown, revoked or expired key → 401 (checked on
+ * auth(...roles): requires `Authorization: Bearer <key>` (or a key the route took from its path, `c.var.pathKey`); an unknown, revoked or expired key → 401 (checked on
  * every request against the database, so a revocation holds at once), a key of another role → 403.
  * Keys are looked up by sha256; the bootstrap admin key from the config is accepted without a row.
  * `last_used_at` is refreshed at most once a minute per key.
@@ -37,12 +37,11 @@ async function storedCaller(c: Context<AppEnv>, hash: string): Promise<Caller | 
 
 export function auth(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const m = BEARER.exec(c.req.header('authorization') ?? '')
-    if (!m)
+    const key = c.var.pathKey ?? BEARER.exec(c.req.header('authorization') ?? '')?.[1]
+    if (!key)
       throw new ProblemError(401, 'missing bearer key: send "Authorization: Bearer <key>"', {
         headers: { 'www-authenticate': 'Bearer' },
       })
-    const key = m[1]
     const hash = await hashKey(key)
     const admin = c.var.deps.config.adminKey
     const caller = admin !== undefined && hash === (await adminHash(admin)) ? BOOTSTRAP : await storedCaller(c, hash)

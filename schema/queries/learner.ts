@@ -6,6 +6,9 @@
  *     └──releaseExpiredClaims ───────┘ └──flagGroup──▶ discarded  (reported log-probs disagree with ours)
  *        / releaseClaims(owner)
  *
+ * Only groups stored for a lease (source 'lease') are claimed here; Atropos groups (source 'atropos', tokens with the
+ * prompt inside and masks) are served by /atropos/batch (atropos.ts).
+ *
  * Claiming is one statement (`FOR UPDATE SKIP LOCKED`): concurrent learners on a real server never take the same
  * group (PGlite is one session, so it serialises anyway). A claim carries an owner and an expiry, so a crashed
  * learner's groups return to the queue. completeStep marks the groups trained only while this owner still holds
@@ -47,7 +50,7 @@ export async function claimReadyGroups(db: Db, a: ClaimArgs): Promise<ClaimedGro
     sql`
     WITH pick AS (
       SELECT id FROM ${groups}
-      WHERE status = 'ready' ${byTask}
+      WHERE status = 'ready' AND source = 'lease' ${byTask}
       ORDER BY created_at, id
       LIMIT ${a.limit}
       FOR UPDATE SKIP LOCKED
@@ -131,7 +134,7 @@ export async function markStale(
     UPDATE ${groups}
     SET status = 'stale', claimed_by = NULL, claim_expires_at = NULL,
         flags = flags || jsonb_build_object('stale', jsonb_build_object('minPolicyVersion', ${a.minPolicyVersion}::int))
-    WHERE policy_version < ${a.minPolicyVersion} AND (status = 'ready' ${claimed}) ${byTask}
+    WHERE policy_version < ${a.minPolicyVersion} AND source = 'lease' AND (status = 'ready' ${claimed}) ${byTask}
     RETURNING id`,
   )
   return got.map((r) => r.id).sort((x, y) => x - y)
@@ -213,7 +216,7 @@ export async function groupsTrainedAt(db: Db, step: number): Promise<number[]> {
   const got = await db
     .select({ id: groups.id })
     .from(groups)
-    .where(and(eq(groups.status, 'trained'), eq(groups.trainedStep, step)))
+    .where(and(eq(groups.status, 'trained'), eq(groups.trainedStep, step), eq(groups.source, 'lease')))
     .orderBy(asc(groups.id))
   return got.map((r) => r.id)
 }
@@ -254,7 +257,7 @@ export async function loadGroups(db: Db, ids: number[], o: { text?: boolean } = 
     .select({
       id: groups.id,
       policyVersion: groups.policyVersion,
-      promptId: groups.promptId,
+      promptId: prompts.id,
       promptText: prompts.text,
       task: {
         id: tasks.id,
@@ -293,7 +296,7 @@ export async function loadGroups(db: Db, ids: number[], o: { text?: boolean } = 
 
 /** Ready groups waiting (the progress line's queue depth). */
 export async function queueDepth(db: Db): Promise<number> {
-  const [row] = await rows<{ n: unknown }>(db, sql`SELECT count(*) AS n FROM ${groups} WHERE status = 'ready'`)
+  const [row] = await rows<{ n: unknown }>(db, sql`SELECT count(*) AS n FROM ${groups} WHERE status = 'ready' AND source = 'lease'`)
   return Number(row?.n ?? 0)
 }
 

@@ -24,6 +24,8 @@ describe('migrations', () => {
     )
     expect(tables.map((r) => r.t)).toEqual([
       'api_keys',
+      'atropos_envs',
+      'atropos_runs',
       'batches',
       'completions',
       'groups',
