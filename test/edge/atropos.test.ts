@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
 import { createApp } from '../../edge/app.js'
 import { startNodeServer, type NodeServer } from '../../edge/node.js'
+import { unpackInt32 } from '../../schema/packed.js'
 import { rows } from '../../schema/queries/index.js'
 import { testEdge, type TestEdge } from '../helpers/edge.js'
 
@@ -105,7 +106,9 @@ describe('Atropos API: scored data and batches', () => {
     const stored = await rows<any>(t.db, sql`select g.status, g.source, g.reward_mean, g.reward_std, c.index, c.text, c.token_ids, c.masks, c.reward
       from groups g join completions c on c.group_id = g.id where g.source = 'atropos' order by g.id, c.index`)
     expect(stored).toHaveLength(4)
-    expect(stored[0]).toMatchObject({ status: 'ready', text: 'right 0', token_ids: g0.tokens[0], masks: g0.masks[0], reward: 1 })
+    expect(stored[0]).toMatchObject({ status: 'ready', text: 'right 0', reward: 1 })
+    expect(unpackInt32(stored[0].token_ids)).toEqual(g0.tokens[0])
+    expect(unpackInt32(stored[0].masks)).toEqual(g0.masks[0])
     expect(stored[0].reward_mean).toBe(0)
     expect(stored[0].reward_std).toBeCloseTo(Math.SQRT2, 12)
 
