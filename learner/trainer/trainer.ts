@@ -12,6 +12,9 @@
  *   logprobs(batch)  forward only: per-token log-probs and entropy (policy or reference weights).
  *   save(dir) / load(dir) / Trainer.fromCheckpoint(dir): HF folder (config.json + model.safetensors
  *                    + tokenizer) + optimizer.safetensors + trainer_state.json (+ reference.safetensors).
+ * LoRA (TrainerOptions.lora): the given params are the frozen base and the reference policy (no copy); `params`
+ *                  / `specs` are the adapters (learner/lora), the only tensors with gradients and AdamW moments;
+ *                  policyWeights() merges them for publishing; save() adds PEFT's adapter files.
  * Loss normalisers make accumulation exact (learner/grpo/normalizer.ts). Metrics use TRL's names.
  * Optimizer 'graph' (default on cuda / webgpu): the AdamW graph updates parameters and moments, which stay on
  * the device (gpu-buffer outputs fed back as next step's inputs); `params` and the optimizer's host moments are
@@ -30,7 +33,8 @@ import { Runtime, tensor, type Fetches, type Session } from '../runtime/index.js
 import type { Tokenizer } from '../tokenizer/index.js'
 import { checkBatch, microBatches, pack, type GrpoBatch, type Packed, type SftBatch } from './batch.js'
 import { resolveTrainConfig, schedule, type TrainConfig } from './config.js'
-import { paramFeeds, scalarTensor } from './feeds.js'
+import { paramFeeds, scalarTensor, specFeeds } from './feeds.js'
+import { hasPeftAdapter, initLora, loadPeftAdapter, loraSpecs, mergeLora, savePeftAdapter, type LoraConfig } from '../lora/index.js'
 
 /**
  * Metrics of one step() call (TRL names; means over the call's updates, token-weighted where per token); the
@@ -77,6 +81,11 @@ export interface TrainerOptions {
   reference?: Map<string, Float32Array>
   /** ORT profiler trace file prefix for every session (RuntimeOptions.profile; bench:learner --profile) */
   profile?: string
+  /** LoRA: train adapters on the frozen `params` (which then are also the reference policy: no copy is made) */
+  lora?: LoraConfig
+  /** adapters to start from (default: PEFT's initialisation, B = 0, seeded by loraSeed) */
+  adapters?: Map<string, Float32Array>
+  loraSeed?: number
 }
 
 /** Running totals of a step() / sftStep() call. */
@@ -90,7 +99,13 @@ const exists = (p: string) => access(p).then(() => true, () => false)
 
 export class Trainer {
   readonly train: TrainConfig
+  /** the trained tensors: every parameter, or with LoRA the adapters only */
   readonly specs: readonly ParamSpec[]
+  /** the trained tensors' live buffers (updated in place): the model's parameters, or with LoRA the adapters */
+  readonly params: Map<string, Float32Array>
+  /** LoRA: the adapter config, and the frozen base weights */
+  readonly lora?: LoraConfig
+  readonly base?: Map<string, Float32Array>
   readonly optimizer: AdamW
   readonly runtime: Runtime
   tokenizer?: Tokenizer
@@ -98,6 +113,8 @@ export class Trainer {
   /** optimizer updates skipped (non-finite gradient norm) since construction / load */
   skipped = 0
   private readonly policyFeeds: Record<string, ort.Tensor>
+  /** LoRA: feeds of the frozen base weights (views) */
+  private readonly baseFeeds?: Record<string, ort.Tensor>
   private referenceFeeds?: Record<string, ort.Tensor>
   private readonly acc: Float32Array[]
   private readonly accT: ort.Tensor[]
@@ -109,10 +126,20 @@ export class Trainer {
   private deviceAhead = false
 
   /** `params` (paramSpecs order, HF names) become the live weights: they are updated in place. */
-  constructor(readonly model: ModelConfig, readonly params: Map<string, Float32Array>, train: Partial<TrainConfig> = {}, o: TrainerOptions = {}) {
+  constructor(readonly model: ModelConfig, params: Map<string, Float32Array>, train: Partial<TrainConfig> = {}, o: TrainerOptions = {}) {
     this.train = resolveTrainConfig(train)
-    this.specs = paramSpecs(model)
-    this.policyFeeds = paramFeeds(model, params) // views of the live buffers
+    this.lora = o.lora
+    if (o.lora) {
+      this.base = params
+      this.specs = loraSpecs(model, o.lora)
+      this.params = o.adapters ?? initLora(model, o.lora, o.loraSeed ?? 0)
+      this.baseFeeds = paramFeeds(model, params)
+    } else {
+      this.specs = paramSpecs(model)
+      this.params = params
+    }
+    params = this.params
+    this.policyFeeds = { ...this.baseFeeds, ...specFeeds(this.specs, params) } // views of the live buffers
     this.optimizer = new AdamW(this.specs, { beta1: this.train.beta1, beta2: this.train.beta2, eps: this.train.adamEps, weightDecay: this.train.weightDecay, maxGradNorm: this.train.maxGradNorm || undefined })
     this.runtime = new Runtime({ ep: this.train.ep, threads: this.train.threads, profile: o.profile })
     this.tokenizer = o.tokenizer
@@ -126,8 +153,16 @@ export class Trainer {
         v: this.specs.map((sp, i) => tensor('float32', this.optimizer.v[i], sp.shape)),
       }
     }
-    const ref = o.reference ?? (this.train.beta > 0 ? params : undefined)
-    if (ref) this.setReference(ref) // copied
+    if (this.baseFeeds) this.referenceFeeds = this.baseFeeds // LoRA: the frozen base is the reference
+    else {
+      const ref = o.reference ?? (this.train.beta > 0 ? params : undefined)
+      if (ref) this.setReference(ref) // copied
+    }
+  }
+
+  /** The policy's full weights (paramSpecs order): the live parameters, or with LoRA base + scale·B·A merged. */
+  policyWeights(): Map<string, Float32Array> {
+    return this.lora ? mergeLora(this.model, this.lora, this.base!, this.params) : this.params
   }
 
   /** Optimizer updates applied so far (the schedule's step). */
@@ -135,8 +170,9 @@ export class Trainer {
     return this.optimizer.t
   }
 
-  /** Freeze these weights as the reference policy (copied). */
+  /** Freeze these weights as the reference policy (copied; full fine-tuning only: LoRA's reference is its base). */
   setReference(ref: Map<string, Float32Array>): void {
+    if (this.lora) throw new Error('Trainer.setReference: with LoRA the reference policy is the frozen base')
     this.reference = new Map(this.specs.map((s) => [s.name, Float32Array.from(ref.get(s.name) ?? [])]))
     this.referenceFeeds = paramFeeds(this.model, this.reference)
   }
@@ -215,7 +251,7 @@ export class Trainer {
     const tc = this.train
     const packed = microBatches(batch.inputIds.length, tc.microBatchSize).map((rows) => pack(batch, rows, tc, this.model))
     const { sums } = await this.runUpdates(packed, 'sft', tc.gradientAccumulationSteps ?? packed.length, 1, [], async (p, N, first) => {
-      const s = await this.runtime.session(`sft/B${p.B}xT${p.T}/from${p.from}`, () => encodeModel(buildSftGraph(this.model, p.B, p.T, { from: p.from })))
+      const s = await this.runtime.session(`sft/B${p.B}xT${p.T}/from${p.from}`, () => encodeModel(buildSftGraph(this.model, p.B, p.T, { from: p.from, lora: this.lora })))
       return this.backward(s, { ...this.policyFeeds, ...this.rowFeeds(p), loss_normalizer: scalarTensor(N) }, first, [])
     })
     return this.common(sums, (performance.now() - t0) / 1000)
@@ -231,11 +267,12 @@ export class Trainer {
     checkBatch(b, this.model, false)
     const weights = o.weights ? this.feedsOf(o.weights) : o.reference ? this.referenceFeeds : this.policyFeeds
     if (!weights) throw new Error('Trainer.logprobs: no reference weights set')
+    const lora = o.reference ? undefined : this.lora // LoRA's reference: the base graph, without adapters
     const lp: number[][] = []
     const ent: number[][] = []
     for (const rows of microBatches(b.inputIds.length, this.train.microBatchSize)) {
       const p = pack(b, rows, this.train, this.model)
-      const s = await this.runtime.session(`logprobs/B${p.B}xT${p.T}/from${p.from}`, () => encodeModel(buildLogprobGraph(this.model, p.B, p.T, { from: p.from })))
+      const s = await this.runtime.session(`logprobs/B${p.B}xT${p.T}/from${p.from}/lora${lora ? 1 : 0}`, () => encodeModel(buildLogprobGraph(this.model, p.B, p.T, { from: p.from, lora })))
       const out = await s.run({ ...weights, input_ids: tensor('int64', p.ids, [p.B, p.T]), temperature: scalarTensor(o.temperature ?? this.train.temperature) })
       const l = out.logprobs.data as Float32Array
       const e = out.entropy.data as Float32Array
@@ -248,10 +285,12 @@ export class Trainer {
     return { logprobs: lp, entropy: ent }
   }
 
-  /** Write an HF folder + optimizer state + trainer state (+ reference weights when held). */
+  /** Write an HF folder + optimizer state + trainer state (+ reference weights when held; with LoRA the base
+   * model and the PEFT adapter folder files). */
   async save(dir: string): Promise<void> {
     await this.syncHost()
-    await saveCheckpoint(dir, { config: this.model, params: this.params, tokenizer: this.tokenizer })
+    await saveCheckpoint(dir, { config: this.model, params: this.base ?? this.params, tokenizer: this.tokenizer })
+    if (this.lora) await savePeftAdapter(dir, this.model, this.lora, this.params)
     await writeFile(join(dir, OPTIMIZER_FILE), saveAdamWState(this.optimizer))
     if (this.reference) await writeFile(join(dir, REFERENCE_FILE), writeSafetensors(this.namedTensors(this.reference)))
     const { ep: _ep, threads: _threads, optimizer: _opt, ...portable } = this.train // machine-specific: not persisted
@@ -261,9 +300,15 @@ export class Trainer {
   /** Restore weights (into the live buffers), optimizer state and reference from a folder written by save(). */
   async load(dir: string): Promise<void> {
     const ck = await loadCheckpoint(dir)
-    const want = this.specs.map((s) => `${s.name}:${s.shape}`).join()
-    if (paramSpecs(ck.config).map((s) => `${s.name}:${s.shape}`).join() !== want) throw new Error(`Trainer.load: ${dir} holds a different architecture`)
-    for (const s of this.specs) this.params.get(s.name)!.set(ck.params.get(s.name)!)
+    const specs = (c: ModelConfig) => paramSpecs(c).map((s) => `${s.name}:${s.shape}`).join()
+    if (specs(ck.config) !== specs(this.model)) throw new Error(`Trainer.load: ${dir} holds a different architecture`)
+    const saved = this.lora ? (await loadPeftAdapter(dir, this.model)).adapters : ck.params
+    if (this.lora) for (const [k, v] of ck.params) this.base!.get(k)!.set(v)
+    for (const s of this.specs) {
+      const w = saved.get(s.name)
+      if (!w) throw new Error(`Trainer.load: ${dir} has no ${s.name}${this.lora ? ' (a LoRA trainer needs the adapter files)' : ''}`)
+      this.params.get(s.name)!.set(w)
+    }
     this.tokenizer = ck.tokenizer ?? this.tokenizer
     await this.loadState(dir)
   }
@@ -272,7 +317,8 @@ export class Trainer {
   static async fromCheckpoint(dir: string, train: Partial<TrainConfig> = {}): Promise<Trainer> {
     const ck = await loadCheckpoint(dir)
     const state = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as { train: Partial<TrainConfig> }
-    const t = new Trainer(ck.config, ck.params, { ...state.train, ...train }, { tokenizer: ck.tokenizer })
+    const peft = (await hasPeftAdapter(dir)) ? await loadPeftAdapter(dir, ck.config) : undefined
+    const t = new Trainer(ck.config, ck.params, { ...state.train, ...train }, { tokenizer: ck.tokenizer, lora: peft?.lora, adapters: peft?.adapters })
     await t.loadState(dir)
     return t
   }
@@ -297,10 +343,10 @@ export class Trainer {
 
   private readonly otherFeeds = new WeakMap<Map<string, Float32Array>, Record<string, ort.Tensor>>()
 
-  /** Parameter feeds for other weights (e.g. an older policy version), cached per weights object. */
+  /** Parameter feeds for other weights (e.g. an older policy version; with LoRA its adapters), cached per object. */
   private feedsOf(w: Map<string, Float32Array>): Record<string, ort.Tensor> {
     let f = this.otherFeeds.get(w)
-    if (!f) this.otherFeeds.set(w, (f = paramFeeds(this.model, w)))
+    if (!f) this.otherFeeds.set(w, (f = { ...this.baseFeeds, ...specFeeds(this.specs, w) }))
     return f
   }
 
@@ -342,7 +388,7 @@ export class Trainer {
         lossType: tc.lossType, beta: tc.beta, epsilon: tc.epsilon, epsilonHigh: tc.epsilonHigh, delta: tc.delta,
         maxCompletionLength: tc.maxCompletionLength, importanceSamplingLevel: tc.importanceSamplingLevel,
         offPolicyMaskThreshold: tc.offPolicyMaskThreshold, samplingLogprobs: sampling, tokenWeights: !!p.weight,
-        oldFromCurrent: !oldGiven, klMetric: ref, entropy: tc.entropy, from: p.from,
+        oldFromCurrent: !oldGiven, klMetric: ref, entropy: tc.entropy, from: p.from, lora: this.lora,
       })))
   }
 
@@ -428,7 +474,7 @@ export class Trainer {
 
   /** Point parameter / moment feeds back at the host arrays (after load()). */
   private resetDeviceState(): void {
-    Object.assign(this.policyFeeds, paramFeeds(this.model, this.params))
+    Object.assign(this.policyFeeds, specFeeds(this.specs, this.params))
     if (this.momentT) {
       this.momentT.m = this.specs.map((sp, i) => tensor('float32', this.optimizer.m[i], sp.shape))
       this.momentT.v = this.specs.map((sp, i) => tensor('float32', this.optimizer.v[i], sp.shape))
