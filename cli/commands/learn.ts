@@ -38,7 +38,7 @@ Update (TRL GRPOConfig names in learner/trainer/config.ts)
   --importance-sampling-level token|sequence (token; sequence = GSPO)  --top-entropy-quantile X (1)
   --off-policy-mask-threshold X (off)  --vllm-importance-sampling-mode token_truncate|token_mask|sequence_truncate|
   sequence_mask (sequence_mask)  --vllm-importance-sampling-cap X (3)  --no-vllm-importance-sampling-correction
-  --ep cpu|cuda|webgpu  --threads N
+  --ep cpu|cuda|webgpu (env COHORT_EP, default cpu)  --threads N
 Env: DATABASE_URL (a real Postgres), else the embedded PGlite in COHORT_DATA_DIR (default .cohort/);
      COHORT_S3_BUCKET + COHORT_S3_ENDPOINT [+ COHORT_S3_REGION, COHORT_S3_PREFIX] + AWS_ACCESS_KEY_ID +
      AWS_SECRET_ACCESS_KEY publish versions to an S3-compatible bucket (R2: region auto) instead of --dir.`

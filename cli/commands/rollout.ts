@@ -22,7 +22,9 @@ once; unfinished leases then expire at the edge, nothing is half-written).
   --max-groups N     exit after N groups (default: run until signalled)
   --seed N           base sampling seed (default 1)
   --threads N        onnxruntime intra-op threads (default: one per core)
-  --quiet            no progress lines`,
+  --quiet            no progress lines
+Env: COHORT_EP (execution provider: cpu, the default, cuda or webgpu). Model files come through the edge
+(GET /v1/models/{version}/files/{name}, sha256-checked): a worker needs no bucket credentials.`,
   async run(argv) {
     const { values } = parse(argv, {
       task: { type: 'string' },
