@@ -6,7 +6,7 @@
  */
 import { z } from 'zod'
 import { eachCompletion, failed, requireReference, zero } from './limits.js'
-import { extractAnswer } from './math/extract.js'
+import { answerSentence, extractAnswer } from './math/extract.js'
 import type { VerifierDef } from './types.js'
 
 export const choiceSpec = z
@@ -30,7 +30,9 @@ function lettersIn(s: string, allowed: Set<string>): string[] {
 /** The chosen label, 'ambiguous', or null. */
 export function extractChoice(text: string, choices: string[]): string | null | 'ambiguous' {
   const allowed = new Set(choices.map((c) => c.toUpperCase()))
-  const found = extractAnswer(text, ['boxed', 'answer-tag', 'answer-is'])
+  const sentence = answerSentence(text)
+  const found =
+    extractAnswer(text, ['boxed']) ?? extractAnswer(text, ['answer-tag']) ?? (sentence === null ? null : { answer: sentence, by: 'answer-is' })
   if (found) {
     const region = found.answer.slice(0, 200).replace(/\\text\{([^}]*)\}/g, '$1')
     if (found.by === 'answer-is') {

@@ -21,6 +21,8 @@ export interface CompletionVerdict {
   parts?: Record<string, number>
   /** What the verifier extracted from the completion (e.g. the final answer). */
   extracted?: string
+  /** Both sides as compared (math: the normalised reference answer and prediction), so a 0 can be explained. */
+  compared?: { reference: string; answer: string }
   reason?: string
 }
 

@@ -105,6 +105,21 @@ describe('POST /v1/verify', () => {
     expect(res.json.details[3].reason).toBeTruthy()
   })
 
+  it('math: details show both sides as compared, so a 0 can be explained', async () => {
+    const res = await verify({
+      verifier: { type: 'math' },
+      reference: 'Janet sells 16 - 3 - 4 = 9 eggs and makes 9 * 2 = $18.\n#### 18',
+      completions: ['**Answer:** 260 sheep', 'She makes $\\$18$ every day.', '<think>maybe \\boxed{18}</think> so 17'],
+    })
+    expect(res.json.rewards).toEqual([0, 1, 0])
+    expect(res.json.details.map((d: { compared?: unknown }) => d.compared)).toEqual([
+      { reference: '18', answer: '260' },
+      { reference: '18', answer: '18' },
+      { reference: '18', answer: '17' },
+    ])
+    expect(res.json.details[0].reason).toMatch(/different numbers/)
+  })
+
   it('weighted: reports each part (rewards/<name> breakdown)', async () => {
     const res = await verify({
       verifier: {

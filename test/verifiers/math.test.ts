@@ -4,17 +4,19 @@ import { extractAnswer, mathEqual, normalizeAnswer, verifierSpec } from '../../v
 import { rewards, score } from './helpers.js'
 
 describe('extractAnswer', () => {
-  it('takes the last boxed answer with nested braces', () => {
-    expect(extractAnswer('first \\boxed{1} then \\boxed{\\frac{1}{2}}')?.answer).toBe('1, \\frac{1}{2}')
-    expect(extractAnswer('so \\boxed{\\frac{\\sqrt{3}}{2}}.')).toEqual({ answer: '\\frac{\\sqrt{3}}{2}', by: 'boxed' })
+  it('takes the last boxed answer with nested braces; adjacent boxes are one list', () => {
+    expect(extractAnswer('first \\boxed{1} then \\boxed{\\frac{1}{2}}')?.answer).toBe('\\frac{1}{2}')
+    expect(extractAnswer('so \\boxed{1} or \\boxed{2}.')?.answer).toBe('1, 2')
+    expect(extractAnswer('so \\boxed{\\frac{\\sqrt{3}}{2}}.')).toMatchObject({ answer: '\\frac{\\sqrt{3}}{2}', by: 'boxed' })
     expect(extractAnswer('\\boxed 7')?.answer).toBe('7')
   })
   it('GSM8K ####, <answer> tags, "the answer is", last number — in the configured order', () => {
-    expect(extractAnswer('work\n#### 1,234\n')).toEqual({ answer: '1,234', by: 'hash' })
-    expect(extractAnswer('<think>2+2</think><answer> 4 </answer>')).toEqual({ answer: '4', by: 'answer-tag' })
-    expect(extractAnswer('So the answer is $3.5$. Done')).toEqual({ answer: '$3.5$', by: 'answer-is' })
-    expect(extractAnswer('I had 3 apples and ate 1, leaving 2')).toEqual({ answer: '2', by: 'last-number' })
-    expect(extractAnswer('The answer is 5. \\boxed{6}', ['answer-is', 'boxed'])?.answer).toBe('5')
+    expect(extractAnswer('work\n#### 1,234\n')).toMatchObject({ answer: '1,234', by: 'hash' })
+    expect(extractAnswer('<think>2+2</think><answer> 4 </answer>')).toMatchObject({ answer: '4', by: 'answer-tag' })
+    expect(extractAnswer('So the answer is $3.5$. Done')).toMatchObject({ answer: '3.5', by: 'answer-is' })
+    expect(extractAnswer('I had 3 apples and ate 1, leaving 2')).toMatchObject({ answer: '2', by: 'last-number' })
+    expect(extractAnswer('The answer is 5. \\boxed{6}')?.answer).toBe('6') // one group: the later one wins
+    expect(extractAnswer('The answer is 5. \\boxed{6}', ['answer-is', 'latex', 'boxed'])?.answer).toBe('5')
     expect(extractAnswer('no numbers here')).toBeNull()
     expect(extractAnswer('7 apples', ['boxed'])).toBeNull()
   })
@@ -51,7 +53,7 @@ describe('mathEqual', () => {
     ['x^2+2x+1', '(x+1)^2', 'cas'],
     ['3', 'x = 3', 'text'],
     ['\\{1,2\\}', '\\{2,1\\}', 'text'],
-    ['(3,\\infty)', 'x > 3', 'text'],
+    ['x > 3', '(3,\\infty)', 'text'],
     ['1.5\\times10^{3}', '1500', 'rational'],
     ['3\\frac{1}{2}', '7/2', 'rational'],
   ])('%s ≡ %s via %s', async (g, p, path) => {

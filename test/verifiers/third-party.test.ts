@@ -10,7 +10,7 @@ import { FOLLOW_MATH_VERIFY, loadThirdParty, runCase, score, type CaseResult, ty
 
 /** Agreement each family must reach on each half (raised as the verifier improves; the bar is 0.98). */
 const FLOOR: Record<Half, Record<string, number>> = {
-  tune: { 'math-verify': 0.45, trl: 1, 'open-r1': 1, 'mario-eval': 0.38, 'hendrycks-math': 0.5, gsm8k: 0.65 },
+  tune: { 'math-verify': 0.98, trl: 1, 'open-r1': 1, 'mario-eval': 0.97, 'hendrycks-math': 1, gsm8k: 1 },
   heldout: { 'math-verify': 0, trl: 0, 'open-r1': 0, 'mario-eval': 0, 'hendrycks-math': 0, gsm8k: 0 },
 }
 

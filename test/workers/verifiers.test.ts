@@ -25,6 +25,18 @@ describe('verifiers in workerd', () => {
     expect((await mathEqual('\\frac{1}{2}', '0.5')).path).toBe('rational')
   })
 
+  it('math: Math-Verify-style extraction and structures, with both sides shown (workerd)', async () => {
+    const v = await run({ type: 'math' }, '$\\frac{10}{9}$', ['Answer $\\frac{10}{9}$', 'so $x = \\frac{1}{3}$', '1,000.99€'])
+    expect(v.rewards).toEqual([1, 0, 0])
+    expect(v.details.map((d) => d.compared)).toEqual([
+      { reference: '\\frac{10}{9}', answer: '\\frac{10}{9}' },
+      { reference: '\\frac{10}{9}', answer: 'x = \\frac{1}{3}' },
+      { reference: '\\frac{10}{9}', answer: '1000.99' },
+    ])
+    expect((await run({ type: 'math' }, '$\\pm 2021$', ['$\\boxed{-2021}, \\boxed{2021}$'])).rewards).toEqual([1])
+    expect((await run({ type: 'math' }, '$(p,q)=(3,2)$', ['The pair is $(3, 2)$.'])).rewards).toEqual([1])
+  })
+
   it('code-syntax: python (tree-sitter wasm), typescript, json', async () => {
     expect((await run({ type: 'code-syntax', language: 'python' }, null, ['def f(x):\n    return x\n', 'def f(x)\n  return x\n', 'print "x"\n'])).rewards).toEqual([1, 0, 0])
     expect((await run({ type: 'code-syntax', language: 'typescript' }, null, ['const x: number = 1', 'const x: = 1'])).rewards).toEqual([1, 0])

@@ -5,6 +5,7 @@
  * both evaluate to numbers within tolerance, or — with free variables — when they agree at 3 fixed sample points.
  * Inputs reaching here are size- and nesting-bounded by LIMITS (math answers ≤ 500 chars, nesting ≤ 24).
  */
+import { CAS_COMMANDS } from './commands.js'
 import { evaluate } from './evaluate.js'
 import { closeEnough, type Tolerance } from './number.js'
 
@@ -57,19 +58,6 @@ function parseCached(ce: Engine, latex: string): Expr | null {
   return e
 }
 
-/**
- * LaTeX commands the CAS may see. Big operators and calculus (`\sum`, `\prod`, `\int`, `\lim`, …) are left out:
- * the engine evaluates them by iteration (`\prod_{k=1}^{100000} k` took 12 s), so an answer using them never
- * reaches the CAS (it can still match the reference textually).
- */
-const CAS_COMMANDS = new Set(
-  (
-    'frac sqrt pi cdot times div pm mp infty sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh ln log exp ' +
-    'alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma tau ' +
-    'upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega le ge lt gt ne neq cup cap ' +
-    'emptyset varnothing circ lfloor rfloor lceil rceil vert mid ldots cdots dots binom'
-  ).split(' '),
-)
 
 /** Largest integer exponent the CAS may meet (exact big-integer powers cost time). */
 export const CAS_MAX_EXPONENT = 10_000
@@ -124,6 +112,33 @@ export function casEqual(ce: Engine, gold: string, pred: string, tol: Tolerance)
       agreed++
     }
     return agreed >= 2 ? { equal: true, reason: 'equal at sample points' } : { equal: false, reason: 'not comparable' }
+  } catch {
+    return { equal: false, reason: 'CAS failed' }
+  }
+}
+
+/** Are the expressions `a` and `b` (each `lhs − rhs` of an equation) nonzero multiples of each other? */
+export function casProportional(ce: Engine, a: string, b: string, tol: Tolerance): CasResult {
+  const unsafe = casGuard(a) ?? casGuard(b)
+  if (unsafe) return { equal: false, reason: `not compared: ${unsafe}` }
+  try {
+    const A = parseCached(ce, a)
+    const B = parseCached(ce, b)
+    if (!A?.isValid || !B?.isValid) return { equal: false, reason: 'equation does not parse' }
+    const vars = [...new Set([...A.unknowns, ...B.unknowns])]
+    if (vars.length === 0 || vars.length > 4) return { equal: false, reason: 'not comparable' }
+    let ratio: number | null = null
+    for (let k = 0; k < SAMPLES.length; k++) {
+      const sub: Record<string, number> = {}
+      vars.forEach((v, j) => (sub[v] = SAMPLES[(k + j) % SAMPLES.length] + j * 0.1))
+      const x = numeric(A, sub)
+      const y = numeric(B, sub)
+      if (!x || !y || x.im !== 0 || y.im !== 0 || Math.abs(y.re) < 1e-12) return { equal: false, reason: 'not comparable' }
+      const r = x.re / y.re
+      if (ratio === null) ratio = r
+      else if (!closeEnough(r, ratio, { rel: Math.max(tol.rel, 1e-9), abs: Math.max(tol.abs, 1e-12) })) return { equal: false, reason: 'different equations' }
+    }
+    return ratio !== null && Math.abs(ratio) > 1e-12 ? { equal: true, reason: 'same equation' } : { equal: false, reason: 'different equations' }
   } catch {
     return { equal: false, reason: 'CAS failed' }
   }

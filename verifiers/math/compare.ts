@@ -1,15 +1,20 @@
 /**
- * Answer equivalence: normalise both sides, parse their shape, then compare shape by shape. Scalars take the
- * cheapest path that decides: identical text → exact rationals (no CAS) → the CAS. Collections: sequences are
- * ordered and keep their brackets (`[0,1)` ≠ `[0,1]`), sets / bare lists / unions are unordered, and sizes must
- * agree (a prediction listing several answers never matches a single gold). Percent: `50\%` matches `50` and
- * `0.5`. Equations that are not assignments compare as `lhs − rhs` up to sign.
+ * Answer equivalence: normalise both sides, parse their shape (structure.ts), then compare shape by shape.
+ * Scalars take the cheapest path that decides: identical text → exact rationals (no CAS) → the CAS. Sequences
+ * are ordered and keep their brackets (`[0,1)` ≠ `[0,1]`); sets, bare lists and unions are unordered, and sizes
+ * must agree (a prediction listing several answers never matches a single gold). A tuple and a bare list compare
+ * in written order (`(1,3)` = `{1,3}` ≠ `(3,1)`). An interval gold is not matched by an inequality (Math-Verify's
+ * default; the other way round matches). Equations compare up to a nonzero factor; an assignment `y = …` is its
+ * value, or its equation against an equation gold. Percent (Math-Verify's rule): a gold `28\%` accepts 28 and
+ * 0.28; a prediction `28\%` is 0.28 (or 28 when the gold is that integer, as "60%" for a gold of 60).
+ * `precision` (digits after the point, as Math-Verify's `float_rounding`) widens numeric equality to
+ * |a − b| ≤ ½·10^−precision.
  */
 import { LIMITS, nestingDepth } from '../limits.js'
-import { casEqual, loadEngine } from './cas.js'
+import { casEqual, casProportional, loadEngine } from './cas.js'
 import { normalizeAnswer, type Normalized } from './normalize.js'
-import { parseRational, rationalEqual, rational, type Rational, type Tolerance } from './number.js'
-import { answerSize, MAX_ITEMS, parseAnswer, type Answer } from './structure.js'
+import { parseRational, rational, rationalEqual, type Rational, type Tolerance } from './number.js'
+import { answerSize, MAX_ITEMS, parseAnswer, type Answer, type Eq } from './structure.js'
 
 export const DEFAULT_TOLERANCE: Tolerance = { rel: 1e-9, abs: 0 }
 
@@ -17,6 +22,8 @@ export interface EquivOptions {
   tolerance?: Tolerance
   /** Use the CAS when the fast paths cannot decide (default true). */
   cas?: boolean
+  /** Digits after the point numbers must agree to (unset: exact up to `tolerance`). */
+  precision?: number
 }
 
 export interface Equivalence {
@@ -26,100 +33,162 @@ export interface Equivalence {
   reason: string
 }
 
+/** One side of a comparison: an extracted answer and how it was written. */
+export interface AnswerText {
+  answer: string
+  /** From prose (a decimal comma reads as a decimal point). */
+  plain?: boolean
+  /** A percent sign or word followed the answer. */
+  percent?: boolean
+}
+
 type Engine = Awaited<ReturnType<typeof loadEngine>>
 
-interface Side {
-  n: Normalized
-  answer: Answer
+interface Opts {
+  tolerance: Tolerance
+  cas: boolean
 }
 
-function withPercent(r: Rational, percent: boolean, otherPercent: boolean): Rational[] {
-  if (!percent || otherPercent) return [r]
-  const scaled = rational(r.num, r.den * 100n)
-  return scaled ? [r, scaled] : [r]
+interface Ctx {
+  gp: boolean
+  pp: boolean
+  opts: Opts
+  ce: Engine | null
 }
 
-function scalarEqual(
-  gold: string,
-  pred: string,
-  gp: boolean,
-  pp: boolean,
-  opts: Required<EquivOptions>,
-  ce: Engine | null,
-): Equivalence {
-  if (gold === pred && gp === pp) return { equal: true, path: 'text', reason: 'identical' }
+const hundredth = (r: Rational) => rational(r.num, r.den * 100n)
+
+/** (gold, pred) value pairs any of which may be equal, by the percent rule. */
+function percentPairs(g: Rational, p: Rational, gp: boolean, pp: boolean): [Rational, Rational][] {
+  if (gp === pp) return [[g, p]]
+  if (gp) return [[g, p], [hundredth(g)!, p]]
+  const pairs: [Rational, Rational][] = [[g, hundredth(p)!]]
+  if (g.den === 1n) pairs.push([g, p])
+  return pairs
+}
+
+function scalarEqual(gold: string, pred: string, c: Ctx): Equivalence {
+  if (gold === pred && c.gp === c.pp) return { equal: true, path: 'text', reason: 'identical' }
   const rg = parseRational(gold)
   const rp = parseRational(pred)
   if (rg && rp) {
-    for (const a of withPercent(rg, gp, pp))
-      for (const b of withPercent(rp, pp, gp))
-        if (rationalEqual(a, b, opts.tolerance)) return { equal: true, path: 'rational', reason: 'equal numbers' }
+    for (const [a, b] of percentPairs(rg, rp, c.gp, c.pp))
+      if (rationalEqual(a, b, c.opts.tolerance)) return { equal: true, path: 'rational', reason: 'equal numbers' }
     return { equal: false, path: 'rational', reason: 'different numbers' }
   }
   if (gold === pred) return { equal: true, path: 'text', reason: 'identical' }
-  if (!ce) return { equal: false, path: 'shape', reason: 'needs the CAS (disabled)' }
-  const r = casEqual(ce, gold, pred, opts.tolerance)
-  if (!r.equal && (gp || pp) && r.reason === 'not equal') {
-    const r2 = gp && !pp ? casEqual(ce, `\\frac{${gold}}{100}`, pred, opts.tolerance) : casEqual(ce, gold, `\\frac{${pred}}{100}`, opts.tolerance)
-    if (r2.equal) return { equal: true, path: 'cas', reason: r2.reason }
+  if (!c.ce) return { equal: false, path: 'shape', reason: 'needs the CAS (disabled)' }
+  if (c.gp === c.pp || c.gp) {
+    const r = casEqual(c.ce, gold, pred, c.opts.tolerance)
+    if (r.equal || !c.gp || r.reason !== 'not equal') return { equal: r.equal, path: 'cas', reason: r.reason }
+    const r2 = casEqual(c.ce, `\\frac{${gold}}{100}`, pred, c.opts.tolerance)
+    return { equal: r2.equal, path: 'cas', reason: r2.reason }
   }
+  const r = casEqual(c.ce, gold, `\\frac{${pred}}{100}`, c.opts.tolerance)
+  return { equal: r.equal, path: 'cas', reason: r.equal ? r.reason : `${r.reason} (the answer is a percentage)` }
+}
+
+function eqEqual(a: Eq, b: Eq, c: Ctx): Equivalence {
+  if (!c.ce) return { equal: false, path: 'shape', reason: 'needs the CAS (disabled)' }
+  const r = casProportional(c.ce, `(${a.lhs})-(${a.rhs})`, `(${b.lhs})-(${b.rhs})`, c.opts.tolerance)
   return { equal: r.equal, path: 'cas', reason: r.reason }
 }
 
-function answersEqual(g: Answer, p: Answer, side: { gp: boolean; pp: boolean }, opts: Required<EquivOptions>, ce: Engine | null): Equivalence {
-  // A one-element set matches its element.
-  if (g.kind === 'set' && g.items.length === 1 && p.kind !== 'set') return answersEqual(g.items[0], p, side, opts, ce)
-  if (p.kind === 'set' && p.items.length === 1 && g.kind !== 'set') return answersEqual(g, p.items[0], side, opts, ce)
-  if (g.kind !== p.kind) {
-    const several = answerSize(p) > answerSize(g) ? ' (the answer lists several values)' : ''
-    return { equal: false, path: 'shape', reason: `different kinds: ${g.kind} vs ${p.kind}${several}` }
+function merge(path: Equivalence['path'], r: Equivalence): Equivalence['path'] {
+  return r.path === 'cas' || (r.path === 'rational' && path === 'text') ? r.path : path
+}
+
+/** Element by element, in order. */
+function inOrder(g: Answer[], p: Answer[], c: Ctx, what: string): Equivalence {
+  if (g.length !== p.length) return { equal: false, path: 'shape', reason: `different lengths (${g.length} vs ${p.length})` }
+  let path: Equivalence['path'] = 'text'
+  for (let i = 0; i < g.length; i++) {
+    const r = answersEqual(g[i], p[i], c)
+    if (!r.equal) return r
+    path = merge(path, r)
   }
-  if (g.kind === 'scalar' && p.kind === 'scalar') return scalarEqual(g.text, p.text, side.gp, side.pp, opts, ce)
-  if (g.kind === 'eq' && p.kind === 'eq') {
-    if (!ce) return { equal: false, path: 'shape', reason: 'needs the CAS (disabled)' }
-    const a = `(${g.lhs})-(${g.rhs})`
-    const direct = casEqual(ce, a, `(${p.lhs})-(${p.rhs})`, opts.tolerance)
-    if (direct.equal) return { equal: true, path: 'cas', reason: 'same equation' }
-    const flipped = casEqual(ce, a, `(${p.rhs})-(${p.lhs})`, opts.tolerance)
-    return { equal: flipped.equal, path: 'cas', reason: flipped.equal ? 'same equation' : 'different equations' }
+  return { equal: true, path, reason: `equal ${what}` }
+}
+
+const asList = (a: Answer): Answer[] | null =>
+  a.kind === 'matrix' && a.rows.every((r) => r.length === 1)
+    ? a.rows.map((r) => r[0])
+    : a.kind === 'matrix' && a.rows.length === 1
+      ? a.rows[0]
+      : (a.kind === 'seq' && `${a.open}${a.close}` !== '[)' && `${a.open}${a.close}` !== '(]') || (a.kind === 'set' && a.bare)
+        ? a.items
+        : null
+
+function answersEqual(g: Answer, p: Answer, c: Ctx): Equivalence {
+  if (g.kind === 'invalid' || p.kind === 'invalid') return { equal: false, path: 'shape', reason: 'not a number (malformed mixed number)' }
+  // A one-element set matches its element.
+  if (g.kind === 'set' && g.items.length === 1 && p.kind !== 'set') return answersEqual(g.items[0], p, c)
+  if (p.kind === 'set' && p.items.length === 1 && g.kind !== 'set') return answersEqual(g, p.items[0], c)
+  if (g.kind === 'eq') {
+    if (p.kind === 'eq') return eqEqual(g, p, c)
+    if (p.assign) return eqEqual(g, p.assign, c)
+    return { equal: false, path: 'shape', reason: 'the reference is an equation' }
+  }
+  if (p.kind === 'eq') {
+    if (g.assign) return eqEqual(g.assign, p, c)
+    return { equal: false, path: 'shape', reason: 'the answer is an equation' }
+  }
+  if (g.kind === 'scalar' && p.kind === 'scalar') return scalarEqual(g.text, p.text, c)
+  if (g.kind === 'ne' && p.kind === 'ne') return answersEqual(g.value, p.value, c)
+  if (g.kind === 'clock' && p.kind === 'clock')
+    return g.minutes === p.minutes ? { equal: true, path: 'text', reason: 'same time' } : { equal: false, path: 'text', reason: 'different times' }
+  if (g.kind === 'matrix' && p.kind === 'matrix') {
+    if (g.rows.length !== p.rows.length || g.rows.some((r, i) => r.length !== p.rows[i].length))
+      return { equal: false, path: 'shape', reason: 'different matrix sizes' }
+    return inOrder(g.rows.flat(), p.rows.flat(), c, 'matrices')
   }
   if (g.kind === 'seq' && p.kind === 'seq') {
+    if (p.fromIneq && !g.fromIneq) return { equal: false, path: 'shape', reason: 'the reference is a set; the answer is an inequality' }
     if (g.open !== p.open || g.close !== p.close) return { equal: false, path: 'shape', reason: 'different brackets' }
-    if (g.items.length !== p.items.length) return { equal: false, path: 'shape', reason: 'different lengths' }
-    let path: Equivalence['path'] = 'text'
-    for (let i = 0; i < g.items.length; i++) {
-      const r = answersEqual(g.items[i], p.items[i], side, opts, ce)
-      if (!r.equal) return r
-      if (r.path === 'cas' || (r.path === 'rational' && path === 'text')) path = r.path
-    }
-    return { equal: true, path, reason: 'equal elementwise' }
+    return inOrder(g.items, p.items, c, 'elementwise')
   }
   if (g.kind === 'set' && p.kind === 'set') {
-    if (g.items.length !== p.items.length)
-      return { equal: false, path: 'shape', reason: `different sizes (${g.items.length} vs ${p.items.length})` }
+    if (g.items.length !== p.items.length) return { equal: false, path: 'shape', reason: `different sizes (${g.items.length} vs ${p.items.length})` }
     const used = new Array<boolean>(p.items.length).fill(false)
     let path: Equivalence['path'] = 'text'
     for (const gi of g.items) {
       let found = false
       for (let j = 0; j < p.items.length && !found; j++) {
         if (used[j]) continue
-        const r = answersEqual(gi, p.items[j], side, opts, ce)
+        const r = answersEqual(gi, p.items[j], c)
         if (r.equal) {
           used[j] = found = true
-          if (r.path === 'cas' || (r.path === 'rational' && path === 'text')) path = r.path
+          path = merge(path, r)
         }
       }
       if (!found) return { equal: false, path: 'shape', reason: 'an element has no match' }
     }
     return { equal: true, path, reason: 'equal as sets' }
   }
-  return { equal: false, path: 'shape', reason: 'different shapes' }
+  // A tuple, a column or row vector and a bare list compare in written order.
+  const gl = asList(g)
+  const pl = asList(p)
+  if (gl && pl && !(g.kind === 'seq' && g.fromIneq) && !(p.kind === 'seq' && p.fromIneq)) return inOrder(gl, pl, c, 'in order')
+  const several = answerSize(p) > answerSize(g) ? ' (the answer lists several values)' : ''
+  return { equal: false, path: 'shape', reason: `different kinds: ${g.kind} vs ${p.kind}${several}` }
 }
 
 function needsCas(a: Answer): boolean {
-  if (a.kind === 'scalar') return parseRational(a.text) === null
-  if (a.kind === 'eq') return true
-  return a.items.some(needsCas)
+  switch (a.kind) {
+    case 'scalar':
+      return parseRational(a.text) === null
+    case 'eq':
+      return true
+    case 'seq':
+    case 'set':
+      return a.assign !== undefined || a.items.some(needsCas)
+    case 'ne':
+      return needsCas(a.value)
+    case 'matrix':
+      return a.rows.some((r) => r.some(needsCas))
+    default:
+      return false
+  }
 }
 
 /** Reason string when an answer is over the size limits, else null. */
@@ -129,23 +198,36 @@ export function answerLimit(s: string): string | null {
   return null
 }
 
-function side(s: string): Side {
-  const n = normalizeAnswer(s)
+/** The normalised text and shape of one side. */
+export function readAnswer(a: AnswerText): { n: Normalized; answer: Answer } {
+  const n = normalizeAnswer(a.answer, { plain: a.plain })
+  if (a.percent) n.percent = true
   return { n, answer: parseAnswer(n.text) }
 }
 
-/** Is `pred` (an extracted final answer) equivalent to `gold`? */
-export async function mathEqual(gold: string, pred: string, options: EquivOptions = {}): Promise<Equivalence> {
-  const opts: Required<EquivOptions> = { tolerance: options.tolerance ?? DEFAULT_TOLERANCE, cas: options.cas ?? true }
-  for (const s of [gold, pred]) {
-    const over = answerLimit(s)
-    if (over) return { equal: false, path: 'limit', reason: s === gold ? `reference: ${over}` : over }
+/** Would comparing these two answers reach the CAS? */
+export function needsEngine(gold: AnswerText, pred: AnswerText): boolean {
+  return needsCas(readAnswer(gold).answer) || needsCas(readAnswer(pred).answer)
+}
+
+/** Is `pred` (an extracted final answer) equivalent to `gold` (an extracted reference answer)? */
+export async function mathEqual(gold: string | AnswerText, pred: string | AnswerText, options: EquivOptions = {}): Promise<Equivalence> {
+  const G = typeof gold === 'string' ? { answer: gold } : gold
+  const P = typeof pred === 'string' ? { answer: pred } : pred
+  const tol = options.tolerance ?? DEFAULT_TOLERANCE
+  const opts: Opts = {
+    tolerance: options.precision === undefined ? tol : { rel: tol.rel, abs: Math.max(tol.abs, 0.5 * 10 ** -options.precision) },
+    cas: options.cas ?? true,
   }
-  const g = side(gold)
-  const p = side(pred)
+  for (const s of [G.answer, P.answer]) {
+    const over = answerLimit(s)
+    if (over) return { equal: false, path: 'limit', reason: s === G.answer ? `reference: ${over}` : over }
+  }
+  const g = readAnswer(G)
+  const p = readAnswer(P)
   if (g.n.text === '' || p.n.text === '') return { equal: false, path: 'shape', reason: 'empty answer' }
   if (answerSize(g.answer) > MAX_ITEMS || answerSize(p.answer) > MAX_ITEMS)
     return { equal: false, path: 'limit', reason: `more than ${MAX_ITEMS} elements` }
   const ce = opts.cas && (needsCas(g.answer) || needsCas(p.answer)) ? await loadEngine() : null
-  return answersEqual(g.answer, p.answer, { gp: g.n.percent, pp: p.n.percent }, opts, ce)
+  return answersEqual(g.answer, p.answer, { gp: g.n.percent, pp: p.n.percent, opts, ce })
 }

@@ -1,16 +1,42 @@
 /**
- * Final-answer extraction from free text. Strategies are tried in the spec's order; the first that finds
- * something wins. All scans are linear (indexOf / bounded brace matching / non-backtracking regexes).
- *   boxed       last `\boxed{…}` / `\fbox{…}` (brace-matched); several *different* boxed answers become a list,
- *               so a completion hedging over candidates cannot match a single gold answer
+ * Final-answer extraction from free text, for predictions and gold answers alike (as Math-Verify does it).
+ * Reasoning before the last `</think>` is dropped. Strategies, in the spec's order:
+ *   boxed       `\boxed{…}` / `\fbox{…}` (brace-matched); boxes that follow each other with only commas, "and"/"or"
+ *               or spacing between them are one answer list (`\boxed{1}, \boxed{2}`), so a completion hedging
+ *               over candidates cannot match a single gold answer
  *   hash        GSM8K style: the text after the last `####`
  *   answer-tag  the content of the last `<answer>…</answer>`
- *   answer-is   the rest of the sentence after the last "the answer is" / "final answer:" (case-insensitive)
- *   last-number the last number in the text (integers, decimals, thousands separators, a/b)
+ *   answer-is   the sentence after "final answer is" / "the answer is" / "answer:" (its LaTeX, or its last number,
+ *               so "The answer is 260 sheep." gives 260)
+ *   latex       the last LaTeX span: `$…$`, `$$…$$`, `\(…\)`, `\[…\]` (inline spans stay on one line)
+ *   last-number the last plain number or arithmetic on numbers outside LaTeX (`1,000.99`, `4 4/9`, `11 + 4/9`,
+ *               `2,74 €`), or the whole text when it is a bare answer with no prose (`63/400`, `x = 1, y = 2`)
+ * Adjacent strategies of the same tier form one group in which the answer found *last in the text* wins:
+ * anchored answers (boxed, hash, answer-tag, answer-is), then trailing expressions (latex, last-number). So
+ * "… \boxed{255} … Final answer: $10,455$" gives 10,455. A candidate that is not a well-formed answer (unknown
+ * commands, unbalanced braces, prose) is skipped for the next one. All scans are linear.
  */
-export const EXTRACTORS = ['boxed', 'hash', 'answer-tag', 'answer-is', 'last-number'] as const
+import { CAS_COMMANDS } from './commands.js'
+
+export const EXTRACTORS = ['boxed', 'hash', 'answer-tag', 'answer-is', 'latex', 'last-number'] as const
 export type Extractor = (typeof EXTRACTORS)[number]
-export const DEFAULT_EXTRACT_ORDER: Extractor[] = ['boxed', 'hash', 'answer-tag', 'answer-is', 'last-number']
+export const DEFAULT_EXTRACT_ORDER: Extractor[] = ['boxed', 'hash', 'answer-tag', 'answer-is', 'latex', 'last-number']
+
+const ANCHORED = new Set<Extractor>(['boxed', 'hash', 'answer-tag', 'answer-is'])
+
+/** An extracted answer: its text, the strategy, and whether it came from prose (decimal commas read there). */
+export interface Found {
+  answer: string
+  by: Extractor
+  /** Read from plain text (not LaTeX): `2,74` is a decimal there. */
+  plain: boolean
+  /** A percent sign or word followed it outside the answer (`$28$ %`, `\boxed{28} pct`). */
+  percent: boolean
+}
+
+interface Candidate extends Found {
+  at: number
+}
 
 /** Content of the brace group opening at `open` (index of `{`), or null when unbalanced. */
 export function braceGroup(s: string, open: number): { body: string; end: number } | null {
@@ -27,100 +53,298 @@ export function braceGroup(s: string, open: number): { body: string; end: number
   return null
 }
 
-/** All `\boxed{…}` / `\fbox{…}` contents in order of appearance (indexOf scanning: linear in the text). */
-export function boxedAll(s: string): string[] {
-  const out: string[] = []
+interface Box {
+  body: string
+  start: number
+  end: number
+}
+
+function boxes(s: string): Box[] {
+  const out: Box[] = []
   let i = 0
   for (;;) {
     const b = s.indexOf('\\boxed', i)
     const f = s.indexOf('\\fbox', i)
     const at = b < 0 ? f : f < 0 ? b : Math.min(b, f)
     if (at < 0) return out
-    let k = at + (at === b ? 6 : 5)
-    while (k < s.length && /\s/.test(s[k])) k++
+    const after = at + (at === b ? 6 : 5)
+    let k = after
+    while (k < s.length && (s[k] === ' ' || s[k] === '\n')) k++
     if (s[k] === '{') {
       const g = braceGroup(s, k)
       if (!g) return out // unbalanced: nothing after it can close either
-      out.push(g.body)
+      out.push({ body: g.body.trim(), start: at, end: g.end })
       i = g.end
-    } else if (k > at + (at === b ? 6 : 5)) {
-      // `\boxed 5`: the next token
-      let e = k
+    } else if (k > after) {
+      let e = k // `\boxed 5`: the next token
       while (e < s.length && !/[\s$]/.test(s[e])) e++
-      if (e > k) out.push(s.slice(k, e))
+      if (e > k) out.push({ body: s.slice(k, e), start: at, end: e })
       i = e
-    } else i = k
+    } else i = after
   }
 }
 
-function boxed(s: string): string | null {
-  const all = boxedAll(s).map((b) => b.trim())
-  if (all.length === 0) return null
-  const distinct = [...new Set(all)]
-  return distinct.length === 1 ? distinct[0] : distinct.join(', ')
+/** All `\boxed{…}` contents in order of appearance. */
+export function boxedAll(s: string): string[] {
+  return boxes(s).map((b) => b.body)
 }
 
-function hash(s: string): string | null {
+/** What may stand between two boxes of one answer list. */
+const BOX_JOIN = /^(?:\s|[,;$]|\\[,;:! ]|\\q?quad|\\text\{\s*(?:and|or)?\s*\}|\band\b|\bor\b|\\\]|\\\[|\\\)|\\\()*$/
+
+function boxedCandidates(s: string): Candidate[] {
+  const all = boxes(s)
+  const out: Candidate[] = []
+  for (let i = 0; i < all.length; ) {
+    let j = i
+    while (j + 1 < all.length && BOX_JOIN.test(s.slice(all[j].end, all[j + 1].start))) j++
+    const bodies = [...new Set(all.slice(i, j + 1).map((b) => b.body))]
+    out.push({ answer: bodies.join(', '), by: 'boxed', plain: false, percent: percentAfter(s, all[j].end), at: all[i].start })
+    i = j + 1
+  }
+  return out
+}
+
+function hash(s: string): Candidate[] {
   const i = s.lastIndexOf('####')
-  if (i < 0) return null
+  if (i < 0) return []
   const line = s.slice(i + 4).split('\n', 1)[0].trim()
-  return line || null
+  return line ? [{ answer: line, by: 'hash', plain: true, percent: false, at: i }] : []
 }
 
-function answerTag(s: string): string | null {
+function answerTag(s: string): Candidate[] {
   const close = s.lastIndexOf('</answer>')
-  if (close < 0) return null
+  if (close < 0) return []
   const open = s.lastIndexOf('<answer>', close)
-  if (open < 0) return null
-  const body = s.slice(open + 8, close).trim()
-  return (body && (boxed(body) ?? body)) || null
+  if (open < 0) return []
+  const body = s.slice(open + 8, close)
+  const inner = extractFrom(body, DEFAULT_EXTRACT_ORDER)
+  return inner ? [{ ...inner, by: 'answer-tag', at: open }] : []
 }
 
-function answerIs(s: string): string | null {
+interface Span {
+  body: string
+  start: number
+  end: number
+}
+
+/** LaTeX spans `$…$`, `$$…$$`, `\(…\)`, `\[…\]` (an escaped `\$` is no delimiter; inline spans stay on one line). */
+function latexSpans(s: string): Span[] {
+  const out: Span[] = []
+  let i = 0
+  while (i < s.length) {
+    const c = s[i]
+    if (c === '\\' && (s[i + 1] === '(' || s[i + 1] === '[')) {
+      const closeTok = s[i + 1] === '(' ? '\\)' : '\\]'
+      const j = s.indexOf(closeTok, i + 2)
+      if (j < 0) return out
+      const body = s.slice(i + 2, j)
+      if (closeTok === '\\]' || !body.includes('\n')) out.push({ body, start: i, end: j + 2 })
+      i = j + 2
+    } else if (c === '\\') i += 2
+    else if (c === '$') {
+      const display = s[i + 1] === '$'
+      const open = display ? 2 : 1
+      let j = i + open
+      let found = -1
+      while (j < s.length) {
+        if (s[j] === '\\') j += 2
+        else if (s[j] === '$') {
+          if (!display || s[j + 1] === '$') {
+            found = j
+            break
+          }
+          j++
+        } else if (!display && s[j] === '\n') break
+        else j++
+      }
+      if (found < 0) {
+        i += open
+        continue
+      }
+      out.push({ body: s.slice(i + open, found), start: i, end: found + open })
+      i = found + open
+    } else i++
+  }
+  return out
+}
+
+const PERCENT_AFTER = /^\s*\$?\s*(?:\\?%|percent(?:age)?\b|pct\b)/i
+
+function percentAfter(s: string, end: number): boolean {
+  return PERCENT_AFTER.test(s.slice(end, end + 16))
+}
+
+/** A number as written in prose: sign, currency, thousands separators (`,` or space), decimals, decimal comma. */
+const NUM = String.raw`(?:\d{1,3}(?:(?:,|,\\!\s?|\{,\}| )\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?!\d)|0,\d+|\d+(?:\.\d+)?|\.\d+)`
+const TERM = String.raw`(?:\d+ \d+/\d+|${NUM}(?:\s*/\s*${NUM})?)`
+const PLAIN_EXPR = new RegExp(
+  String.raw`(?<![\w.\\^_/]|\d,)[-+]?(?:\\?\$|[€£¥])?\s?${TERM}(?:\s*[-+*×]\s*${TERM})*(?:\s?(?:\\?\$|[€£¥]))?(?!(?![a-zA-Z]{1,2}[²³])[\w^_]|[.,]\d|/\d|\s?[a-zA-Z]\w*\s*[=^(])`,
+  'g',
+)
+
+function plainNumbers(s: string, from = 0, to = s.length, spans: Span[] = []): Candidate[] {
+  const out: Candidate[] = []
+  let k = 0
+  for (const m of s.slice(from, to).matchAll(PLAIN_EXPR)) {
+    const at = from + m.index
+    while (k < spans.length && spans[k].end <= at) k++
+    if (k < spans.length && spans[k].start <= at) continue // inside a LaTeX span
+    let answer = m[0].trim()
+    if (/^[-+]?\d+,\d+$/.test(answer) && !/^[-+]?\d{1,3}(?:,\d{3})+$/.test(answer)) answer = answer.replace(',', '.')
+    out.push({ answer, by: 'last-number', plain: true, percent: percentAfter(s, at + m[0].length), at })
+  }
+  return out
+}
+
+/** Words that may follow an answer without making it prose (units, "and"/"or", percent). */
+const FILLER =
+  /^(?:and|or|percent|percentage|pct|units?|square|cubic|sq|cm|mm|km|meters?|metres?|inch(?:es)?|feet|foot|ft|yards?|miles?|kg|grams?|lbs?|pounds?|ounces?|liters?|litres?|gallons?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|dollars?|cents?|degrees?|radians?|mph|text|textbf|textit|textnormal|mathrm|mathbf|mbox|operatorname|in|pm|mp|cdot|times|circ)$/i
+
+/** Two-letter English words: prose, not a product of two variables. */
+const SHORT_WORDS = /(?<![a-zA-Z\\])(?:is|it|of|to|be|we|so|an|as|at|by|if|on|no|my|he|do|go|us|up|am)(?![a-zA-Z])/
+
+/** A bare answer: no prose (no run of ≥ 3 letters outside commands except units and "and"/"or"). */
+export function isBare(s: string): boolean {
+  if (/\n\s*\n/.test(s)) return false
+  const bare = s.replace(/\\(?:begin|end)\{[a-zA-Z*]+\}|\\[a-zA-Z]+/g, ' ')
+  if (SHORT_WORDS.test(bare)) return false
+  const words = bare.match(/[a-zA-Z]{3,}/g) ?? []
+  const textBodies = [...s.matchAll(/\\(?:text|textbf|textnormal|mathrm|mbox)\s*\{([^{}]*)\}/g)].map((m) => m[1])
+  return words.every((w) => FILLER.test(w) || textBodies.some((b) => b.includes(w)))
+}
+
+/** A well-formed answer: balanced braces, known commands only, not empty, not prose. */
+export function wellFormed(a: string): boolean {
+  const t = a.trim()
+  if (!t) return false
+  let depth = 0
+  for (let i = 0; i < t.length; i++) {
+    if (t[i] === '\\') i++
+    else if (t[i] === '{') depth++
+    else if (t[i] === '}' && --depth < 0) return false
+  }
+  if (depth !== 0) return false
+  for (const m of t.matchAll(/\\([a-zA-Z]+)/g)) if (!CAS_COMMANDS.has(m[1]) && !TEXT_COMMANDS.has(m[1])) return false
+  return isBare(t)
+}
+
+/** Commands that carry presentation, text or structure (handled by normalisation, not the CAS). */
+const TEXT_COMMANDS = new Set(
+  (
+    'text textbf textit textnormal textrm mathrm mathbf mathit mbox operatorname boxed fbox left right big Big bigg ' +
+    'Bigg bigl bigr Bigl Bigr displaystyle textstyle quad qquad dfrac tfrac cfrac degree begin end hline in approx ' +
+    'neq leq geq lt gt percent dots ldots cdots vdots dotsm mathcal mathbb overline sim'
+  ).split(' '),
+)
+
+const CUES = ['final answer is', 'the answer is', 'answer is', 'final answer:', 'answer:', 'final answer']
+
+/** The sentence after the last answer cue: its bare whole, else its last LaTeX span or number. */
+function answerIs(s: string, raw = false): Candidate[] {
   const lower = s.toLowerCase()
   let best = -1
   let len = 0
-  for (const cue of ['the answer is', 'final answer is', 'final answer:', 'answer:']) {
+  for (const cue of CUES) {
     const i = lower.lastIndexOf(cue)
-    if (i > best) {
+    if (i > best || (i === best && cue.length > len)) {
       best = i
       len = cue.length
     }
   }
-  if (best < 0) return null
-  let rest = s.slice(best + len).split('\n', 1)[0]
-  rest = rest.replace(/^\s*[:\s]\s*/, '')
-  // End of sentence: a period/semicolon followed by whitespace or the end (not a decimal point).
-  const end = /[.;!](\s|$)/.exec(rest)
-  if (end) rest = rest.slice(0, end.index)
-  rest = rest.trim()
-  return rest ? (boxed(rest) ?? rest) : null
+  if (best < 0) return []
+  const start = best + len
+  const spans = latexSpans(s).filter((sp) => sp.start >= start)
+  // End of the sentence: a newline, or . ! ? ; followed by a space or the end, outside LaTeX spans.
+  let end = s.length
+  let k = 0
+  for (let i = start; i < s.length; i++) {
+    while (k < spans.length && spans[k].end <= i) k++
+    if (k < spans.length && spans[k].start <= i) {
+      i = spans[k].end - 1
+      continue
+    }
+    const c = s[i]
+    if (c === '\n' && s.slice(start, i).trim()) {
+      end = i
+      break
+    }
+    if ('.!?;'.includes(c) && (i + 1 >= s.length || /\s/.test(s[i + 1]))) {
+      end = i
+      break
+    }
+  }
+  const body = s.slice(start, end).replace(/^[\s:*]+|[\s*]+$/g, '')
+  if (!body) return []
+  if (raw) return [{ answer: body, by: 'answer-is', plain: true, percent: false, at: best }]
+  const inSpans = spans.filter((sp) => sp.end <= end)
+  const whole = body.replace(/^\$+|\$+$/g, '')
+  if (inSpans.length <= 1 && isBare(whole) && wellFormed(whole) && !/\$/.test(whole))
+    return [{ answer: whole, by: 'answer-is', plain: inSpans.length === 0, percent: percentAfter(s, end), at: best }]
+  const found = lastValid([...latexCandidates(s, inSpans), ...plainNumbers(s, start, end, inSpans)])
+  return found ? [{ ...found, by: 'answer-is', at: best }] : []
 }
 
-const LAST_NUMBER = /-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\/\d+)?/g
-
-function lastNumber(s: string): string | null {
-  let last: string | null = null
-  for (const m of s.matchAll(LAST_NUMBER)) last = m[0]
-  return last
+/** The rest of the sentence after the last answer cue, as written (the `choice` verifier reads labels in it). */
+export function answerSentence(text: string): string | null {
+  const c = answerIs(text, true)
+  return c.length ? c[0].answer : null
 }
 
-const BY_NAME: Record<Extractor, (s: string) => string | null> = {
-  boxed,
-  hash,
-  'answer-tag': answerTag,
-  'answer-is': answerIs,
-  'last-number': lastNumber,
+function latexCandidates(s: string, spans: Span[]): Candidate[] {
+  return spans.map((sp) => ({ answer: sp.body.trim(), by: 'latex' as const, plain: false, percent: percentAfter(s, sp.end), at: sp.start }))
 }
 
-/** The final answer and the strategy that found it, or null. */
-export function extractAnswer(
-  text: string,
-  order: readonly Extractor[] = DEFAULT_EXTRACT_ORDER,
-): { answer: string; by: Extractor } | null {
-  for (const by of order) {
-    const answer = BY_NAME[by](text)
-    if (answer !== null) return { answer, by }
+function lastValid(cands: Candidate[]): Candidate | null {
+  cands.sort((a, b) => b.at - a.at)
+  return cands.find((c) => wellFormed(c.answer)) ?? null
+}
+
+function candidates(s: string, by: Extractor): Candidate[] {
+  switch (by) {
+    case 'boxed':
+      return boxedCandidates(s)
+    case 'hash':
+      return hash(s)
+    case 'answer-tag':
+      return answerTag(s)
+    case 'answer-is':
+      return answerIs(s)
+    case 'latex':
+      return latexCandidates(s, latexSpans(s))
+    case 'last-number': {
+      const t = s.trim()
+      if (isBare(t) && wellFormed(t) && !t.includes('$') && !/\\[([]/.test(t))
+        return [{ answer: t, by: 'last-number', plain: true, percent: false, at: 0 }]
+      return plainNumbers(s, 0, s.length, latexSpans(s))
+    }
+  }
+}
+
+function extractFrom(text: string, order: readonly Extractor[]): Found | null {
+  let after = -1
+  for (let i = 0; i < order.length; ) {
+    let j = i
+    while (j + 1 < order.length && ANCHORED.has(order[j + 1]) === ANCHORED.has(order[i])) j++
+    const cands = order
+      .slice(i, j + 1)
+      .flatMap((by) => candidates(text, by))
+      .filter((c) => c.at > after)
+      .sort((a, b) => b.at - a.at)
+    // An anchored answer that is not well formed is not replaced by anything written before it.
+    const found = ANCHORED.has(order[i]) ? cands.slice(0, 1).find((c) => wellFormed(c.answer)) : cands.find((c) => wellFormed(c.answer))
+    if (found) {
+      const { at: _, ...rest } = found
+      return rest
+    }
+    if (ANCHORED.has(order[i]) && cands.length > 0) after = cands[0].at
+    i = j + 1
   }
   return null
+}
+
+/** The final answer and how it was found, or null. Text before the last `</think>` is reasoning, not answer. */
+export function extractAnswer(text: string, order: readonly Extractor[] = DEFAULT_EXTRACT_ORDER): Found | null {
+  const think = text.lastIndexOf('</think>')
+  return extractFrom(think >= 0 ? text.slice(think + 8) : text, order)
 }

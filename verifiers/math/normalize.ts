@@ -1,10 +1,13 @@
 /**
  * Answer normalisation before comparison (in the spirit of hendrycks' MATH `strip_string` and Math-Verify's
- * LaTeX normalisation). Removes presentation that does not change the value: math delimiters (`$`, `\(`, `\[`),
- * `\boxed{}`, `\text{}`/`\mathrm{}` wrappers (unit words after a number are dropped), `\left`/`\right` and
- * sizing commands, thin spaces, `^\circ`/degrees, `\$`, thousands separators (`1,000`, `1{,}000`, `1\,000`),
- * `\dfrac`/`\tfrac`, `\frac12`, `\sqrt2`, a trailing period, and "or"/"and" between answers (→ a list).
- * Percent signs are removed and remembered (`percent`), so `50\%` can match `50` or `0.5`.
+ * LaTeX normalisation). Removes presentation that does not change the value: math delimiters, `\boxed{}`,
+ * `\text{}`/`\mathrm{}` wrappers (unit words after a number are dropped: long ones may touch the number, short
+ * ones need a space, so `10cm` stays), `\left`/`\right` and sizing commands, thin spaces, degrees, currency
+ * (`\$`, €, £, ¥), thousands separators (`1,000`, `1{,}000`, `1\,000`, `1,\!000`, `1 000`), a decimal comma in
+ * prose (`2,74`; `plain` answers only), `\dfrac`/`\tfrac`/`\cfrac`, `\frac12`, `\frac3{3}`, `\sqrt2`, base
+ * subscripts `_{7}`, sentence punctuation, `x \in`, and "or"/"and" between answers (→ a list). Relations are
+ * spelled one way (`<=` → `\le`, `!=` → `\ne`). Percent signs and words (`%`, percent, pct) are removed and
+ * remembered (`percent`).
  */
 import { braceGroup } from './extract.js'
 
@@ -13,8 +16,9 @@ export interface Normalized {
   percent: boolean
 }
 
-const UNIT_WORDS =
-  /\s*(?:(?:sq(?:uare)?\.?\s*)?(?:units?|cm|mm|km|m|meters?|metres?|inch(?:es)?|in|ft|feet|foot|yards?|yd|miles?|mi|kg|g|grams?|mg|lbs?|pounds?|ounces?|oz|liters?|litres?|ml|l|gallons?|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h|days?|weeks?|months?|years?|dollars?|cents?|degrees?|radians?|rad|mph|km\/h|percent|people|students|apples|points?)(?:\^?\{?[23]\}?)?)\s*$/i
+/** Unit words dropped after a number: long ones may touch it (`10weeks`), short ones need a space (`10 cm`). */
+const UNIT = String.raw`(?:(?:sq(?:uare)?\.?\s*|cubic\s*)?(?:(?:units?|meters?|metres?|inch(?:es)?|feet|foot|yards?|miles?(?:\s*per\s*hour)?|grams?|pounds?|ounces?|liters?|litres?|gallons?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|dollars?|cents?|degrees?|radians?|people|students|points?|times)|(?<=\s)(?:cm|mm|km|m|in|ft|yd|mi|kg|g|mg|lbs?|oz|ml|l|L|mL|s|secs?|mins?|hrs?|h|rad|mph|km\/h)))(?:\s*\^?\{?[23]\}?)?`
+const UNIT_WORDS = new RegExp(String.raw`\s*${UNIT}\s*$`, 'i')
 
 /** Replace each `\cmd{body}` by `f(body)`. */
 function mapCommand(s: string, cmd: string, f: (body: string) => string): string {
@@ -36,47 +40,67 @@ function mapCommand(s: string, cmd: string, f: (body: string) => string): string
   }
 }
 
-export function normalizeAnswer(input: string): Normalized {
+export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): Normalized {
   let s = input.trim()
+  // A doubled backslash before a command (`\\frac` from over-escaped JSON) is one backslash, outside matrices.
+  if (!s.includes('\\begin')) s = s.replace(/\\\\(?=[a-zA-Z])/g, '\\')
   // Math delimiters.
   s = s.replace(/^\$\$?|\$\$?$/g, '').replace(/^\\\(|\\\)$/g, '').replace(/^\\\[|\\\]$/g, '')
   s = mapCommand(s, '\\boxed', (b) => b)
-  // Unit-like text after a number is dropped; other \text content is kept.
-  for (const cmd of ['\\text', '\\textbf', '\\textit', '\\mathrm', '\\mathbf', '\\mbox', '\\operatorname'])
+  // Thousands groups written `1,\!000` or `1,\! 000` (before `\!` is dropped and the comma reads as a list).
+  s = s.replace(/(\d),\\!\s?(?=\d{3}(?!\d))/g, '$1')
+  // Unit-like text after a number is dropped later; other \text content is kept.
+  for (const cmd of ['\\text', '\\textbf', '\\textit', '\\textnormal', '\\textrm', '\\mathrm', '\\mathbf', '\\mbox', '\\operatorname'])
     s = mapCommand(s, cmd, (b) => ` ${b} `)
   s = s
-    .replace(/\\(?:left|right|big|Big|bigg|Bigg)(?![a-zA-Z])\s*\\?/g, (m) => (m.endsWith('\\') ? '\\' : ''))
+    .replace(/\\(?:left|right|big|Big|bigg|Bigg)[lr]?(?![a-zA-Z])\s*\\?/g, (m) => (m.endsWith('\\') ? '\\' : ''))
     .replace(/\\(?:displaystyle|textstyle|!|,|;|:|quad|qquad)(?![a-zA-Z])/g, (m) => (m === '\\,' ? '\u2009' : ''))
-    .replace(/\\ /g, ' ')
+    .replace(/(?<!\\)\\ /g, ' ')
     .replace(/~/g, ' ')
-    .replace(/\\[dt]frac/g, '\\frac')
+    .replace(/\\[dtc]frac/g, '\\frac')
     .replace(/\u2212/g, '-')
     .replace(/\^\s*\{?\s*\\circ\s*\}?|°|\\degree/g, '')
-    .replace(/\\\$|\$/g, '')
+    .replace(/\\\$|\$|[€£¥]/g, '')
+    .replace(/<=|≤/g, '\\le ')
+    .replace(/>=|≥/g, '\\ge ')
+    .replace(/!=|≠|\\neq?(?![a-zA-Z])/g, '\\ne ')
+    .replace(/\\lt(?![a-zA-Z])/g, '<')
+    .replace(/\\gt(?![a-zA-Z])/g, '>')
     .replace(/\\(?:le|leq)(?![a-zA-Z])/g, '\\le ')
     .replace(/\\(?:ge|geq)(?![a-zA-Z])/g, '\\ge ')
   let percent = false
-  s = s.replace(/\\?%|\\percent/g, () => {
+  s = s.replace(/\s*(?:\\?%|\\percent\b|\bpercent(?:age)?\b|\bpct\b)/gi, () => {
     percent = true
     return ''
   })
-  // Thousands separators: 1{,}000, 1\,000 (thin space marked above), 1,000,000 (groups of exactly three digits).
+  // Thousands separators: 1{,}000, 1\,000 (thin space marked above), 1 000, 1,000,000 (groups of exactly three digits).
   s = s.replace(/(\d)\{,\}(?=\d{3})/g, '$1').replace(/(\d)\u2009(?=\d{3}(?!\d))/g, '$1').replace(/\u2009/g, ' ')
-  s = s.replace(/(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d.,]\d|\d)/g, (m) => m.replace(/,/g, ''))
-  // \frac12 → \frac{1}{2}, \sqrt2 → \sqrt{2}.
-  s = s.replace(/\\frac(\d)(\d)/g, '\\frac{$1}{$2}').replace(/\\frac\{([^{}]*)\}(\d)/g, '\\frac{$1}{$2}')
-  s = s.replace(/\\sqrt(\d+)/g, '\\sqrt{$1}')
-  // Words between alternatives: "3 or 4", "3 and 4" → a list.
-  s = s.replace(/\s+(?:or|and)\s+/gi, ', ')
+  s = s.replace(/(?<![\d.,])\d{1,3}(?:,\d{3})+(?=\.\d|(?![\d,]))/g, (m, at: number) =>
+    /[([,]\s*$/.test(s.slice(0, at)) && /^\s*[)\],]/.test(s.slice(at + m.length)) ? m : m.replace(/,/g, ''),
+  )
+  s = s.replace(/(?<![\d.,/] ?)\d{1,3}(?: \d{3})+(?![\d/,.])/g, (m) => m.replace(/ /g, ''))
+  // A decimal comma in prose: `2,74`, `1000,99`, `0,111` (not a thousands group, not a list).
+  if (opts.plain && /^[-+]?\d+,\d+$/.test(s) && !/^[-+]?\d{1,3},\d{3}$/.test(s)) s = s.replace(',', '.')
+  if (opts.plain && /^[-+]?0,\d{3}$/.test(s)) s = s.replace(',', '.')
+  // \frac12 → \frac{1}{2}, \frac3{3} → \frac{3}{3}, \frac{1}2 → \frac{1}{2}, \sqrt2 → \sqrt{2}.
+  s = s.replace(/\\frac(\d)(\d)/g, '\\frac{$1}{$2}').replace(/\\frac(\d)\{/g, '\\frac{$1}{').replace(/\\frac\{([^{}]*)\}(\d)/g, '\\frac{$1}{$2}')
+  s = s.replace(/\\sqrt(\d+)/g, '\\sqrt{$1}').replace(/\\sqrt\s+(\d+|[a-zA-Z])/g, '\\sqrt{$1}')
+  // Base subscripts: 4210_{7} → 4210_7.
+  s = s.replace(/_\{(\d+)\}/g, '_$1')
+  // Words between alternatives: "3 or 4", "19, 46, and 82" → a list.
+  s = s.replace(/\s*,?\s+(?:or|and)\s+/gi, ', ')
   s = s.replace(/\s+/g, ' ').replace(/([([{])\s+/g, '$1').replace(/\s+([)\]}])/g, '$1').trim()
-  // Trailing unit words after a number ("18 dollars", "5 cm^2"), trailing period.
-  s = s.replace(/\.$/, '').trim()
+  // Sentence punctuation inside the math (`\frac{1}{3}.`, `(1,2),`), not an ellipsis.
+  s = s.replace(/(?<!\.)\s*[.,;:]$/, '').trim()
+  // `x \in [0,1)` is the set; `\text{(C)}` is C.
+  s = s.replace(/^[a-zA-Z]\s*\\in\s*/, '').replace(/^\(([A-Za-z])\)$/, '$1')
+  // Trailing unit words after a number ("18 dollars", "5 cm^2", "6 miles per hour").
   if (/\d/.test(s)) {
     const stripped = s.replace(UNIT_WORDS, '')
     if (stripped !== s && /[\d}]$/.test(stripped)) s = stripped.trim()
   }
-  s = s.replace(/\.$/, '').trim()
+  s = s.replace(/(?<!\.)\.$/, '').trim()
   // Leading ".5" → "0.5"; "+3" → "3".
-  s = s.replace(/(^|[^\d])\.(\d)/g, '$10.$2').replace(/^\+/, '')
+  s = s.replace(/(^|[^\d])\.(\d)/g, '$10.$2').replace(/^\+(?=[\d.])/, '')
   return { text: s, percent }
 }

@@ -1,14 +1,35 @@
 /**
- * The shape of a normalised answer: a scalar, an ordered sequence (tuple or interval: `(1,2)`, `[0,1)`), an
- * unordered collection (`\{1,2\}`, a bare list `1, 2`, a union `A \cup B`, `a \pm b`), or an equation that is not
- * a simple assignment. `x = 3` (a single symbol on the left) is the value `3`, so it matches the gold `3`; simple
- * inequalities in one variable are intervals (`x > 3` is `(3,\infty)`, `1 < x \le 2` is `(1,2]`).
+ * The shape of a normalised answer:
+ *   scalar   one expression (`3`, `\frac{\pi}{2}`, `2x+3`)
+ *   seq      an ordered tuple or interval (`(1,2)`, `[0,1)`); `fromIneq` when written as an inequality
+ *   set      an unordered collection (`\{1,2\}`, a bare list `1, 2`, `{1,3}`, a union `A \cup B`, `a \pm b`);
+ *            `bare` when written without `\{ \}` (its written order still decides against a tuple: `(1,3)` = `{1,3}`)
+ *   eq       an equation that is not an assignment (`2x+4y-3=0`), compared up to a constant factor
+ *   ne       `x \ne 3`
+ *   matrix   `pmatrix`/`bmatrix`/`matrix`/`array`/`cases` rows of cells
+ *   clock    a time of day (`12:00`, `08:34 p.m.`), in minutes
+ *   invalid  written like a number but none (`11 6/6`, `4 4/0`): equal to nothing
+ * An assignment `x = 3`, `(p,q) = (3,2)`, `f(x) = 2x+3`, `x = 5+5+1 = 11` (a chain whose earlier side is a plain
+ * symbol) is its last side, remembering the equation (`assign`) for comparison with an equation; `a \approx b`
+ * is `a`. Inequalities in one variable are intervals (`x > 3` → (3,∞), `5 \ge x` → (−∞,5], `-x > -1` → (−∞,1)).
  */
-export type Answer =
+import { parseRational, rational, type Rational } from './number.js'
+
+export interface Eq {
+  lhs: string
+  rhs: string
+}
+
+export type Answer = (
   | { kind: 'scalar'; text: string }
-  | { kind: 'seq'; open: string; close: string; items: Answer[] }
-  | { kind: 'set'; items: Answer[] }
+  | { kind: 'seq'; open: string; close: string; items: Answer[]; fromIneq?: boolean }
+  | { kind: 'set'; items: Answer[]; bare?: boolean }
   | { kind: 'eq'; lhs: string; rhs: string }
+  | { kind: 'ne'; value: Answer }
+  | { kind: 'matrix'; rows: Answer[][] }
+  | { kind: 'clock'; minutes: number }
+  | { kind: 'invalid'; text: string }
+) & { assign?: Eq }
 
 /** Most items a collection answer may hold. */
 export const MAX_ITEMS = 64
@@ -26,9 +47,10 @@ export function splitTopLevel(s: string, sep: string): string[] {
     if (c === '\\' && s[i + 1] !== undefined && (OPEN.has(s[i + 1]) || CLOSE.has(s[i + 1]))) {
       depth += OPEN.has(s[i + 1]) ? 1 : -1
       i++
-    } else if (OPEN.has(c)) depth++
+    } else if (c === '\\' && sep !== '\\\\' && s[i + 1] === '\\') i++
+    else if (OPEN.has(c)) depth++
     else if (CLOSE.has(c)) depth--
-    else if (depth === 0 && s.startsWith(sep, i)) {
+    else if (depth === 0 && s.startsWith(sep, i) && !(sep[0] === '\\' && /[a-zA-Z]/.test(s[i + sep.length] ?? '') && /[a-zA-Z]$/.test(sep))) {
       parts.push(s.slice(start, i))
       start = i + sep.length
       i += sep.length - 1
@@ -53,63 +75,168 @@ function wrapped(s: string, openLen: number, closeLen: number): boolean {
   return false
 }
 
-const SIMPLE_SYMBOL = /^(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?(?:\s*\([a-z]\))?$/
-const VAR = String.raw`(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?`
-const REL = String.raw`(<|>|\\le |\\ge |\\lt |\\gt )`
-const ONE_SIDED = new RegExp(`^${VAR}\\s*${REL}\\s*([^<>]*)$`)
-const TWO_SIDED = new RegExp(`^([^<>]+?)\\s*${REL}\\s*${VAR}\\s*${REL}\\s*([^<>]+)$`)
+const SYM = String.raw`(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?`
+const SYMBOL = new RegExp(String.raw`^(?:${SYM}(?:\s*\([a-z]\))?|[A-Z]{2,3}|\(\s*${SYM}(?:\s*,\s*${SYM})+\s*\))$`)
+const FUNCTION = /\\(?:sin|cos|tan|cot|sec|csc|arc\w+|sinh|cosh|tanh|ln|log|exp|sqrt|frac|lim|max|min|gcd|lcm|det)(?![a-zA-Z])/
+/** A plain symbol, a function name `f(x)`, a segment `AB` or a tuple of symbols: the left side of an assignment. */
+const SIMPLE_SYMBOL = { test: (s: string) => SYMBOL.test(s) && !FUNCTION.test(s) }
+const REL = String.raw`(<|>|\\le |\\ge )`
+const ONE_SIDED = new RegExp(String.raw`^(-?)(${SYM})\s*${REL}\s*([^<>]+)$`)
+const ONE_SIDED_FLIPPED = new RegExp(String.raw`^([^<>]+?)\s*${REL}\s*(-?)(${SYM})$`)
+const TWO_SIDED = new RegExp(String.raw`^([^<>]+?)\s*${REL}\s*${SYM}\s*${REL}\s*([^<>]+)$`)
+const NE = new RegExp(String.raw`^${SYM}\s*\\ne\s*(.+)$`)
 
 const closed = (rel: string) => rel.startsWith('\\le') || rel.startsWith('\\ge')
-const less = (rel: string) => rel === '<' || rel.startsWith('\\le') || rel.startsWith('\\lt')
+const less = (rel: string) => rel === '<' || rel.startsWith('\\le')
+const inf = (sign: string): Answer => ({ kind: 'scalar', text: `${sign}\\infty` })
 
-/** `x > 3` → (3,∞), `x \le 2` → (−∞,2], `1 < x \le 2` → (1,2]; null when not a simple inequality. */
+/** `var rel bound` as an interval (`neg`: the variable was written `-x`, which flips the relation). */
+function ray(rel: string, bound: string, neg: boolean): Answer {
+  const b = parseAnswer(neg ? `-(${bound})` : bound)
+  const lt = less(rel) !== neg
+  return lt
+    ? { kind: 'seq', open: '(', close: closed(rel) ? ']' : ')', items: [inf('-'), b], fromIneq: true }
+    : { kind: 'seq', open: closed(rel) ? '[' : '(', close: ')', items: [b, inf('')], fromIneq: true }
+}
+
+function flip(rel: string): string {
+  return rel === '<' ? '>' : rel === '>' ? '<' : rel.startsWith('\\le') ? '\\ge ' : '\\le '
+}
+
+/** `x > 3` → (3,∞), `x \le 2` → (−∞,2], `1 < x \le 2` → (1,2], `5 \ge x` → (−∞,5]; null when not one. */
 function inequality(t: string): Answer | null {
   const two = TWO_SIDED.exec(t)
   if (two && less(two[2]) && less(two[3]))
-    return { kind: 'seq', open: closed(two[2]) ? '[' : '(', close: closed(two[3]) ? ']' : ')', items: [parseAnswer(two[1]), parseAnswer(two[4])] }
+    return { kind: 'seq', open: closed(two[2]) ? '[' : '(', close: closed(two[3]) ? ']' : ')', items: [parseAnswer(two[1]), parseAnswer(two[4])], fromIneq: true }
+  if (two) return null
   const one = ONE_SIDED.exec(t)
-  if (!one || !one[2].trim()) return null
-  const bound = parseAnswer(one[2])
-  const inf = (sign: string): Answer => ({ kind: 'scalar', text: `${sign}\\infty` })
-  return less(one[1])
-    ? { kind: 'seq', open: '(', close: closed(one[1]) ? ']' : ')', items: [inf('-'), bound] }
-    : { kind: 'seq', open: closed(one[1]) ? '[' : '(', close: ')', items: [bound, inf('')] }
+  if (one && one[4].trim()) return ray(one[3], one[4], one[1] === '-')
+  const fl = ONE_SIDED_FLIPPED.exec(t)
+  if (fl && fl[1].trim()) return ray(flip(fl[2]), fl[1], fl[3] === '-')
+  return null
 }
 
-/** `a \pm b` (one top-level ±) → the set {a+b, a−b}. */
+/** `a \pm b` (one top-level ±) → the set {a+b, a−b}; `\pm b` → {b, −b}. */
 function plusMinus(t: string): Answer | null {
   const parts = splitTopLevel(t, '\\pm')
-  if (parts.length !== 2) return null
+  if (parts.length !== 2 || !parts[1]) return null
+  if (!parts[0]) return { kind: 'set', items: [parseAnswer(parts[1]), parseAnswer(`-${parts[1]}`)] }
   return { kind: 'set', items: [parseAnswer(`${parts[0]}+${parts[1]}`), parseAnswer(`${parts[0]}-${parts[1]}`)] }
+}
+
+const ENV = String.raw`\\begin\{((?:[pbBvV]?matrix)|array|cases)\}(?:\{[^{}]*\})?((?:(?!\\end\{)[\s\S])*)\\end\{\1\}`
+const MATRIX = new RegExp(`^${ENV}$`)
+const MATRIX_TERMS = new RegExp(String.raw`^(?:${ENV}\s*(?:[-+]|\\cdot|\\times)?\s*)+$`)
+
+function cells(body: string): string[][] {
+  return splitTopLevel(body.trim().replace(/\\\\\s*$/, ''), '\\\\')
+    .filter((r) => r.trim() !== '')
+    .slice(0, MAX_ITEMS + 1)
+    .map((r) => splitTopLevel(r, '&').slice(0, MAX_ITEMS + 1))
+}
+
+type Grid = Rational[][]
+
+function numericGrid(rows: string[][]): Grid | null {
+  const g = rows.map((r) => r.map((x) => parseRational(x)))
+  return g.every((r) => r.every((x) => x !== null) && r.length === g[0].length) ? (g as Grid) : null
+}
+
+function combine(a: Grid, b: Grid, op: string): Grid | null {
+  if (op === '+' || op === '-') {
+    if (a.length !== b.length || a[0].length !== b[0].length) return null
+    return a.map((r, i) => r.map((x, j) => rational(x.num * b[i][j].den + (op === '-' ? -1n : 1n) * b[i][j].num * x.den, x.den * b[i][j].den)!))
+  }
+  if (a[0].length !== b.length) return null
+  return a.map((r) =>
+    b[0].map((_, j) => r.reduce<Rational>((s, x, k) => rational(s.num * x.den * b[k][j].den + x.num * b[k][j].num * s.den, s.den * x.den * b[k][j].den)!, { num: 0n, den: 1n })),
+  )
+}
+
+/** A matrix, or a sum / product of numeric matrices (`A + B`, `A B`, `A \cdot B`) worked out. */
+function matrix(t: string): Answer | null {
+  const inner = (t.startsWith('[') && t.endsWith(']')) || (t.startsWith('(') && t.endsWith(')')) ? t.slice(1, -1).trim() : t
+  const m = MATRIX.exec(inner)
+  if (m) return { kind: 'matrix', rows: cells(m[2]).map((r) => r.map(parseAnswer)) }
+  if (!MATRIX_TERMS.test(inner)) return null
+  let acc: Grid | null = null
+  let op = ''
+  for (const x of inner.matchAll(new RegExp(String.raw`${ENV}\s*([-+]|\\cdot|\\times)?`, 'g'))) {
+    const g = numericGrid(cells(x[2]))
+    if (!g) return null
+    acc = acc ? combine(acc, g, op) : g
+    if (!acc) return null
+    op = x[3] === '+' || x[3] === '-' ? x[3] : '*'
+  }
+  return acc && { kind: 'matrix', rows: acc.map((r) => r.map((x) => ({ kind: 'scalar' as const, text: x.den === 1n ? `${x.num}` : `${x.num}/${x.den}` }))) }
+}
+
+const CLOCK = /^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*(?:([ap])\.?\s?m\.?)?$/i
+
+function clock(t: string): Answer | null {
+  const m = CLOCK.exec(t)
+  if (!m) return null
+  let h = Number(m[1])
+  const min = Number(m[2])
+  if (h > 23 || min > 59 || (m[3] && Number(m[3]) > 59)) return null
+  if (m[4]) {
+    if (h > 12) return null
+    h = (h % 12) + (m[4].toLowerCase() === 'p' ? 12 : 0)
+  }
+  return { kind: 'clock', minutes: h * 60 + min + (m[3] ? Number(m[3]) / 60 : 0) }
+}
+
+function list(items: string[], bare: boolean): Answer {
+  return { kind: 'set', items: items.slice(0, MAX_ITEMS + 1).map(parseAnswer), bare }
 }
 
 export function parseAnswer(s: string): Answer {
   const t = s.trim()
   const union = splitTopLevel(t, '\\cup')
   if (union.length > 1) return { kind: 'set', items: union.slice(0, MAX_ITEMS + 1).map(parseAnswer) }
+  if (t.includes('\\begin')) {
+    const m = matrix(t)
+    if (m) return m
+  }
   if (t.startsWith('\\{') && t.endsWith('\\}') && wrapped(t, 2, 2)) {
     const inner = t.slice(2, -2).trim()
-    return { kind: 'set', items: inner ? splitTopLevel(inner, ',').slice(0, MAX_ITEMS + 1).map(parseAnswer) : [] }
+    return inner ? list(splitTopLevel(inner, ','), false) : { kind: 'set', items: [] }
   }
-  const list = splitTopLevel(t, ',')
-  if (list.length > 1) return { kind: 'set', items: list.slice(0, MAX_ITEMS + 1).map(parseAnswer) }
-  if ((t[0] === '(' || t[0] === '[') && (t.endsWith(')') || t.endsWith(']')) && wrapped(t, 1, 1)) {
+  if (t.startsWith('{') && t.endsWith('}') && wrapped(t, 1, 1)) {
     const items = splitTopLevel(t.slice(1, -1), ',')
-    if (items.length > 1)
-      return { kind: 'seq', open: t[0], close: t[t.length - 1], items: items.slice(0, MAX_ITEMS + 1).map(parseAnswer) }
+    if (items.length > 1) return list(items, true)
+    return parseAnswer(t.slice(1, -1))
   }
-  const ineq = /[<>]|\\[lg][et] /.test(t) ? inequality(t) : null
+  const items = splitTopLevel(t, ',')
+  if (items.length > 1) return list(items, true)
+  if ((t[0] === '(' || t[0] === '[') && (t.endsWith(')') || t.endsWith(']')) && wrapped(t, 1, 1)) {
+    const inner = splitTopLevel(t.slice(1, -1), ',')
+    if (inner.length > 1)
+      return { kind: 'seq', open: t[0], close: t[t.length - 1], items: inner.slice(0, MAX_ITEMS + 1).map(parseAnswer) }
+  }
+  const sides = splitTopLevel(t, '=').filter((x) => x !== '')
+  if (sides.length >= 2) {
+    const last = sides[sides.length - 1]
+    if (sides.slice(0, -1).some((x) => SIMPLE_SYMBOL.test(x))) return { ...parseAnswer(last), assign: { lhs: sides[0], rhs: last } }
+    return { kind: 'eq', lhs: sides[0], rhs: last }
+  }
+  const approx = splitTopLevel(t, '\\approx')
+  if (approx.length >= 2) return parseAnswer(SIMPLE_SYMBOL.test(approx[0]) ? approx[1] : approx[0])
+  const ne = NE.exec(t)
+  if (ne) return { kind: 'ne', value: parseAnswer(ne[1]) }
+  const ineq = /[<>]|\\[lg]e /.test(t) ? inequality(t) : null
   if (ineq) return ineq
   const pm = t.includes('\\pm') ? plusMinus(t) : null
   if (pm) return pm
-  const sides = splitTopLevel(t, '=')
-  if (sides.length === 2 && sides[0] && sides[1]) {
-    if (SIMPLE_SYMBOL.test(sides[0])) return parseAnswer(sides[1])
-    return { kind: 'eq', lhs: sides[0], rhs: sides[1] }
+  if (t.includes(':')) {
+    const c = clock(t)
+    if (c) return c
   }
+  const mixed = /^[-+]?(\d+) (\d+)\/(\d+)$/.exec(t)
+  if (mixed && (Number(mixed[3]) === 0 || Number(mixed[2]) >= Number(mixed[3]))) return { kind: 'invalid', text: t }
   return { kind: 'scalar', text: t }
 }
 
 export function answerSize(a: Answer): number {
-  return a.kind === 'seq' || a.kind === 'set' ? a.items.length : 1
+  return a.kind === 'seq' || a.kind === 'set' ? a.items.length : a.kind === 'matrix' ? a.rows.length : 1
 }

@@ -75,7 +75,8 @@ export const verifyRoutes = router()
       { prompt: body.prompt, reference: body.reference ?? null, completions: body.completions },
       { secrets: resolveSecrets(spec, secretSources(c.env)) },
     )
-    const details = verdict.details.map(({ status, parts, extracted, reason }) => ({ status, parts, extracted, reason }))
+    // `compared` holds the request's own reference as compared: fine to show to the caller who sent it.
+    const details = verdict.details.map(({ status, parts, extracted, compared, reason }) => ({ status, parts, extracted, compared, reason }))
     return c.json({ status: verdict.status, rewards: verdict.rewards, details }, 200)
   })
   .openapi(reverify, async (c) => {

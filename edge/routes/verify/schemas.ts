@@ -37,7 +37,11 @@ export const VerdictSchema = z
   .object({
     status: z.enum(['ok', 'pending', 'error']),
     parts: z.record(z.string(), z.number()).optional().openapi({ description: 'Per-part scores (rewards/<name>)' }),
-    extracted: z.string().optional(),
+    extracted: z.string().optional().openapi({ description: 'The answer the verifier read from the completion' }),
+    compared: z
+      .object({ reference: z.string(), answer: z.string() })
+      .optional()
+      .openapi({ description: 'math: the reference answer and the answer as compared (normalised), to see why a reward is 0' }),
     reason: z.string().optional(),
   })
   .openapi('Verdict')

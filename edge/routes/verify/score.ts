@@ -51,7 +51,8 @@ export async function scoreGroup(group: ScoringInput, sources: SecretSources): P
   return {
     status,
     rewards: verdict.rewards,
-    details: verdict.details.map((d) => ({ ...d })),
+    // Stored details never carry the task's reference answer (`compared`): only /v1/verify, whose caller sent it, shows it.
+    details: verdict.details.map(({ compared: _, ...d }) => d),
     rewardMean: stats?.mean ?? null,
     rewardStd: stats?.std ?? null,
   }

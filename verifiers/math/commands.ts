@@ -1,0 +1,13 @@
+/**
+ * LaTeX commands the CAS may see. Big operators and calculus (`\sum`, `\prod`, `\int`, `\lim`, …) are left out:
+ * the engine evaluates them by iteration (`\prod_{k=1}^{100000} k` took 12 s), so an answer using them never
+ * reaches the CAS (it can still match the reference textually).
+ */
+export const CAS_COMMANDS = new Set(
+  (
+    'frac sqrt pi cdot times div pm mp infty sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh ln log exp ' +
+    'alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma tau ' +
+    'upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega le ge lt gt ne neq cup cap ' +
+    'emptyset varnothing circ lfloor rfloor lceil rceil vert mid ldots cdots dots binom'
+  ).split(' '),
+)
