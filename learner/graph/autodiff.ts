@@ -2,7 +2,8 @@
  * Reverse-mode autodiff over a Graph: `grad(graph, loss, wrt)` appends the backward pass (built from the
  * rules in gradients.ts) and returns d loss / d wrt[i], each shaped like wrt[i]. Only nodes on a path from
  * `wrt` to `loss` are differentiated; fan-out gradients are summed; a node on that path whose op has no rule
- * throws at build time naming the op.
+ * throws at build time naming the op. A node with a custom rule (ops.customGradient) sends its gradient to its
+ * `gradInputs` directly, so the nodes it fuses are never differentiated one by one.
  */
 import type { Graph } from './graph.js'
 import type { Value } from './types.js'
@@ -37,11 +38,12 @@ export function grad(graph: Graph, loss: Value, wrt: readonly Value[], opts: Gra
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i]
     const gOut = grads.get(n.outputs[0])
-    if (!gOut || !n.inputs.some((v) => live.has(v))) continue
-    const rule = GRADIENTS[n.op]
+    const ins = n.gradInputs ?? n.inputs
+    if (!gOut || !ins.some((v) => live.has(v))) continue
+    const rule = n.vjp ? () => n.vjp!(gOut) : GRADIENTS[n.op]
     if (!rule) throw new Error(`autodiff: no gradient rule for op "${n.op}" (node producing ${n.outputs[0].name}); add one to GRADIENTS in learner/graph/gradients.ts`)
     const gIn = rule(n, gOut)
-    n.inputs.forEach((v, k) => {
+    ins.forEach((v, k) => {
       const gv = gIn[k]
       if (!gv || !live.has(v)) return
       if (gv.shape.join() !== v.shape.join()) throw new Error(`autodiff: ${n.op} rule gave [${gv.shape}] for input [${v.shape}]`)

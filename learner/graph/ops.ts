@@ -93,6 +93,17 @@ export function randomUniformLike(x: Value): Value {
   y.producer!.noGrad = true
   return y
 }
+/**
+ * y, whose gradient autodiff takes from `rule(g)` — one gradient per value of `inputs`, values upstream of y —
+ * instead of differentiating the nodes between them (a fused backward, e.g. log-softmax + pick).
+ */
+export function customGradient(y: Value, inputs: Value[], rule: (g: Value) => (Value | undefined)[]): Value {
+  const n = y.producer
+  if (!n || n.outputs.length !== 1) throw new Error('customGradient: y must be the single output of a node')
+  n.vjp = rule
+  n.gradInputs = inputs
+  return y
+}
 /** SiLU = x·sigmoid(x) (Llama's MLP activation), composed so the generic rules differentiate it. */
 export const silu = (x: Value) => mul(x, sigmoid(x))
 
@@ -164,6 +175,8 @@ function reduce(op: string, x: Value, axes: readonly number[] | undefined, keepd
 export const reduceSum = (x: Value, axes?: readonly number[], keepdims = false) => reduce('ReduceSum', x, axes, keepdims)
 export const reduceMean = (x: Value, axes?: readonly number[], keepdims = false) => reduce('ReduceMean', x, axes, keepdims)
 export const reduceMax = (x: Value, axes?: readonly number[], keepdims = false) => reduce('ReduceMax', x, axes, keepdims)
+/** log Σ exp(x) over `axes`, computed stably by onnxruntime (no gradient rule: use it under customGradient). */
+export const reduceLogSumExp = (x: Value, axes?: readonly number[], keepdims = false) => reduce('ReduceLogSumExp', x, axes, keepdims)
 
 /** Index of the max along one axis (int64; not differentiable). */
 export function argMax(x: Value, axis = -1, keepdims = false): Value {

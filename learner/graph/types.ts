@@ -24,6 +24,12 @@ export interface Node {
   domain: string
   /** set by ops.stopGradient: autodiff treats the node as a constant (not encoded). */
   noGrad?: boolean
+  /**
+   * set by ops.customGradient: the gradient of this node's output goes straight to `gradInputs` (values
+   * upstream of the node) by this rule, instead of through the node's inputs by GRADIENTS[op]
+   */
+  vjp?: (g: Value) => (Value | undefined)[]
+  gradInputs?: Value[]
 }
 
 /** Typed data of a constant / initializer. */

@@ -17,10 +17,21 @@ import { ops, type Graph, type Value } from '../graph/index.js'
 /** Lowest finite value of a float type: added to masked scores (not −∞, so a fully masked row gives no NaN). */
 const LOWEST = { float32: -3.4028234663852886e38, float64: -Number.MAX_VALUE } as const
 
-/** rms(x) = w · x / sqrt(mean(x², last axis) + eps).   x [..., D], w [D] → [..., D] */
+/**
+ * rms(x) = w · x / sqrt(mean(x², last axis) + eps).   x [..., D], w [D] → [..., D]
+ * Backward written by hand (ops.customGradient), with x̂ = x / s, s = sqrt(mean(x²) + eps), ĝ = g·w:
+ *   dw = Σ_rows g·x̂        dx = (ĝ − x̂ · mean(ĝ·x̂)) / s
+ * five passes over [..., D] where the generic rules of Mul / Div / Sqrt / ReduceMean take about ten.
+ */
 export function rmsNorm(x: Value, w: Value, eps: number): Value {
-  const ms = ops.reduceMean(ops.mul(x, x), [-1], true) // [..., 1]
-  return ops.mul(ops.div(x, ops.sqrt(ops.add(ms, eps))), w)
+  const s = ops.sqrt(ops.add(ops.reduceMean(ops.mul(x, x), [-1], true), eps)) // [..., 1]
+  const xhat = ops.div(x, s) //                                                      [..., D]
+  const rows = [...x.shape.keys()].slice(0, -1)
+  return ops.customGradient(ops.mul(xhat, w), [x, w], (g) => {
+    const gh = ops.mul(g, w) //                                                      [..., D]
+    const dot = ops.reduceMean(ops.mul(gh, xhat), [-1], true) //                     [..., 1]
+    return [ops.div(ops.sub(gh, ops.mul(xhat, dot)), s), ops.reduceSum(ops.mul(g, xhat), rows)]
+  })
 }
 
 /** y = x·Wᵀ (+ b), PyTorch layout.   x [..., in], w [out, in], b [out] → [..., out] */
