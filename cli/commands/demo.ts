@@ -2,12 +2,14 @@
 import { DEFAULT_DEMO, DemoSetupError, loadTaskFile, parseVerifierOption, startDemo } from '../../learner/demo/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { intOption } from './int-option.js'
+import { LORA_FLAGS, LORA_USAGE, loraOption } from './lora-options.js'
 
 export const demo: Command = {
   name: 'demo',
   summary: 'the main job: embedded database, edge, SFT then GRPO with in-process workers, live dashboard',
   usage: `cohort demo [--minutes M] [--workers W] [--port P] [--database-url URL] [--tasks FILE.jsonl]
             [--verifier JSON|FILE] [--sft-steps N] [--seed N] [--data-dir DIR] [--quiet]
+            [--chat] [--lora-rank R [--lora-alpha A] [--lora-dropout P] [--lora-targets LIST]]
 
 On a machine with no servers: starts an embedded PGlite and the edge on Node, creates a task (built-in integer
 arithmetic such as "Calculate 2+2*6=" → "14", with a held-out split), trains a tiny byte-level model with an SFT
@@ -24,7 +26,10 @@ dashboard URL and, at the end, a summary table. Ctrl-C ends early (with the summ
   --sft-steps N        SFT cold-start steps (default ${DEFAULT_DEMO.sft.steps})
   --seed N             seed of the task split, the model and the samplers (default ${DEFAULT_DEMO.seed})
   --data-dir DIR       each run makes a folder here (default ${DEFAULT_DEMO.dataDir})
-  --quiet              only the summary`,
+  --quiet              only the summary
+  --chat               prompts as chat messages (system prompt + user turn) through the model's chat template
+${LORA_USAGE}
+                       (LoRA runs GRPO on adapters after the full SFT cold start, chat-templated: implies --chat)`,
   async run(argv) {
     const { values } = parse(argv, {
       minutes: { type: 'string' },
@@ -37,7 +42,10 @@ dashboard URL and, at the end, a summary table. Ctrl-C ends early (with the summ
       seed: { type: 'string' },
       'data-dir': { type: 'string' },
       quiet: { type: 'boolean' },
+      chat: { type: 'boolean' },
+      ...LORA_FLAGS,
     })
+    const lora = loraOption(values)
     const minutes = values.minutes === undefined ? DEFAULT_DEMO.minutes : Number(values.minutes)
     if (!(minutes > 0 && minutes <= 24 * 60)) throw new UsageError(`--minutes must be a number in (0, 1440], got ${values.minutes}`)
     if (values.verifier && !values.tasks) throw new UsageError('--verifier goes with --tasks (the built-in task has its own)')
@@ -61,6 +69,8 @@ dashboard URL and, at the end, a summary table. Ctrl-C ends early (with the summ
         seed: intOption('seed', values.seed, DEFAULT_DEMO.seed, 0, 2 ** 31 - 1),
         dataDir: values['data-dir'] ?? DEFAULT_DEMO.dataDir,
         quiet: values.quiet ?? false,
+        chat: !!values.chat || lora !== undefined,
+        lora,
       })
     } catch (err) {
       if (err instanceof DemoSetupError) throw new UsageError(err.message)

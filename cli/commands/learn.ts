@@ -6,6 +6,7 @@ import { resolveLearnConfig, runLearner, type Phase } from '../../learner/servic
 import { resolveTrainConfig } from '../../learner/trainer/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { describeDatabase, withDatabase } from '../database.js'
+import { LORA_FLAGS, LORA_USAGE, loraOption } from './lora-options.js'
 
 const usage = `cohort learn [options]
 
@@ -32,6 +33,8 @@ Loop
   --max-steps N           stop after N committed steps      --idle-exit S   stop after S seconds of empty queue
   --poll-ms N             empty-queue poll interval (default 1000)
   --quiet                 no progress lines                  --trace         print "@phase <name>" lines
+LoRA (adapters are published merged for the workers and as PEFT's adapter_model.safetensors + adapter_config.json)
+${LORA_USAGE}
 Update (TRL GRPOConfig names in learner/trainer/config.ts)
   --lr X (1e-5)  --beta X (0)  --loss-type ${LOSS_TYPES.join('|')} (dapo)  --epsilon X (0.2)  --epsilon-high X
   --temperature X (1)  --micro-batch N (8)  --iterations N (1)  --max-grad-norm X (1)  --weight-decay X (0)
@@ -66,7 +69,9 @@ export const learn: Command = {
       iterations: s, 'max-grad-norm': s, 'weight-decay': s, ep: s, threads: s,
       'importance-sampling-level': s, 'top-entropy-quantile': s, 'off-policy-mask-threshold': s,
       'vllm-importance-sampling-mode': s, 'vllm-importance-sampling-cap': s, 'no-vllm-importance-sampling-correction': b,
+      ...LORA_FLAGS,
     })
+    const lora = loraOption(v)
     if (v['loss-type'] !== undefined && !(LOSS_TYPES as readonly string[]).includes(v['loss-type']))
       throw new UsageError(`--loss-type must be one of ${LOSS_TYPES.join(', ')}`)
     const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as Partial<T>
@@ -125,7 +130,7 @@ export const learn: Command = {
     const onPhase = v.trace ? (p: Phase) => console.log(`@phase ${p}`) : undefined
     const summary = await withDatabase(async ({ db }) => {
       console.error(`cohort learn: owner ${learnCfg.owner}, database ${describeDatabase()}, files in ${dataDir}/`)
-      return runLearner({ db, dataDir, modelDir: v.model, seed: num('seed', v.seed, true), learn: learnCfg, train, signal: controller.signal, onPhase })
+      return runLearner({ db, dataDir, modelDir: v.model, seed: num('seed', v.seed, true), learn: learnCfg, train, lora, signal: controller.signal, onPhase })
     })
     console.error(
       `\ncohort learn: ${summary.steps} step(s), ${summary.groupsTrained} group(s) trained, ${summary.groupsFlagged} flagged, ` +

@@ -7,6 +7,7 @@
  * held-out accuracy barely moves in minutes — measured, see the report.)
  */
 import type { ModelConfig } from '../config.js'
+import type { LoraConfig } from '../lora/index.js'
 import type { LearnConfig } from '../service/index.js'
 import type { TrainConfig } from '../trainer/index.js'
 import type { VerifierSpec } from '../../verifiers/index.js'
@@ -48,8 +49,25 @@ export interface DemoConfig {
   evalPrompts: number
   /** intra-op threads per ORT session (learner, each worker, eval): 1 keeps 2 cores shared fairly */
   threads: number
+  /** render prompts as chat messages: the task gets a system prompt, the model DEMO_CHAT_TEMPLATE */
+  chat: boolean
+  /** GRPO trains LoRA adapters on the SFT'd model instead of every weight (the SFT cold start stays full) */
+  lora?: LoraConfig
+  /** what LoRA changes in the update (adapters want a larger step: PEFT's usual 10×) */
+  loraTrain: Partial<TrainConfig>
   quiet: boolean
 }
+
+/**
+ * The chat template of the demo's byte-level model (a chat template is Jinja over messages, as in
+ * tokenizer_config.json; short markers because every byte is a token here).
+ */
+export const DEMO_CHAT_TEMPLATE =
+  "{% for m in messages %}{% if m.role == 'system' %}{{ m.content + '\n' }}{% elif m.role == 'user' %}{{ 'Q: ' + m.content + '\n' }}" +
+  "{% else %}{{ 'A: ' + m.content + '\n' }}{% endif %}{% endfor %}{% if add_generation_prompt %}{{ 'A: ' }}{% endif %}"
+
+/** The demo task's system prompt in chat mode. */
+export const DEMO_SYSTEM_PROMPT = 'Reply with the number.'
 
 export const DEFAULT_DEMO: DemoConfig = {
   minutes: 3,
@@ -67,5 +85,7 @@ export const DEFAULT_DEMO: DemoConfig = {
   train: { lr: 3e-4, lossType: 'dapo', beta: 0.01, epsilon: 0.2, epsilonHigh: 0.28, warmupSteps: 0, entropy: true },
   evalPrompts: 80,
   threads: 1,
+  chat: false,
+  loraTrain: { lr: 3e-3 },
   quiet: false,
 }

@@ -4,6 +4,7 @@
  */
 import { verifyGroup, type VerifierSpec } from '../../verifiers/index.js'
 import type { Generator } from '../generate/index.js'
+import type { ChatPrompt } from '../tokenizer/index.js'
 import type { TaskItem } from './arith.js'
 
 export interface EvalResult {
@@ -19,8 +20,9 @@ export async function evaluateHeldOut(
   items: readonly TaskItem[],
   verifier: VerifierSpec,
   maxNewTokens: number,
+  chat?: ChatPrompt | null,
 ): Promise<EvalResult> {
-  const out = await gen.generate(items.map((i) => i.prompt), { n: 1, maxNewTokens, temperature: 0 })
+  const out = await gen.generate(items.map((i) => i.prompt), { n: 1, maxNewTokens, temperature: 0, chat: chat ?? undefined })
   let hits = 0
   let sum = 0
   const examples: EvalResult['examples'] = []

@@ -18,12 +18,14 @@ import { createKey, createTask, insertPrompts, latestModel } from '../../schema/
 import type { VerifierSpec } from '../../verifiers/index.js'
 import { inferenceModel, OnnxGenerator, type InferenceBucket } from '../generate/index.js'
 import { saveCheckpoint, type Checkpoint } from '../io/index.js'
-import { byteTokenizer, type Tokenizer } from '../tokenizer/index.js'
+import { countParams } from '../config.js'
+import { loraSpecs } from '../lora/index.js'
+import { applyChatTemplate, byteTokenizer, chatMessages, promptIds, type ChatPrompt, type Tokenizer } from '../tokenizer/index.js'
 import { EdgeClient, modelFileReader, openOnnxGenerator, RolloutWorker, type RolloutStats } from '../rollout/index.js'
 import { progressTo, runLearner, tinyModel, type LearnSummary } from '../service/index.js'
 import { Trainer } from '../trainer/index.js'
 import { arithmeticTask, ARITH_VERIFIER, type TaskSplit } from './arith.js'
-import { DEFAULT_DEMO, type DemoConfig } from './config.js'
+import { DEFAULT_DEMO, DEMO_CHAT_TEMPLATE, DEMO_SYSTEM_PROMPT, type DemoConfig } from './config.js'
 import { evaluateHeldOut, type EvalResult } from './eval.js'
 import { groupCounts, stepThroughput, versionRows } from './queries.js'
 import { sftColdStart } from './sft.js'
@@ -67,8 +69,8 @@ async function freshDatabaseOn(url: string, name: string): Promise<string> {
 export const MAX_DEMO_PROMPT_TOKENS = 256
 
 /** The inference bucket for a task: prompts up to the longest one, completions up to maxNewTokens. */
-function bucketFor(split: TaskSplit, tok: Tokenizer, c: DemoConfig): InferenceBucket {
-  const longest = Math.max(...[...split.train, ...split.heldOut].map((i) => tok.encode(i.prompt).length))
+function bucketFor(split: TaskSplit, tok: Tokenizer, c: DemoConfig, chat: ChatPrompt | null): InferenceBucket {
+  const longest = Math.max(...[...split.train, ...split.heldOut].map((i) => promptIds(tok, i.prompt, { chat }).length))
   if (longest > MAX_DEMO_PROMPT_TOKENS)
     throw new DemoSetupError(`a prompt has ${longest} tokens; the demo's tiny model takes at most ${MAX_DEMO_PROMPT_TOKENS}`)
   const promptLength = Math.ceil(longest / 8) * 8
@@ -86,8 +88,9 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
   const split = c.tasksFile ? loadTaskFile(c.tasksFile, c.seed) : arithmeticTask({ ...c.arith, seed: c.seed })
   const verifier: VerifierSpec = c.verifier ?? ARITH_VERIFIER
   const heldOut = split.heldOut.slice(0, c.evalPrompts)
-  const tok = byteTokenizer()
-  const bucket = bucketFor(split, tok, c) // refuses prompts too long for the tiny model before anything starts
+  const tok = byteTokenizer(c.chat ? DEMO_CHAT_TEMPLATE : undefined)
+  const chat: ChatPrompt | null = c.chat ? { system: DEMO_SYSTEM_PROMPT } : null
+  const bucket = bucketFor(split, tok, c, chat) // refuses prompts too long for the tiny model before anything starts
 
   // ── database + edge ───────────────────────────────────────────────────────────────────────────────────
   const runDir = resolve(c.dataDir, new Date().toISOString().replace(/[:.]/g, '-'))
@@ -126,6 +129,7 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
     topP: 1,
     topK: 0,
     leaseSeconds: 120,
+    chat,
   })
   await insertPrompts(db, task!.id, split.train.map((i) => ({ text: i.prompt, answer: i.answer })))
   const worker = await createKey(db, 'worker', 'demo worker')
@@ -136,11 +140,11 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
     const threads = c.threads
     // ── SFT cold start ──────────────────────────────────────────────────────────────────────────────────
     const positions = Math.max(c.model.max_position_embeddings ?? 0, bucket.cacheLength)
-    const base = tinyModel(c.seed, { ...c.model, max_position_embeddings: positions })
+    const base = { ...tinyModel(c.seed, { ...c.model, max_position_embeddings: positions }), tokenizer: tok }
     const evalCkpt = async (ck: Checkpoint): Promise<EvalResult> => {
       const gen = new OnnxGenerator(inferenceModel(ck, { ...bucket, batch: 16 }), { threads })
       try {
-        return await evaluateHeldOut(gen, heldOut, verifier, c.maxNewTokens)
+        return await evaluateHeldOut(gen, heldOut, verifier, c.maxNewTokens, chat)
       } finally {
         await gen.close()
       }
@@ -160,6 +164,7 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
       batchSize: c.sft.batchSize,
       seed: c.seed,
       signal: stopper.signal,
+      chat,
       onStep: (s, loss) => {
         if (s % 50 === 0 || s === c.sft.steps) progress.step(`${since()} SFT step ${s}/${c.sft.steps} · loss ${loss.toFixed(3)}`)
       },
@@ -177,7 +182,15 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
     const evaluator = new VersionEvaluator(db, heldOut, verifier, c.maxNewTokens, modelsDir, modelFileReader(edge), threads, (v, r, reward) =>
       say(`${since()} v${v.version} (step ${v.step}): held-out accuracy ${pct(r.accuracy)} · rollout reward ${reward === null ? '–' : reward.toFixed(3)} — e.g. ${example(r)}`),
       say,
+      chat,
     )
+    if (c.lora) {
+      const adapters = loraSpecs(base.config, c.lora).reduce((n, s) => n + s.shape[0] * s.shape[1], 0)
+      const full = countParams(base.config)
+      say(`GRPO trains LoRA adapters (r ${c.lora.r}, alpha ${c.lora.alpha}, dropout ${c.lora.dropout}, ${c.lora.targets.join(',')}): ` +
+        `${adapters} of ${full} parameters (${((100 * adapters) / full).toFixed(1)}%), AdamW state ${((8 * adapters) / 1024).toFixed(0)} KiB instead of ${((8 * full) / 1024).toFixed(0)} KiB`)
+    }
+    if (chat) say(`prompts are rendered with the model's chat template, e.g. ${JSON.stringify(applyChatTemplate(tok, chatMessages(split.train[0].prompt, chat)))}`)
     const learnerDone: Promise<LearnSummary> = runLearner({
       db,
       dataDir: runDir,
@@ -189,7 +202,8 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
         quiet: c.quiet,
         ...c.learn,
       },
-      train: { temperature: c.temperature, threads, maxCompletionLength: c.maxNewTokens, ...c.train },
+      train: { temperature: c.temperature, threads, maxCompletionLength: c.maxNewTokens, ...c.train, ...(c.lora && c.loraTrain) },
+      lora: c.lora,
       signal: stopper.signal,
       progress,
     })

@@ -13,6 +13,7 @@ import { AbortedError, fetchModelFiles, sleep, type ModelFileReader, type ModelI
 import type { TaskItem } from './arith.js'
 import { evaluateHeldOut, type EvalResult } from './eval.js'
 import { mergeVersionMetrics, versionRows } from './queries.js'
+import type { ChatPrompt } from '../tokenizer/index.js'
 
 export const modelInfoOf = (m: ModelVersion): ModelInfo => ({
   version: m.version,
@@ -40,6 +41,8 @@ export class VersionEvaluator {
     /** reward: mean rollout reward of the previous version's groups (what this version was trained on) */
     private readonly onResult: (v: ModelVersion, r: EvalResult, previousReward: number | null) => void,
     private readonly log: (line: string) => void = () => {},
+    /** the task's chat option */
+    private readonly chat: ChatPrompt | null = null,
   ) {}
 
   /** Evaluate the newest version unless it already was; a version that fails to verify or load is logged, skipped. */
@@ -55,7 +58,7 @@ export class VersionEvaluator {
     const gen = new OnnxGenerator(await loadInferenceModel(dir), { threads: this.threads })
     let r: EvalResult
     try {
-      r = await evaluateHeldOut(gen, this.items, this.verifier, this.maxNewTokens)
+      r = await evaluateHeldOut(gen, this.items, this.verifier, this.maxNewTokens, this.chat)
     } finally {
       await gen.close()
     }

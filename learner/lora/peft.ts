@@ -15,7 +15,9 @@ import { loraSpecs, resolveLora, type LoraConfig, type LoraTarget } from './conf
 
 export const ADAPTER_CONFIG = 'adapter_config.json'
 export const ADAPTER_WEIGHTS = 'adapter_model.safetensors'
-const PREFIX = 'base_model.model.'
+/** PEFT's tensor-name prefix before the HF module name */
+export const PEFT_PREFIX = 'base_model.model.'
+const PREFIX = PEFT_PREFIX
 
 export async function hasPeftAdapter(dir: string): Promise<boolean> {
   return access(join(dir, ADAPTER_CONFIG)).then(() => true, () => false)

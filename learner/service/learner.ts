@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadCheckpoint, type Checkpoint } from '../io/index.js'
 import { CheckpointStore, fetchVersion, publish, writePolicyFiles, type ArtifactStore, type SavedCheckpoint } from '../publish/index.js'
+import { savePeftAdapter, type LoraConfig } from '../lora/index.js'
 import { Trainer, type GrpoBatch, type TrainConfig } from '../trainer/index.js'
 import type { Db } from '../../schema/pg.js'
 import type { ModelVersion } from '../../schema/schema.js'
@@ -41,6 +42,9 @@ import { worstDisagreement } from './consistency.js'
 import { progressLine, progressTo, stepMetrics, type Progress } from './metrics.js'
 import { VersionWeights } from './weights.js'
 
+/** A LoRA version's adapter_config.json names its base: version 0 of the same run. */
+const BASE_VERSION_URI = 'cohort:models/0'
+
 export interface LearnerDeps {
   db: Db
   store: ArtifactStore
@@ -49,6 +53,8 @@ export interface LearnerDeps {
   base: () => Promise<Checkpoint>
   /** the update's settings (Trainer's TrainConfig; a resumed checkpoint's are overridden by these) */
   train: Partial<TrainConfig>
+  /** train LoRA adapters on the frozen base instead of every weight (a checkpoint's adapter files win on resume) */
+  lora?: LoraConfig
   progress?: Progress
   /** called (and awaited) as each phase begins: tracing, the crash test's kill points, fault injection */
   onPhase?: (phase: Phase) => void | Promise<void>
@@ -131,13 +137,13 @@ export class Learner {
       replayFrom = ckpt.step
     } else {
       const base = v0 ? await this.download(v0) : await this.deps.base()
-      this.trainer = new Trainer(base.config, base.params, this.deps.train, { tokenizer: base.tokenizer })
+      this.trainer = new Trainer(base.config, base.params, this.deps.train, { tokenizer: base.tokenizer, lora: this.deps.lora })
       replayFrom = 0
       if (!v0) await this.publishNow(0, { base: 1 })
     }
     this.baseSha = (await getModel(db, 0))!.sha256
     this.step = replayFrom
-    this.weights = new VersionWeights(db, this.deps.store, this.trainer.model, this.config.maxStaleness + 1)
+    this.weights = new VersionWeights(db, this.deps.store, this.trainer.model, this.config.maxStaleness + 1, this.trainer.lora)
     this.version = (await latestModel(db))!
     for (let s = replayFrom + 1; s <= committed; s++) await this.replay(s)
     if (committed > replayFrom) this.progress.log(`resumed at step ${committed}: checkpoint ${replayFrom} + ${committed - replayFrom} replayed step(s)`)
@@ -314,11 +320,15 @@ export class Learner {
     await this.phase('publish')
     const t = this.trainer
     await t.syncHost() // on GPU EPs the live weights sit on the device; publish what was trained
-    const ckpt = { config: t.model, params: t.params, tokenizer: t.tokenizer }
+    // workers get full (with LoRA: merged) weights; a LoRA version also carries PEFT's adapter files
+    const ckpt = { config: t.model, params: t.policyWeights(), tokenizer: t.tokenizer }
     const v = await publish(this.db, this.deps.store, {
       step,
       metrics,
-      write: (dir) => writePolicyFiles(dir, ckpt, this.config.inferenceBucket),
+      write: async (dir) => {
+        await writePolicyFiles(dir, ckpt, this.config.inferenceBucket)
+        if (t.lora) await savePeftAdapter(dir, t.model, t.lora, t.params, BASE_VERSION_URI)
+      },
     })
     this.version = v
     this.weights?.put(v.version, t.params)

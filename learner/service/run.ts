@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path'
 import { artifactStoreFromEnv, CheckpointStore, type ArtifactStore } from '../publish/index.js'
+import type { LoraConfig } from '../lora/index.js'
 import type { TrainConfig } from '../trainer/index.js'
 import type { Db } from '../../schema/pg.js'
 import { baseModel } from './base.js'
@@ -24,6 +25,8 @@ export interface RunLearnerOptions {
   seed?: number
   learn: Partial<LearnConfig> & { owner: string }
   train: Partial<TrainConfig>
+  /** LoRA adapters instead of full fine-tuning */
+  lora?: LoraConfig
   signal?: AbortSignal
   progress?: Progress
   onPhase?: (p: Phase) => void | Promise<void>
@@ -39,6 +42,7 @@ export async function runLearner(o: RunLearnerOptions): Promise<LearnSummary> {
       checkpoints: new CheckpointStore(o.checkpointsDir ?? join(o.dataDir, 'checkpoints')),
       base: () => baseModel({ modelDir: o.modelDir, seed: o.seed }),
       train: o.train,
+      lora: o.lora,
       progress: o.progress,
       onPhase: o.onPhase,
     },

@@ -1,10 +1,12 @@
 /**
  * The weights of recent published versions, for recomputing old log-probs under the policy that generated a
- * group. Read from the artifact store (the version's model.safetensors, checked against its recorded sha256)
- * and kept in memory for the newest `capacity` versions asked for (maxStaleness + 1).
+ * group. Read from the artifact store (the version's model.safetensors — with LoRA its adapter_model.safetensors,
+ * what the Trainer feeds — checked against its recorded sha256) and kept in memory for the newest `capacity`
+ * versions asked for (maxStaleness + 1).
  */
 import { paramSpecs, type ModelConfig } from '../config.js'
 import { readSafetensors, toFloat32, WEIGHTS_FILE } from '../io/index.js'
+import { ADAPTER_WEIGHTS, loraSpecs, PEFT_PREFIX, type LoraConfig } from '../lora/index.js'
 import { sha256Hex, type ArtifactStore, type FileTable } from '../publish/index.js'
 import type { Db } from '../../schema/pg.js'
 import { getModel } from '../../schema/queries/index.js'
@@ -17,6 +19,7 @@ export class VersionWeights {
     private readonly store: ArtifactStore,
     private readonly config: ModelConfig,
     readonly capacity: number,
+    private readonly lora?: LoraConfig,
   ) {}
 
   /** Weights of `version`, or null when no such version is published. */
@@ -25,11 +28,14 @@ export class VersionWeights {
     if (hit) return hit
     const row = await getModel(this.db, version)
     if (!row) return null
-    const bytes = await this.store.read(row.artifactUri, WEIGHTS_FILE)
-    const want = (row.files as FileTable)[WEIGHTS_FILE]?.sha256
-    if (sha256Hex(bytes) !== want) throw new Error(`version ${version}: ${WEIGHTS_FILE} does not match its sha256`)
+    const file = this.lora ? ADAPTER_WEIGHTS : WEIGHTS_FILE
+    const bytes = await this.store.read(row.artifactUri, file)
+    const want = (row.files as FileTable)[file]?.sha256
+    if (sha256Hex(bytes) !== want) throw new Error(`version ${version}: ${file} does not match its sha256`)
     const tensors = readSafetensors(bytes)
-    const params = new Map(paramSpecs(this.config).map((s) => [s.name, Float32Array.from(toFloat32(tensors[s.name]))]))
+    const specs = this.lora ? loraSpecs(this.config, this.lora) : paramSpecs(this.config)
+    const prefix = this.lora ? PEFT_PREFIX : ''
+    const params = new Map(specs.map((s) => [s.name, Float32Array.from(toFloat32(tensors[prefix + s.name]))]))
     this.keep(version, params)
     return params
   }

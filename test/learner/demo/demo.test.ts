@@ -3,11 +3,12 @@
  * over HTTP, every reached version evaluated, dashboard data live during the run, a summary at the end. (The
  * learning curve itself is the demo's to show — minutes on 2 cores — and is recorded, not asserted here.)
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { DEFAULT_DEMO, startDemo } from '../../../learner/demo/index.js'
+import { resolveLora } from '../../../learner/lora/index.js'
 import { openDatabase } from '../../../schema/db.js'
 import { migrateDatabase } from '../../../schema/migrate.js'
 import postgres from 'postgres'
@@ -49,6 +50,32 @@ describe('cohort demo', () => {
     expect(s.groups.trained).toBe(s.learner.groupsTrained)
     expect(s.groups.claimed ?? 0).toBe(0)
     for (const x of [s.initialAccuracy, s.sftAccuracy, s.finalAccuracy]) expect(x).toBeGreaterThanOrEqual(0)
+  })
+
+  it('--lora-rank: chat-templated LoRA GRPO end to end; versions carry merged weights and a PEFT adapter', async () => {
+    const h = await startDemo({
+      port: 0,
+      dataDir: dir,
+      minutes: 0.3,
+      workers: 1,
+      quiet: true,
+      arith: { terms: 2, maxOperand: 9, ops: '+', train: 60, heldOut: 10 },
+      evalPrompts: 10,
+      sft: { steps: 20, batchSize: 16, lr: 3e-3 },
+      learn: { ...DEFAULT_DEMO.learn, publishEvery: 2 },
+      chat: true,
+      lora: resolveLora({ r: 8 }),
+    })
+    const s = await h.done
+    expect(s.learner.steps).toBeGreaterThan(0)
+    expect(s.learner.groupsFlagged).toBe(0) // workers' log-probs (merged weights, chat prompts) = the learner's (adapters)
+    expect(s.groups.trained).toBe(s.learner.groupsTrained)
+    const files = readdirSync(join(s.runDir, 'artifacts'), { recursive: true }).map(String)
+    const folders = files.filter((f) => f.endsWith('model.safetensors') && !f.endsWith('adapter_model.safetensors')).length
+    expect(folders).toBeGreaterThan(1) // versions with identical files share a folder (content-addressed)
+    for (const f of ['adapter_config.json', 'adapter_model.safetensors', 'tokenizer_config.json']) // the chat template travels
+      expect(files.filter((x) => x.endsWith(f)).length, f).toBe(folders)
+    expect(s.versions.at(-1)!.accuracy).not.toBeNull()
   })
 
   it('given a real Postgres an earlier run trained in, starts over in a new database on that server', async () => {
