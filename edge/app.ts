@@ -13,6 +13,7 @@ import { bodyLimit, errorHandler, memoryLimiter, notFound, requireJson } from '.
 import { dashboardRoutes } from './dashboard/index.js'
 import { atroposRoutes } from './routes/atropos/index.js'
 import { batchRoutes } from './routes/batches/index.js'
+import { contributePage } from './pages/contribute/index.js'
 import { ratePage } from './pages/rate/index.js'
 import { healthRoutes } from './routes/health/index.js'
 import { keyRoutes } from './routes/keys/index.js'
@@ -52,6 +53,7 @@ export function createApp(opts: EdgeOptions) {
   app.route('/', healthRoutes)
   app.route('/', dashboardRoutes) // GET / (page) and GET /v1/dashboard (its data)
   app.route('/', ratePage) // GET /rate
+  app.route('/', contributePage) // GET /contribute (its bundle: edge/node.ts)
   const v1 = new OpenAPIHono<AppEnv>()
     .route('/', keyRoutes) // /v1/keys, /v1/invites, POST /v1/join
     .route('/', taskRoutes)

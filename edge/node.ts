@@ -15,6 +15,7 @@ import { migrateDatabase } from '../schema/migrate.js'
 import { createKey, ensureKey } from '../schema/queries/index.js'
 import { createApp, type EdgeApp } from './app.js'
 import { configFromEnv, type EdgeConfig } from './config.js'
+import { serveContributeAssets } from './pages/contribute/assets.js'
 
 export const DEFAULT_PORT = 8787
 
@@ -27,6 +28,11 @@ export interface NodeServerOptions {
   bodyLimitBytes?: number
   /** Limits of keys made by invitations that name none (default: COHORT_INVITE_*_PER_MIN or 30/min). */
   inviteLimits?: EdgeConfig['inviteLimits']
+  /**
+   * Serve the browser worker's bundle at /contribute/app.js (from `appDir`, learner/browser/build.ts writes it) and
+   * onnxruntime-web's wasm files at /contribute/ort/* (from `ortDir`). Absent: /contribute says it has no bundle.
+   */
+  contribute?: { appDir: string; ortDir: string }
   /** Use this open database instead of opening one (in-process learner/workers, tests). */
   database?: OpenDatabase
   /** Reads published model files for GET /v1/models/{version}/files/{name} (default: nodeArtifactReader()). */
@@ -111,6 +117,7 @@ export async function startNodeServer(opts: NodeServerOptions = {}): Promise<Nod
   // code-tests run in local process pools (Python, and JavaScript with a hard kill), started on first use
   installNodeSandboxes()
   const app = createApp({ getDb: () => database.db, config, artifacts: opts.artifacts ?? nodeArtifactReader() })
+  if (opts.contribute) serveContributeAssets(app, opts.contribute)
   const hostname = opts.hostname ?? '127.0.0.1'
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: opts.port ?? DEFAULT_PORT, hostname }, () => resolve(s))

@@ -11,5 +11,5 @@
 export * from './generator.js'
 export { OpenAICompatibleGenerator, checkConvention, type OpenAICompatibleOptions, type ServerLogprobsMode } from './openai.js'
 export { buildPrefillGraph, buildDecodeGraph, checkBucket, maxNewTokensOf, IO, MAX_GRAPH_BYTES, type InferenceBucket } from './graphs.js'
-export { inferenceModel, exportInferenceModel, loadInferenceModel, PREFILL_FILE, DECODE_FILE, GENERATION_FILE, type InferenceModel } from './model.js'
+export { inferenceModel, inferenceModelFromFiles, INFERENCE_FILES, exportInferenceModel, loadInferenceModel, PREFILL_FILE, DECODE_FILE, GENERATION_FILE, type InferenceModel } from './model.js'
 export { OnnxGenerator, type OnnxGeneratorOptions } from './onnx.js'

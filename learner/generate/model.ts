@@ -9,9 +9,9 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { ModelConfig } from '../config.js'
+import { resolveConfig, type ModelConfig } from '../config.js'
 import { encodeModel } from '../graph/index.js'
-import { loadCheckpoint, type Checkpoint, type GenerationDefaults } from '../io/index.js'
+import { GENERATION_CONFIG, loadCheckpoint, readGenerationConfig, TOKENIZER_CONFIG, tokenizerOf, type Checkpoint, type GenerationDefaults } from '../io/index.js'
 import type { Tokenizer } from '../tokenizer/index.js'
 import { buildDecodeGraph, buildPrefillGraph, checkBucket, IO, type InferenceBucket } from './graphs.js'
 
@@ -26,10 +26,11 @@ export interface InferenceModel {
   decode: Uint8Array | (() => Uint8Array)
 }
 
+// paths inside a model folder, '/'-separated as in a version's manifest (also where no node:path exists: the browser)
 export const ONNX_DIR = 'onnx'
-export const PREFILL_FILE = join(ONNX_DIR, 'prefill', 'model.onnx')
-export const DECODE_FILE = join(ONNX_DIR, 'decode', 'model.onnx')
-export const GENERATION_FILE = join(ONNX_DIR, 'generation.json')
+export const PREFILL_FILE = `${ONNX_DIR}/prefill/model.onnx`
+export const DECODE_FILE = `${ONNX_DIR}/decode/model.onnx`
+export const GENERATION_FILE = `${ONNX_DIR}/generation.json`
 
 /** Graphs built lazily from in-memory weights. */
 export function inferenceModel(ckpt: Checkpoint, bucket: InferenceBucket): InferenceModel {
@@ -65,6 +66,30 @@ export async function exportInferenceModel(dir: string, ckpt: Checkpoint, bucket
   }
   await writeFile(join(dir, GENERATION_FILE), JSON.stringify(meta, null, 2))
   return files
+}
+
+/** The files of a model folder that generation needs (the weights stay out: they are in the graphs). */
+export const INFERENCE_FILES = { required: ['config.json', GENERATION_FILE, PREFILL_FILE, DECODE_FILE], optional: ['tokenizer.json', TOKENIZER_CONFIG, GENERATION_CONFIG] } as const
+
+/**
+ * An InferenceModel from the contents of a model folder's INFERENCE_FILES (no file system: the browser worker
+ * downloads them through the edge). `files` maps each path to its bytes; optional ones may be absent.
+ */
+export function inferenceModelFromFiles(files: ReadonlyMap<string, Uint8Array>): InferenceModel {
+  const text = (p: string) => new TextDecoder().decode(files.get(p))
+  const json = (p: string) => JSON.parse(text(p)) as Record<string, unknown>
+  for (const p of INFERENCE_FILES.required) if (!files.has(p)) throw new Error(`model folder lacks ${p}`)
+  const meta = json(GENERATION_FILE) as { format?: string; bucket?: InferenceBucket }
+  if (meta.format !== 'cohort-inference/1' || !meta.bucket) throw new Error(`${GENERATION_FILE}: not a cohort-inference/1 description`)
+  const raw = json('config.json')
+  const config = resolveConfig(raw)
+  checkBucket(config, meta.bucket)
+  const tokenizer = tokenizerOf(raw, config, {
+    tokenizerJson: files.has('tokenizer.json') ? text('tokenizer.json') : undefined,
+    tokenizerConfig: files.has(TOKENIZER_CONFIG) ? json(TOKENIZER_CONFIG) : undefined,
+  })
+  const generation = files.has(GENERATION_CONFIG) ? readGenerationConfig(json(GENERATION_CONFIG)) : undefined
+  return { config, tokenizer, generation, bucket: meta.bucket, prefill: files.get(PREFILL_FILE)!, decode: files.get(DECODE_FILE)! }
 }
 
 /** Read a model folder's inference graphs (and config + tokenizer through learner/io). */

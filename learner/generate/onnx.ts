@@ -58,6 +58,11 @@ export class OnnxGenerator implements Generator {
     this.graphs = { prefill, decode }
   }
 
+  /** Build both sessions now (the first generate() would otherwise pay for it: seconds in a browser). */
+  async warm(): Promise<void> {
+    await this.sessions()
+  }
+
   private sessions(): Promise<[Session, Session]> {
     if (!this.ready) {
       const b = this.model.bucket

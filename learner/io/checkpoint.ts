@@ -93,16 +93,29 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
 }
 
 async function loadTokenizer(dir: string, raw: Record<string, unknown>, c: ModelConfig): Promise<Tokenizer | undefined> {
-  if (await exists(join(dir, 'tokenizer.json'))) {
-    const tcPath = join(dir, TOKENIZER_CONFIG)
-    const tc = (await exists(tcPath)) ? await readJson(tcPath) : {}
+  const tcPath = join(dir, TOKENIZER_CONFIG)
+  const tokenizerPath = join(dir, 'tokenizer.json')
+  return tokenizerOf(raw, c, {
+    tokenizerJson: (await exists(tokenizerPath)) ? await readFile(tokenizerPath, 'utf8') : undefined,
+    tokenizerConfig: (await exists(tcPath)) ? await readJson(tcPath) : undefined,
+  })
+}
+
+/**
+ * The tokenizer a model folder describes, from its files' contents (no file system: the browser worker calls it
+ * with downloaded files): tokenizer.json (+ tokenizer_config.json) → the HF tokenizer; config.json's
+ * `cohort_tokenizer: "bytes"` → the byte tokenizer; else none.
+ */
+export function tokenizerOf(
+  raw: Record<string, unknown>,
+  c: ModelConfig,
+  files: { tokenizerJson?: string; tokenizerConfig?: Record<string, unknown> },
+): Tokenizer | undefined {
+  if (files.tokenizerJson !== undefined) {
     const eos = Array.isArray(c.eos_token_id) ? c.eos_token_id[0] : c.eos_token_id
-    return hfTokenizer(await readFile(join(dir, 'tokenizer.json'), 'utf8'), tc, { eos, bos: c.bos_token_id, pad: c.pad_token_id })
+    return hfTokenizer(files.tokenizerJson, files.tokenizerConfig ?? {}, { eos, bos: c.bos_token_id, pad: c.pad_token_id })
   }
-  if (raw.cohort_tokenizer === 'bytes') {
-    const tcPath = join(dir, TOKENIZER_CONFIG)
-    return byteTokenizer((await exists(tcPath)) ? chatTemplateOf(await readJson(tcPath)) : undefined)
-  }
+  if (raw.cohort_tokenizer === 'bytes') return byteTokenizer(files.tokenizerConfig ? chatTemplateOf(files.tokenizerConfig) : undefined)
   return undefined
 }
 

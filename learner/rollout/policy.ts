@@ -11,6 +11,15 @@ import type { EdgeClient, ModelInfo } from './client.js'
 /** Opens a downloaded, verified model folder as a generator (OnnxGenerator by default; see cli/commands/rollout). */
 export type OpenGenerator = (dir: string, model: ModelInfo) => Promise<Generator>
 
+/** Where a worker gets the policy to generate with: PolicyCache (a folder on disk) or the browser's in memory. */
+export interface PolicySource {
+  /** version generated with now (null before the first) */
+  readonly version: number | null
+  /** the policy to generate with, at least version `atLeast` once that is published; release() it after */
+  acquire(atLeast: number, backoff?: BackoffOptions): Promise<Policy>
+  close(): Promise<void>
+}
+
 export interface Policy {
   version: number
   generator: Generator
@@ -29,7 +38,7 @@ const KEEP_BEHIND = 2
 /** Versions behind the newest tried when the newest is refused. */
 const FALLBACK = 4
 
-export class PolicyCache {
+export class PolicyCache implements PolicySource {
   private current: Held | null = null
   private refreshing: Promise<void> | null = null
   /** versions refused (files not matching their sha256, or not loadable), by manifest hash: never retried */

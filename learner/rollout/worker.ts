@@ -8,7 +8,7 @@
  */
 import { AbortedError, backoffDelay, sleep, type BackoffOptions } from './backoff.js'
 import { EdgeError, submittableText, type EdgeClient, type GroupResult, type Lease, type SubmitCompletion } from './client.js'
-import { PolicyCache, type OpenGenerator } from './policy.js'
+import { PolicyCache, type OpenGenerator, type PolicySource } from './policy.js'
 
 export interface RolloutOptions {
   edge: EdgeClient
@@ -18,7 +18,10 @@ export interface RolloutOptions {
   concurrency?: number
   /** where verified model versions are cached (default .cohort/models) */
   cacheDir?: string
-  openGenerator: OpenGenerator
+  /** opens a cached version folder (with cacheDir; not needed when `policies` is given) */
+  openGenerator?: OpenGenerator
+  /** the policy source (default: a PolicyCache in cacheDir opened with openGenerator; the browser's is in memory) */
+  policies?: PolicySource
   /** base seed: group seeds derive from it and the lease id (default 1) */
   seed?: number
   /** stop after this many groups have been attempted (default: run until stop()) */
@@ -61,7 +64,7 @@ export class RolloutWorker {
     groups: 0, completions: 0, tokens: 0, generateSeconds: 0, rewardSum: 0, rewardCount: 0, expired: 0, errors: 0, byVersion: {},
   }
   private readonly stopper = new AbortController()
-  private readonly policies: PolicyCache
+  private readonly policies: PolicySource
   private started = 0
   /** groups failed in a row: the next lease waits a backoff after a failure, so a broken setup cannot spin */
   private failures = 0
@@ -69,7 +72,8 @@ export class RolloutWorker {
 
   constructor(readonly o: RolloutOptions) {
     this.log = o.log ?? (() => {})
-    this.policies = new PolicyCache(o.edge, o.cacheDir ?? '.cohort/models', o.openGenerator, this.log)
+    if (!o.policies && !o.openGenerator) throw new Error('RolloutWorker: give `policies` or `openGenerator`')
+    this.policies = o.policies ?? new PolicyCache(o.edge, o.cacheDir ?? '.cohort/models', o.openGenerator!, this.log)
   }
 
   /** Version of the policy the worker generates with now (null before the first is fetched). */

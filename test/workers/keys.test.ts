@@ -51,11 +51,15 @@ describe('keys in workerd', () => {
     expect(listed.revokedAt).not.toBeNull()
   })
 
-  it('serves the rating page', async () => {
+  it('serves the rating page and the browser worker page (cross-origin isolated)', async () => {
     const res = await exports.default.fetch('http://edge.test/rate')
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/html')
     expect(await res.text()).toContain('id="score" name="score" type="range"')
+    const contribute = await exports.default.fetch('http://edge.test/contribute')
+    expect(contribute.status).toBe(200)
+    expect(contribute.headers.get('cross-origin-embedder-policy')).toBe('require-corp')
+    expect(await contribute.text()).toContain('src="/contribute/app.js"')
   })
 
   it('unknown routes are 404 whatever the method', async () => {
