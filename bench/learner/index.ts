@@ -20,13 +20,14 @@
  * The baseline is skipped with a note when /usr/bin/python3 or torch is missing, or with --no-torch.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs, promisify } from 'node:util'
 import * as ort from 'onnxruntime-node'
-import { countParams } from '../../learner/config.js'
+import { countParams, resolveConfig, type ModelConfig } from '../../learner/config.js'
+import { loraSpecs, resolveLora } from '../../learner/lora/index.js'
 import { B, COMPLETION, GEN, loadConfig, ROOT, T } from './setup.js'
 
 const TORCH_SCRIPT = join(ROOT, 'tools/torch/grpo_bench.py')
@@ -174,6 +175,15 @@ async function main() {
       ratio(r.ours.gen, r.torch.gen).padStart(6), `${fmt((r.ours.handover ?? NaN) * 1000, 0)} ms`.padStart(14), `${fmt((r.torch.handover ?? NaN) * 1000, 1)} ms`.padStart(15),
     ].join(' '))
     if (r.torch.note) console.log(`        baseline: ${r.torch.note}; generation best at ours ${r.ours.genThreads} / torch ${r.torch.genThreads ?? 'n/a'} thread(s)`)
+  }
+  // LoRA: AdamW keeps m and v (float32) for the adapters only (the Trainer allocates exactly loraSpecs' tensors)
+  const hf = (f: string) => resolveConfig(JSON.parse(readFileSync(join(ROOT, 'test/fixtures/hf-configs', `${f}.json`), 'utf8')))
+  const models: [string, ModelConfig][] = [...rows.map((r): [string, ModelConfig] => [r.name, loadConfig(r.name)]), ['Qwen3-0.6B', hf('qwen3-0.6b')], ['Llama-3.2-1B', hf('llama-3.2-1b-instruct')]]
+  console.log('\nAdamW state (m + v, float32): full fine-tuning vs LoRA r 8 on all seven projections')
+  for (const [name, c] of models) {
+    const full = countParams(c)
+    const lora = loraSpecs(c, resolveLora({ r: 8 })).reduce((n, sp) => n + sp.shape[0] * sp.shape[1], 0)
+    console.log(`  ${name.padEnd(13)} full ${fmt((8 * full) / 2 ** 20, 1).padStart(8)} MiB (${(full / 1e6).toFixed(1)}M params)   LoRA ${fmt((8 * lora) / 2 ** 20, 1).padStart(7)} MiB (${(lora / 1e6).toFixed(2)}M adapter params, ${((100 * lora) / full).toFixed(2)} %)`)
   }
   console.log('headline: ' + rows.map((r) => `${r.name} GRPO step ${fmt(tok(r.ours.step))} tok/s (${ratio(tok(r.ours.step), tok(r.torch.step))} PyTorch CPU), generation ${fmt(r.ours.gen)} tok/s (${ratio(r.ours.gen, r.torch.gen)})`).join('; '))
 }
