@@ -26,7 +26,7 @@ Loop
   --max-staleness N       versions a group may lag before it is marked stale (default 4)
   --publish-every N       steps between published versions (default 5)
   --checkpoint-every N    steps between checkpoints (default 10)
-  --logprob-tolerance X   max |reported − recomputed| log-prob before a group is flagged (default 0.05)
+  --logprob-tolerance X   mean |reported − recomputed| log-prob (per token) before a group is flagged (default 0.05)
   --mask-truncated        no loss on completions that hit the length limit (always counted)
   --add-bos               prepend BOS to prompts (match the rollout workers)
   --gen-batch N --prompt-length N --cache-length N   published inference graphs' bucket (default 8, 64, 128)

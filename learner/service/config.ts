@@ -22,7 +22,11 @@ export interface LearnConfig {
   publishEvery: number
   /** write a resume checkpoint every this many steps (committed steps after it are replayed on resume) */
   checkpointEvery: number
-  /** flag a group when a reported log-prob differs from the recomputed one by more than this (nats, max |Δ|) */
+  /**
+   * flag a group when its reported log-probs differ from the recomputed ones by more than this on average
+   * (nats, mean |Δ| over the group's completion tokens; service/consistency.ts). Smaller, honest differences
+   * (bf16 or other kernels) are trained on with the sampler-mismatch IS correction instead.
+   */
   logprobTolerance: number
   /** TRL mask_truncated_completions: completions that hit the length limit get no loss (always counted) */
   maskTruncated: boolean

@@ -38,7 +38,7 @@ import {
 } from '../../schema/queries/index.js'
 import { advantagesOf, isRejection, prepareGroup, type PreparedGroup, type Rejection } from './batch.js'
 import type { LearnConfig } from './config.js'
-import { worstDisagreement } from './consistency.js'
+import { groupDisagreement, samplingLogprobs } from './consistency.js'
 import { progressLine, progressTo, stepMetrics, type Progress } from './metrics.js'
 import { VersionWeights } from './weights.js'
 
@@ -285,9 +285,9 @@ export class Learner {
         continue
       }
       const { logprobs: lp } = await this.trainer.logprobs(rowsOf([p]), { weights, temperature })
-      const worst = worstDisagreement(p.rows, lp)
-      if (worst && !(worst.maxAbsDiff <= tolerance)) {
-        rejected.push({ group: g, reason: 'logprob_mismatch', details: { ...worst, tolerance } })
+      const d = groupDisagreement(p.rows, lp)
+      if (d && !(d.meanAbsDiff <= tolerance)) {
+        rejected.push({ group: g, reason: 'logprob_mismatch', details: { ...d, tolerance } })
         continue
       }
       prepared.push(p)
@@ -301,6 +301,8 @@ export class Learner {
     const adv = advantagesOf(prepared)
     const rows = rowsOf(prepared)
     const batch: GrpoBatch = { ...rows, advantages: adv.advantages.flat(), oldLogprobs: old.flat() }
+    // the workers' own log-probs, where reported: the Trainer corrects for the sampler mismatch with them
+    if (prepared.some((p) => p.rows.some((r) => r.reported))) batch.samplingLogprobs = prepared.flatMap((p, i) => samplingLogprobs(p.rows, old[i]))
     if (this.trainer.train.beta > 0) batch.refLogprobs = (await this.trainer.logprobs(rows, { reference: true })).logprobs
     return { batch, adv }
   }

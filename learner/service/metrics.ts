@@ -4,6 +4,8 @@
  *   clip_ratio/high_mean, clip_ratio/region_mean, grad_norm, loss, learning_rate, num_tokens,
  *   completions/mean_length, completions/min_length, completions/max_length, completions/clipped_ratio,
  *   tokens_per_second, policy_version_lag (mean versions between a group's generator and the step's policy),
+ *   sampling/sampling_logp_difference/{mean,max}, sampling/importance_sampling_ratio/{min,mean,max},
+ *   sampling/mismatch_kl, sampling/masked_fraction (when workers reported log-probs),
  *   plus Cohort's own: groups, flagged, stale, step_time_s.
  */
 import type { StepMetrics } from '../trainer/index.js'
@@ -50,6 +52,8 @@ export function stepMetrics(c: StepContext): Record<string, number> {
     flagged: c.flagged,
     stale: c.stale,
     step_time_s: c.seconds,
+    // the sampler-mismatch correction (when workers reported log-probs), TRL names
+    ...Object.fromEntries(Object.entries(t).filter(([k, v]) => k.startsWith('sampling/') && typeof v === 'number')),
   }
 }
 

@@ -1,7 +1,7 @@
 /** From stored groups to trainer rows: tokenization, masks, rejections, advantages (worked examples). */
 import { describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../../learner/config.js'
-import { advantagesOf, prepareGroup, worstDisagreement, type PreparedGroup } from '../../../learner/service/index.js'
+import { advantagesOf, groupDisagreement, prepareGroup, samplingLogprobs, type PreparedGroup } from '../../../learner/service/index.js'
 import { byteTokenizer, BYTE_VOCAB_SIZE } from '../../../learner/tokenizer/index.js'
 import type { BatchGroup } from '../../../schema/queries/index.js'
 
@@ -87,8 +87,8 @@ describe('advantagesOf', () => {
   })
 })
 
-describe('worstDisagreement', () => {
-  it('finds the largest |reported − recomputed| over completion tokens only', () => {
+describe('groupDisagreement', () => {
+  it('mean and largest |reported − recomputed| and the mismatch KL over completion tokens only', () => {
     const p = ok(group([1, 0]))
     p.rows[0].reported = [-1, -2]
     p.rows[1].reported = [-1, -2.5]
@@ -96,11 +96,17 @@ describe('worstDisagreement', () => {
       [0, 9, 9, 9, -1.01, -2],
       [0, 9, 9, 9, -1, -2.1],
     ]
-    const w = worstDisagreement(p.rows, recomputed)!
+    const w = groupDisagreement(p.rows, recomputed)!
     expect(w.completion).toBe(1)
     expect(w.token).toBe(1)
     expect(w.maxAbsDiff).toBeCloseTo(0.4, 12)
+    expect(w.meanAbsDiff).toBeCloseTo(0.41 / 4, 12)
+    const k3 = (d: number) => Math.exp(d) - d - 1
+    expect(w.mismatchKl).toBeCloseTo((k3(-0.01) + k3(0.4)) / 4, 12)
+    expect(w.tokens).toBe(4)
+    // the Trainer's sampler log-probs: reported on completion tokens, recomputed elsewhere
+    expect(samplingLogprobs(p.rows, recomputed)).toEqual([[0, 9, 9, 9, -1, -2], [0, 9, 9, 9, -1, -2.5]])
     p.rows.forEach((r) => (r.reported = null))
-    expect(worstDisagreement(p.rows, recomputed)).toBeNull()
+    expect(groupDisagreement(p.rows, recomputed)).toBeNull()
   })
 })

@@ -18,7 +18,7 @@ import {
   prepareGroup,
   resolveLearnConfig,
   tinyModel,
-  worstDisagreement,
+  groupDisagreement,
   type LearnerDeps,
   type PreparedGroup,
 } from '../../../learner/service/index.js'
@@ -139,7 +139,7 @@ describe('Learner', () => {
     for (const g of groups) {
       const p = prepareGroup(g, opts) as PreparedGroup
       const rows = { inputIds: p.rows.map((r) => r.inputIds), completionMask: p.rows.map((r) => r.completionMask) }
-      worst = Math.max(worst, worstDisagreement(p.rows, (await first.trainer.logprobs(rows, { weights: v0.params, temperature: 1 })).logprobs)!.maxAbsDiff)
+      worst = Math.max(worst, groupDisagreement(p.rows, (await first.trainer.logprobs(rows, { weights: v0.params, temperature: 1 })).logprobs)!.maxAbsDiff)
     }
     console.log(`sampler vs learner log-probs: max |Δ| = ${worst.toExponential(2)} over ${groups.length * G} completions`)
     expect(worst).toBeLessThan(1e-4)
