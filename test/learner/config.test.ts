@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { paramSpecs, resolveConfig } from '../../learner/config.js'
+import { hfConfigJson, paramSpecs, resolveConfig } from '../../learner/config.js'
 import { Graph } from '../../learner/graph/index.js'
 import { buildForward, paramInputs } from '../../learner/model/index.js'
 import { invFreq } from '../../learner/rope.js'
@@ -52,6 +52,13 @@ describe('published configs', () => {
     expect(resolveConfig(hf('qwen2.5-0.5b-instruct'))).toMatchObject({ model_type: 'qwen2', attention_bias: true, sliding_window: undefined })
     expect(resolveConfig(hf('smollm2-135m-instruct'))).toMatchObject({ rope_theta: 100000, pad_token_id: 2 })
     expect(resolveConfig(hf('mistral-7b-v0.1'))).toMatchObject({ model_type: 'mistral', sliding_window: 4096 })
+  })
+
+  it('the config.json Cohort writes (transformers-4 layout) reads back to the same config, for every family', () => {
+    for (const f of ['qwen3-0.6b', 'llama-3.2-1b-instruct', 'qwen2.5-0.5b-instruct', 'smollm2-135m-instruct', 'mistral-7b-v0.1']) {
+      const c = resolveConfig(hf(f))
+      expect(resolveConfig(JSON.parse(JSON.stringify(hfConfigJson(c)))), f).toEqual(c)
+    }
   })
 
   it('rope_parameters default carries rope_theta (the transformers-5 bug: not silently 10000)', () => {

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OpenAICompatibleGenerator, type ServerLogprobsMode } from '../../../learner/generate/index.js'
+import { promptIds, type Tokenizer } from '../../../learner/tokenizer/index.js'
 
 const V = 16
 const EOS = 15
@@ -194,6 +195,22 @@ describe('OpenAICompatibleGenerator (vLLM-like server, raw_logprobs)', () => {
     await expect(g.generate([[1]], { n: 0, maxNewTokens: 4, temperature: 1 })).rejects.toThrow(/n must be/)
     await expect(g.generate([[1]], { n: 1, maxNewTokens: 4, temperature: 1, topP: 1.5 })).rejects.toThrow(/topP/)
     expect(() => new OpenAICompatibleGenerator({ baseUrl: 'not a url', model: 'x' })).toThrow(/baseUrl/)
+  })
+
+  it('chat prompts are rendered with the tokenizer\'s template (promptIds, as the learner does) and sent as ids', async () => {
+    const tokenizer: Tokenizer = {
+      encode: (t) => [...t].map((ch) => ch.charCodeAt(0) - 97),
+      decode,
+      eos: EOS,
+      pad: EOS,
+      vocabSize: V,
+      chatTemplate: "{% for m in messages %}{{ m.content }}{% endfor %}{% if add_generation_prompt %}{{ 'n' }}{% endif %}",
+    }
+    const g = new OpenAICompatibleGenerator({ baseUrl: url, model: 'tiny', tokenizer })
+    const [gen] = await g.generate(['cd'], { n: 1, maxNewTokens: 3, temperature: 1, chat: { system: 'ab' } })
+    expect(raw.requests.at(-1)!.prompt).toEqual([0, 1, 2, 3, 13])
+    expect(gen.promptTokenIds).toEqual(promptIds(tokenizer, 'cd', { chat: { system: 'ab' } }))
+    await expect(new OpenAICompatibleGenerator({ baseUrl: url, model: 'tiny' }).generate(['cd'], { n: 1, maxNewTokens: 3, temperature: 1, chat: {} })).rejects.toThrow(/chat prompts need the model tokenizer/)
   })
 
   it('text prompts without prompt_token_ids from the server need a tokenizer', async () => {
