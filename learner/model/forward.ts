@@ -50,7 +50,7 @@ export function buildForward(cfg: ModelConfig, params: Params, ids: Value, opts:
   const S = P + T
   if (cfg.sliding_window !== undefined && S > cfg.sliding_window)
     throw new Error(`forward: ${S} key positions exceed sliding_window ${cfg.sliding_window}; sliding-window attention is not implemented (refused rather than computed wrong)`)
-  const rope = rotary(g, cfg, T, opts.positions ?? P)
+  const rope = rotary(g, cfg, T, opts.positions ?? P, S) // fed positions index key slots: < S
   let allowed = causalMask(g, P, T) //                                                    [T,S]
   if (opts.attentionMask) {
     const am = opts.attentionMask

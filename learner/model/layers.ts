@@ -103,10 +103,12 @@ function angleTable(cfg: ModelConfig, start: number, n: number): { cos: Float64A
 }
 
 /**
- * Rotary tables for T new tokens. `positions` int64 [B,T] gathers rows of a [max_position_embeddings, Dh]
- * table; a number is the static start position (training: 0, tokens at 0 … T−1).
+ * Rotary tables for T new tokens. `positions` int64 [B,T] gathers rows of a [rows, Dh] table (rows: the key
+ * positions the graph can hold, at most max_position_embeddings; a position is never beyond its key slot, so a
+ * real model's 40k–131k-row table is not baked into every inference graph); a number is the static start
+ * position (training: 0, tokens at 0 … T−1).
  */
-export function rotary(g: Graph, cfg: ModelConfig, T: number, positions: number | Value): Rotary {
+export function rotary(g: Graph, cfg: ModelConfig, T: number, positions: number | Value, rows = cfg.max_position_embeddings): Rotary {
   const Dh = cfg.head_dim
   const half = Dh / 2
   const r = new Float64Array(Dh * Dh) // (x·R)[j] = Σ_i x[i] R[i][j]
@@ -121,7 +123,7 @@ export function rotary(g: Graph, cfg: ModelConfig, T: number, positions: number 
   }
   if (positions.shape.length !== 2 || positions.shape[1] !== T || positions.dtype !== 'int64')
     throw new Error(`rotary: positions must be int64 [B,${T}], got ${positions.dtype} [${positions.shape}]`)
-  const n = cfg.max_position_embeddings
+  const n = Math.min(rows, cfg.max_position_embeddings)
   const t = angleTable(cfg, 0, n)
   const pick = (tab: Float64Array, name: string) =>
     ops.unsqueeze(ops.gather(g.constant(tab, [n, Dh], 'float', name), positions), [1]) // [B,1,T,Dh]
