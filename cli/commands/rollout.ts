@@ -121,6 +121,7 @@ Env: COHORT_EP (execution provider: cpu, the default, cuda or webgpu). Model fil
     }
     process.on('SIGTERM', onSignal)
     process.on('SIGINT', onSignal)
+    log(`rollout: task ${values.task} at ${worker.o.edge.baseUrl}, ${worker.o.concurrency} lease(s) at a time; waiting for the edge and a published model`)
     let s
     try {
       s = await worker.run()

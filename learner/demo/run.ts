@@ -220,9 +220,11 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
         }),
     )
     const grpoStart = performance.now()
+    // stopped during the cold start already (Ctrl-C, SIGTERM): the workers must not start waiting for leases
+    if (stopper.signal.aborted) workers.forEach((w) => w.stop())
+    else stopper.signal.addEventListener('abort', () => workers.forEach((w) => w.stop()), { once: true })
     const workersDone = Promise.all(workers.map((w) => w.run()))
     const timer = setTimeout(() => stopper.abort(), c.minutes * 60_000)
-    stopper.signal.addEventListener('abort', () => workers.forEach((w) => w.stop()), { once: true })
     const watching = evaluator.watch(stopper.signal)
     let learnSummary: LearnSummary
     let rollouts: RolloutStats[]
