@@ -145,6 +145,11 @@ export const tasks = pgTable('tasks', {
   scaleRewards: scaleRewards('scale_rewards').notNull().default('group'),
   /** Seconds a worker has to submit a group for a lease. */
   leaseSeconds: integer('lease_seconds').notNull(),
+  /**
+   * Hold workers back (POST /v1/leases → 503 + Retry-After) while the queue already holds more than the learner
+   * can train before those rollouts would go stale. Inactive while no learner is training. Off: never held.
+   */
+  backpressure: boolean('backpressure').notNull().default(true),
   /** Render prompts as chat messages with the model's chat template (null: the prompt text as is). */
   chat: jsonb('chat').$type<TaskChat>(),
   createdAt: createdAt(),

@@ -32,13 +32,14 @@ export const tasks: Command = {
   name: 'tasks',
   summary: 'add a task (with prompts from JSONL) or list tasks',
   usage: `cohort tasks add --name N --group-size G [--verifier JSON] [--prompts FILE.jsonl] [--max-new-tokens T]
-                  [--temperature X] [--lease-seconds S] [--chat] [--system TEXT]
+                  [--temperature X] [--lease-seconds S] [--chat] [--system TEXT] [--no-backpressure]
 cohort tasks list
 
 add:  creates a task; --verifier is a verifier spec as JSON (default {"type":"exact"}); --prompts adds prompts
       from a JSONL file, one {"prompt": "...", "answer": "..."} per line. Tasks that exist get only the prompts.
       --chat renders prompts as chat messages with the model's chat template; --system TEXT (implies --chat)
-      puts a system message before each prompt.
+      puts a system message before each prompt. --no-backpressure never holds workers back for this task
+      (by default leases wait while the queue holds more than the learner trains before it goes stale).
 list: prints each task's name, group size and verifier.`,
   async run(argv) {
     const { values, positionals } = parse(argv, {
@@ -51,6 +52,7 @@ list: prints each task's name, group size and verifier.`,
       'lease-seconds': { type: 'string' },
       chat: { type: 'boolean' },
       system: { type: 'string' },
+      'no-backpressure': { type: 'boolean' },
     })
     const sub = positionals[0]
     if (sub === 'list') {
@@ -76,6 +78,7 @@ list: prints each task's name, group size and verifier.`,
       maxNewTokens: num(values['max-new-tokens']),
       temperature: num(values.temperature),
       leaseSeconds: num(values['lease-seconds']),
+      backpressure: !values['no-backpressure'],
       chat: values.system !== undefined ? { system: values.system } : values.chat ? {} : null,
     })
     if (!body.success) throw new UsageError(issues(body.error))

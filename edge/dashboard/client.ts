@@ -190,7 +190,9 @@ export const CLIENT_JS = String.raw`
     $('tile-versions').textContent = String(d.totals.modelVersions);
     $('tile-reward').textContent = last ? fmt(metric(last, 'reward')) : '–';
     $('tile-tps').textContent = last ? fmt(metric(last, 'tokens_per_second')) : '–';
-    $('tile-ready').textContent = String(d.queue.groups.ready || 0);
+    $('tile-ready').textContent = String(d.queue.groups.ready || 0) + (d.queue.heldBack ? ' (workers held back)' : '');
+    $('tile-drain').textContent = fmt(d.queue.drainPerS);
+    $('tile-stale').textContent = d.queue.staleFraction === null ? '–' : (100 * d.queue.staleFraction).toFixed(1) + ' %';
 
     var list = $('recent');
     while (list.firstChild) list.removeChild(list.firstChild);

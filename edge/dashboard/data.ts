@@ -4,7 +4,8 @@
  * Reference answers never appear here.
  */
 import { createRoute, z } from '@hono/zod-openapi'
-import { stats } from '../../schema/index.js'
+import { ingestPressure, stats } from '../../schema/index.js'
+import { ingestState } from '../routes/leases/backpressure.js'
 import { dbOf } from '../env.js'
 import { auth } from '../middleware/index.js'
 import { problems } from '../problem.js'
@@ -22,6 +23,9 @@ const DashboardSchema = z
       groups: z.record(z.string(), count).openapi({ description: 'groups by status' }),
       leasesActive: count,
       leasesExpired: count,
+      drainPerS: z.number().openapi({ description: 'groups the learner trains per second (its last steps)' }),
+      heldBack: z.boolean().openapi({ description: 'backpressure: leasing answers 503 now (all tasks together)' }),
+      staleFraction: z.number().nullable().openapi({ description: 'stale / (trained + stale)' }),
     }),
     steps: z.array(z.object({ step: count, policyVersion: count, metrics: json, createdAt: z.string() })),
     versions: z.array(
@@ -78,6 +82,8 @@ export const dashboardData = router().openapi(get, async (c) => {
   const db = dbOf(c)
   // one after another: on embedded PGlite every query shares one session anyway
   const s = await stats(db)
+  const ingest = ingestState(await ingestPressure(db))
+  const consumed = s.groups.trained + s.groups.stale
   const steps = await recentSteps(db, q.steps)
   const versions = await versionSummary(db, q.versions)
   const recent = await recentCompletions(db, q.recent)
@@ -85,7 +91,14 @@ export const dashboardData = router().openapi(get, async (c) => {
     {
       now: new Date().toISOString(),
       totals: { prompts: s.prompts, trainSteps: s.trainSteps, modelVersions: s.modelVersions },
-      queue: { groups: s.groups, leasesActive: s.leases.active, leasesExpired: s.leases.expired },
+      queue: {
+        groups: s.groups,
+        leasesActive: s.leases.active,
+        leasesExpired: s.leases.expired,
+        drainPerS: ingest.drain,
+        heldBack: ingest.room === 0,
+        staleFraction: consumed ? s.groups.stale / consumed : null,
+      },
       steps,
       versions,
       recent,

@@ -37,6 +37,8 @@ const BODY = `
     <div class="tile"><b id="tile-reward">–</b><span>reward (last step)</span></div>
     <div class="tile"><b id="tile-tps">–</b><span>tokens/s (last step)</span></div>
     <div class="tile"><b id="tile-ready">–</b><span>groups ready</span></div>
+    <div class="tile"><b id="tile-drain">–</b><span>learner drain (groups/s)</span></div>
+    <div class="tile"><b id="tile-stale">–</b><span>went stale</span></div>
   </div>
   <div class="grid">
     <section class="panel"><h2>Reward per step <small>(dashed: version published)</small></h2><svg id="chart-reward"></svg></section>

@@ -215,6 +215,7 @@ export class Learner {
       flagged: rejected.length,
       stale: o.stale,
       seconds: (performance.now() - o.t0) / 1000,
+      maxStaleness: c.maxStaleness,
     })
     const groupIds = prepared.map((p) => p.group.id)
     await this.phase('commit')

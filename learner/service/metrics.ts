@@ -6,7 +6,7 @@
  *   tokens_per_second, policy_version_lag (mean versions between a group's generator and the step's policy),
  *   sampling/sampling_logp_difference/{mean,max}, sampling/importance_sampling_ratio/{min,mean,max},
  *   sampling/mismatch_kl, sampling/masked_fraction (when workers reported log-probs),
- *   plus Cohort's own: groups, flagged, stale, step_time_s.
+ *   plus Cohort's own: groups, flagged, stale, step_time_s, max_staleness (the bound the edge's backpressure reads).
  */
 import type { StepMetrics } from '../trainer/index.js'
 import type { PreparedGroup } from './batch.js'
@@ -22,6 +22,8 @@ export interface StepContext {
   stale: number
   /** wall time of the whole iteration (claim → commit) */
   seconds: number
+  /** the learner's staleness bound in versions (recorded so the edge can size its backpressure) */
+  maxStaleness: number
 }
 
 export function stepMetrics(c: StepContext): Record<string, number> {
@@ -54,6 +56,7 @@ export function stepMetrics(c: StepContext): Record<string, number> {
     step_time_s: c.seconds,
     // the sampler-mismatch correction (when workers reported log-probs), TRL names
     ...Object.fromEntries(Object.entries(t).filter(([k, v]) => k.startsWith('sampling/') && typeof v === 'number')),
+    max_staleness: c.maxStaleness,
   }
 }
 

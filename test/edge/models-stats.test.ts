@@ -71,6 +71,15 @@ describe('stats', () => {
       ],
       modelVersions: 2,
       trainSteps: 0,
+      ingest: {
+        queueDepth: 3,
+        inFlight: 1,
+        drainPerS: 0,
+        capacity: null,
+        heldBack: false,
+        reason: expect.stringMatching(/no learner has trained/),
+        staleFraction: null,
+      },
     })
     const all = (await (await t.call('GET', '/v1/stats', { key: t.keys.learner })).json()) as any
     expect(all.prompts).toBe(6)

@@ -3,10 +3,13 @@
  * POST /v1/leases/{leaseId}/group (the worker that took it) submits G completions (see submit.ts);
  * POST /v1/groups submits several leases' groups at once, each accepted, replayed or refused on its own.
  * Batches are for fleet keys: a key with a per-minute limit or a quota sends one lease / group per request.
+ * Leasing is held back (503 + Retry-After) while the task's queue would outlast the staleness window
+ * (backpressure.ts).
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import type { AppEnv } from '../../env.js'
+import type { AppEnv, EdgeDeps } from '../../env.js'
+import { backpressureGate, type BackpressureGate } from './backpressure.js'
 import { leasePrompts, type Task, type TakenLease } from '../../../schema/index.js'
 import { dbOf } from '../../env.js'
 import { auth, rateLimit } from '../../middleware/index.js'
@@ -39,6 +42,7 @@ const take = createRoute({
       content: { 'application/json': { schema: z.union([LeaseSchema, LeaseBatchSchema]) } },
     },
     ...problems(400, 401, 403, 404, 413, 415, 429, 503),
+    // 503: no prompt free, or held back by backpressure (the detail says which and why; Retry-After says when)
   },
 })
 
@@ -72,6 +76,14 @@ const submitManyRoute = createRoute({
   },
 })
 
+/** One backpressure gate (a cache of readings) per app. */
+const gates = new WeakMap<EdgeDeps, BackpressureGate>()
+const gateOf = (deps: EdgeDeps) => {
+  let g = gates.get(deps)
+  if (!g) gates.set(deps, (g = backpressureGate()))
+  return g
+}
+
 /** Seconds a worker should wait before asking again when every prompt is leased. */
 const RETRY_AFTER_S = 1
 
@@ -98,12 +110,24 @@ export const leaseRoutes = router()
     const body = c.req.valid('json')
     batchAllowed(c, 'leases', body.count ?? 1)
     const task = await requireTask(c, body.task)
-    const leases = await leasePrompts(dbOf(c), {
+    const db = dbOf(c)
+    let count = body.count ?? 1
+    const gate = task.backpressure ? gateOf(c.var.deps) : undefined
+    if (gate) {
+      const { granted, state } = await gate.admit(db, task.id, count)
+      if (granted === 0)
+        throw new ProblemError(503, `task "${task.name}" is held back so rollouts do not go stale: ${state.reason}`, {
+          headers: { 'retry-after': String(state.retryAfterS) },
+        })
+      count = granted
+    }
+    const leases = await leasePrompts(db, {
       taskId: task.id,
       workerKeyId: c.var.caller.id!,
       leaseSeconds: task.leaseSeconds,
-      count: body.count ?? 1,
+      count,
     })
+    gate?.granted(task.id, leases.length)
     if (leases.length === 0)
       throw new ProblemError(503, `task "${task.name}" has no prompt free right now`, {
         headers: { 'retry-after': String(RETRY_AFTER_S) },

@@ -1,6 +1,10 @@
-/** GET /v1/stats (any key): counts of prompts, leases, groups by status; reward mean per policy version. */
+/**
+ * GET /v1/stats (any key): counts of prompts, leases, groups by status; reward mean per policy version; ingest
+ * (queue depth, the learner's drain rate, backpressure state, stale fraction).
+ */
 import { createRoute, z } from '@hono/zod-openapi'
-import { stats } from '../../../schema/index.js'
+import { ingestPressure, stats } from '../../../schema/index.js'
+import { ingestState } from '../leases/backpressure.js'
 import { dbOf } from '../../env.js'
 import { anyRole } from '../../middleware/index.js'
 import { problems } from '../../problem.js'
@@ -25,6 +29,17 @@ const StatsSchema = z
     rewardByPolicyVersion: z.array(z.object({ policyVersion: count, groups: count, rewardMean: z.number() })),
     modelVersions: count,
     trainSteps: count,
+    ingest: z
+      .object({
+        queueDepth: count.openapi({ description: 'groups waiting for the learner (ready + claimed)' }),
+        inFlight: count.openapi({ description: 'open leases: rollouts being generated' }),
+        drainPerS: z.number().openapi({ description: 'groups the learner trains per second (its last steps)' }),
+        capacity: z.number().nullable().openapi({ description: 'most groups that may wait before they would go stale (null: backpressure inactive)' }),
+        heldBack: z.boolean().openapi({ description: 'leasing is answered 503 now' }),
+        reason: z.string(),
+        staleFraction: z.number().nullable().openapi({ description: 'stale / (trained + stale) over all groups counted here' }),
+      })
+      .openapi({ description: "Backpressure: the learner's drain and the queue ahead of it" }),
   })
   .openapi('Stats')
 
@@ -44,5 +59,22 @@ const get = createRoute({
 export const statsRoutes = router().openapi(get, async (c) => {
   const { task } = c.req.valid('query')
   const taskId = task === undefined ? undefined : (await requireTask(c, task)).id
-  return c.json(await stats(dbOf(c), taskId), 200)
+  const [s, pressure] = await Promise.all([stats(dbOf(c), taskId), ingestPressure(dbOf(c), taskId)])
+  const state = ingestState(pressure)
+  const consumed = s.groups.trained + s.groups.stale
+  return c.json(
+    {
+      ...s,
+      ingest: {
+        queueDepth: state.queued,
+        inFlight: state.inFlight,
+        drainPerS: state.drain,
+        capacity: state.capacity,
+        heldBack: state.room === 0,
+        reason: state.reason,
+        staleFraction: consumed ? s.groups.stale / consumed : null,
+      },
+    },
+    200,
+  )
 })

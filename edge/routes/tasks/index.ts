@@ -62,6 +62,7 @@ export const taskView = (t: Task): z.infer<typeof TaskSchema> => ({
   topK: t.topK,
   scaleRewards: t.scaleRewards,
   leaseSeconds: t.leaseSeconds,
+  backpressure: t.backpressure,
   chat: t.chat ?? null,
   createdAt: t.createdAt.toISOString(),
 })

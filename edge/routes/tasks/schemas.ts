@@ -49,6 +49,9 @@ export const CreateTaskBody = z
     topK: z.number().int().min(0).max(1_000_000).default(0).openapi({ description: '0: no top-k truncation' }),
     scaleRewards: z.enum(['group', 'batch', 'none']).default('group'),
     leaseSeconds: z.number().int().min(5).max(86_400).default(600),
+    backpressure: z.boolean().default(true).openapi({
+      description: 'Answer leases 503 + Retry-After while the queue holds more than the learner can train before it goes stale (inactive while no learner trains)',
+    }),
     chat: TaskChatField.default(null),
   })
   .strict()
@@ -66,6 +69,7 @@ export const TaskSchema = z
     topK: z.number().int(),
     scaleRewards: z.enum(['group', 'batch', 'none']),
     leaseSeconds: z.number().int(),
+    backpressure: z.boolean(),
     chat: TaskChatField,
     createdAt: z.string(),
   })

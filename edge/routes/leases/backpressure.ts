@@ -1,0 +1,74 @@
+/**
+ * Backpressure: lease with the consumer in mind (cf. prime-rl's adaptive in-flight limit, AReaL's max
+ * off-policyness, verl's staleness threshold). A rollout leased now is trained after the groups ahead of it:
+ *   wait ≈ (queued + in flight) / drain          (drain: groups trained per second, from recent train_steps)
+ * and goes stale once more than maxStaleness versions were published meanwhile, i.e. when
+ *   wait > maxStaleness × versionS                (versionS: seconds per published version)
+ * so the queue may hold at most  capacity = drain × maxStaleness × versionS  groups (never less than two of the
+ * learner's batches, so it never waits for data). Beyond that, POST /v1/leases answers 503 with Retry-After =
+ * the time the learner needs to drain the excess. Inactive (never holds back) while no learner trains:
+ * no train step in the last IDLE_S seconds, or too little history to measure rates.
+ * Readings are cached per app and task for CACHE_MS; leases granted meanwhile count as in flight.
+ */
+import { ingestPressure, type Db, type IngestPressure } from '../../../schema/index.js'
+
+/** No train step for this long: no learner attached, never hold back. */
+export const IDLE_S = 120
+/** How long one reading of the database serves leasing. */
+const CACHE_MS = 250
+const MAX_RETRY_S = 60
+
+export interface IngestState extends IngestPressure {
+  /** null: backpressure inactive (why in `reason`) */
+  capacity: number | null
+  /** leases that may be granted now (Infinity when inactive) */
+  room: number
+  /** seconds to wait when room is 0 */
+  retryAfterS: number
+  reason: string
+}
+
+export function ingestState(p: IngestPressure): IngestState {
+  const inactive = (reason: string): IngestState => ({ ...p, capacity: null, room: Infinity, retryAfterS: 0, reason })
+  if (p.lastStepAgeS === null || p.lastStepAgeS > IDLE_S) return inactive(`no learner has trained in the last ${IDLE_S} s`)
+  if (p.drain <= 0 || p.versionS === null || p.maxStaleness === null)
+    return inactive('too little learner history to measure its drain rate and staleness window')
+  const capacity = Math.max(p.drain * p.maxStaleness * p.versionS, 2 * p.groupsPerStep)
+  const ahead = p.queued + p.inFlight
+  const room = Math.max(0, Math.floor(capacity - ahead))
+  const retryAfterS = Math.min(MAX_RETRY_S, Math.max(1, Math.ceil((ahead - capacity + 1) / p.drain)))
+  const reason =
+    `${ahead} groups queued or in flight; the learner trains ${p.drain.toFixed(2)} groups/s and a group goes stale ` +
+    `after ${p.maxStaleness} versions (${(p.maxStaleness * p.versionS).toFixed(0)} s), so at most ${Math.floor(capacity)} may wait`
+  return { ...p, capacity, room, retryAfterS, reason }
+}
+
+interface Reading {
+  at: number
+  pressure: IngestPressure
+  /** leases granted since the reading */
+  granted: number
+}
+
+/** Per-app cache of readings by task id. */
+export function backpressureGate() {
+  const readings = new Map<number, Reading>()
+  return {
+    /** How many of `want` leases may be granted now for the task, and the state behind the answer. */
+    async admit(db: Db, taskId: number, want: number): Promise<{ granted: number; state: IngestState }> {
+      let r = readings.get(taskId)
+      if (!r || performance.now() - r.at > CACHE_MS) {
+        r = { at: performance.now(), pressure: await ingestPressure(db, taskId), granted: 0 }
+        readings.set(taskId, r)
+      }
+      const state = ingestState({ ...r.pressure, inFlight: r.pressure.inFlight + r.granted })
+      return { granted: Math.min(want, state.room), state }
+    },
+    /** Count leases actually handed out since the last reading. */
+    granted(taskId: number, n: number) {
+      const r = readings.get(taskId)
+      if (r) r.granted += n
+    },
+  }
+}
+export type BackpressureGate = ReturnType<typeof backpressureGate>

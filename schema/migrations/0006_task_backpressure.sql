@@ -1,0 +1,1 @@
+ALTER TABLE "tasks" ADD COLUMN "backpressure" boolean DEFAULT true NOT NULL;
