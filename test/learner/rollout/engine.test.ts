@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rollout } from '../../../cli/commands/rollout.js'
 import { EdgeClient, EnginePolicies, RolloutWorker, type EngineReload } from '../../../learner/rollout/index.js'
-import { prepareGroup, worstDisagreement, type PreparedGroup } from '../../../learner/service/index.js'
+import { prepareGroup, groupDisagreement, type PreparedGroup } from '../../../learner/service/index.js'
 import { Trainer } from '../../../learner/trainer/index.js'
 import { byteTokenizer } from '../../../learner/tokenizer/index.js'
 import { loadCheckpoint } from '../../../learner/io/index.js'
@@ -54,7 +54,7 @@ async function disagreement(ids: number[], version: number): Promise<number> {
   for (const g of await loadGroups(f.database.db, ids)) {
     const p = prepareGroup(g, opts) as PreparedGroup
     const lp = await trainer.logprobs({ inputIds: p.rows.map((r) => r.inputIds), completionMask: p.rows.map((r) => r.completionMask) }, { temperature: 1 })
-    worst = Math.max(worst, worstDisagreement(p.rows, lp.logprobs)!.maxAbsDiff)
+    worst = Math.max(worst, groupDisagreement(p.rows, lp.logprobs)!.maxAbsDiff)
   }
   return worst
 }
