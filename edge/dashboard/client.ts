@@ -179,6 +179,9 @@ export const CLIENT_JS = String.raw`
     barChart($('chart-queue'), statuses.map(function (s) {
       return { label: s, value: d.queue.groups[s] || 0, color: STATUS_COLORS[s] };
     }).concat([{ label: 'open leases', value: d.queue.leasesActive, color: '#0ea5e9' }]), 'groups');
+    barChart($('chart-workers'), d.workers.slice(0, 12).map(function (w) {
+      return { label: (w.label || w.prefix) + ' (' + w.groups + ')', value: w.logprobMismatch, color: '#dc2626' };
+    }), 'flagged groups');
     var times = published.filter(function (v) { return v.publishedAt; }).map(function (v, i) {
       return [(Date.parse(v.publishedAt) - Date.parse(published[0].publishedAt)) / 1000, i + 1];
     });

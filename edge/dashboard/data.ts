@@ -1,6 +1,7 @@
 /**
  * GET /v1/dashboard (admin or learner key): everything the dashboard page draws, in one JSON document —
- * train-step metrics, per-version reward/accuracy, queue depth by status, recent completions with rewards.
+ * train-step metrics, per-version reward/accuracy, queue depth by status, per-worker flagged groups, recent
+ * completions with rewards.
  * Reference answers never appear here.
  */
 import { createRoute, z } from '@hono/zod-openapi'
@@ -27,6 +28,7 @@ const DashboardSchema = z
       heldBack: z.boolean().openapi({ description: 'backpressure: leasing answers 503 now (all tasks together)' }),
       staleFraction: z.number().nullable().openapi({ description: 'stale / (trained + stale)' }),
     }),
+    workers: z.array(z.object({ keyId: count, label: z.string().nullable(), prefix: z.string(), groups: count, logprobMismatch: count })),
     steps: z.array(z.object({ step: count, policyVersion: count, metrics: json, createdAt: z.string() })),
     versions: z.array(
       z.object({
@@ -99,6 +101,7 @@ export const dashboardData = router().openapi(get, async (c) => {
         heldBack: ingest.room === 0,
         staleFraction: consumed ? s.groups.stale / consumed : null,
       },
+      workers: s.workers,
       steps,
       versions,
       recent,

@@ -46,6 +46,7 @@ const BODY = `
     <section class="panel"><h2>Accuracy and mean reward per model version</h2><svg id="chart-versions"></svg></section>
     <section class="panel"><h2>Queue depth by status</h2><svg id="chart-queue"></svg></section>
     <section class="panel"><h2>Versions published over time</h2><svg id="chart-published"></svg></section>
+    <section class="panel"><h2>Log-prob mismatches per worker <small>(groups flagged; submitted in brackets)</small></h2><svg id="chart-workers"></svg></section>
     <section class="panel"><h2>Recent completions <small>(bar length and colour: reward)</small></h2><ul id="recent"></ul></section>
   </div>
   <div id="login" hidden><form id="login-form">

@@ -1,4 +1,8 @@
-/** Queue and reward statistics (GET /v1/stats, dashboards): counts by status and reward mean per policy version. */
+/**
+ * Queue and reward statistics (GET /v1/stats, dashboards): counts by status, reward mean per policy version, and
+ * per worker key the groups it submitted and those the learner flagged for log-probs that disagree beyond float
+ * noise (logprob_mismatch: learner/service/consistency.ts).
+ */
 import { sql } from 'drizzle-orm'
 import type { Db } from '../pg.js'
 import type { GroupStatus } from './groups.js'
@@ -12,7 +16,12 @@ export interface Stats {
   rewardByPolicyVersion: { policyVersion: number; groups: number; rewardMean: number }[]
   modelVersions: number
   trainSteps: number
+  /** Per worker key (lease groups): groups submitted, and those flagged logprob_mismatch (most flagged first). */
+  workers: { keyId: number; label: string | null; prefix: string; groups: number; logprobMismatch: number }[]
 }
+
+/** At most this many workers are listed (most flagged, then most groups). */
+export const STATS_WORKERS = 50
 
 const GROUP_STATUSES: GroupStatus[] = ['pending', 'verify_failed', 'ready', 'claimed', 'trained', 'stale', 'discarded']
 const num = (x: unknown) => Number(x ?? 0)
@@ -40,6 +49,14 @@ export async function stats(db: Db, taskId?: number): Promise<Stats> {
     sql`SELECT policy_version, count(*) AS n, avg(reward_mean) AS mean FROM groups
         WHERE ${byTask} AND reward_mean IS NOT NULL GROUP BY policy_version ORDER BY policy_version`,
   )
+  const workers = await rows<{ key_id: number; label: string | null; prefix: string; n: unknown; flagged: unknown }>(
+    db,
+    sql`SELECT l.worker_key_id AS key_id, k.label, k.prefix, count(*) AS n,
+          count(*) FILTER (WHERE g.flags ? 'logprob_mismatch') AS flagged
+        FROM groups g JOIN leases l ON l.id = g.lease_id JOIN api_keys k ON k.id = l.worker_key_id
+        WHERE ${taskId === undefined ? sql`true` : sql`g.task_id = ${taskId}`}
+        GROUP BY l.worker_key_id, k.label, k.prefix ORDER BY flagged DESC, n DESC, key_id LIMIT ${STATS_WORKERS}`,
+  )
   const groups = Object.fromEntries(GROUP_STATUSES.map((s) => [s, 0])) as Record<GroupStatus, number>
   for (const r of byStatus) groups[r.status] = num(r.n)
   return {
@@ -58,5 +75,6 @@ export async function stats(db: Db, taskId?: number): Promise<Stats> {
     })),
     modelVersions: num(counts.model_versions),
     trainSteps: num(counts.train_steps),
+    workers: workers.map((w) => ({ keyId: num(w.key_id), label: w.label, prefix: w.prefix, groups: num(w.n), logprobMismatch: num(w.flagged) })),
   }
 }

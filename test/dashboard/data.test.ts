@@ -44,6 +44,8 @@ describe('GET /v1/dashboard', () => {
     expect(d.versions[2]).toMatchObject({ step: 8, metrics: { 'eval/accuracy': 0.4 } })
     expect(d.queue.groups.ready).toBe(SEED.versions * SEED.groupsPerVersion)
     expect(d.totals).toEqual({ prompts: 20, trainSteps: SEED.steps, modelVersions: SEED.versions - 1 })
+    // one worker key submitted every group, none flagged for a log-prob mismatch
+    expect(d.workers).toEqual([{ keyId: expect.any(Number), label: expect.anything(), prefix: expect.any(String), groups: SEED.versions * SEED.groupsPerVersion, logprobMismatch: 0 }])
     expect(d.recent).toHaveLength(5)
     expect(d.recent[0].policyVersion).toBe(SEED.versions - 1)
     // reference answers never leave the edge: prompts "q<i>" have answers "a<i>"; only completions may echo one

@@ -51,6 +51,7 @@ describe.skipIf(!have)('dashboard page in headless Chromium', () => {
     expect(await points('chart-versions')).toBe(2 * SEED.versions + (SEED.versions - 1))
     expect(await points('chart-published')).toBe(SEED.versions - 1)
     expect(await page.getAttribute('#chart-queue', 'data-total')).toBe(String(SEED.versions * SEED.groupsPerVersion))
+    expect(await page.getAttribute('#chart-workers', 'data-total')).toBe('0') // one worker, nothing flagged
     expect(await page.locator('#chart-reward path.series').count()).toBe(2)
     expect(await page.locator('#recent li').count()).toBe(24)
     expect(await page.textContent('#tile-step')).toBe(String(SEED.steps))

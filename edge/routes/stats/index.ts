@@ -1,6 +1,7 @@
 /**
  * GET /v1/stats (any key): counts of prompts, leases, groups by status; reward mean per policy version; ingest
- * (queue depth, the learner's drain rate, backpressure state, stale fraction).
+ * (queue depth, the learner's drain rate, backpressure state, stale fraction); per worker key the groups submitted
+ * and those flagged for log-probs that disagree with the learner's (logprob_mismatch).
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import { ingestPressure, stats } from '../../../schema/index.js'
@@ -40,6 +41,9 @@ const StatsSchema = z
         staleFraction: z.number().nullable().openapi({ description: 'stale / (trained + stale) over all groups counted here' }),
       })
       .openapi({ description: "Backpressure: the learner's drain and the queue ahead of it" }),
+    workers: z.array(z.object({ keyId: count, label: z.string().nullable(), prefix: z.string(), groups: count, logprobMismatch: count })).openapi({
+      description: 'per worker key (most flagged first, at most 50): groups submitted, and those the learner flagged logprob_mismatch',
+    }),
   })
   .openapi('Stats')
 

@@ -22,7 +22,7 @@ import {
   type LearnerDeps,
   type PreparedGroup,
 } from '../../../learner/service/index.js'
-import { claimReadyGroups, getModel, getTrainStep, listVersions, loadGroups, releaseClaims, rows, type NewCompletion } from '../../../schema/queries/index.js'
+import { claimReadyGroups, getModel, stats, getTrainStep, listVersions, loadGroups, releaseClaims, rows, type NewCompletion } from '../../../schema/queries/index.js'
 import { freshDatabase, type TestDatabase } from '../../helpers/db.js'
 import { seedGroups } from './seed.js'
 
@@ -119,6 +119,10 @@ describe('Learner', () => {
     const flags = await rows<{ id: number; flags: any }>(t.db, sql`select id, flags from groups where id in ${[tampered, unknown]} order by id`)
     expect(flags[0].flags.logprob_mismatch.maxAbsDiff).toBeCloseTo(0.5, 3)
     expect(flags[1].flags).toHaveProperty('unknown_policy_version')
+    // per worker key in /v1/stats (and the dashboard): the tampering worker's group counts as a log-prob mismatch
+    const w = (await stats(t.db)).workers
+    expect(w[0].logprobMismatch).toBe(1)
+    expect(w.reduce((n, x) => n + x.logprobMismatch, 0)).toBe(1)
     // the weights moved
     const moved = [...before].some(([k, v]) => first.trainer.params.get(k)!.some((x, j) => x !== v[j]))
     expect(moved).toBe(true)
