@@ -26,11 +26,15 @@ const nodeBuiltinsEmpty: Plugin = {
 }
 
 /** Write `<outDir>/app.js` (ES module, minified); returns its path. */
-export async function buildContribute(outDir: string): Promise<string> {
-  await mkdir(outDir, { recursive: true })
-  const outfile = join(outDir, 'app.js')
+export function buildContribute(outDir: string): Promise<string> {
+  return buildBrowserBundle(ENTRY, join(outDir, 'app.js'))
+}
+
+/** Bundle `entry` (a module using the learner's generator) for the browser, as for /contribute; bench:browser too. */
+export async function buildBrowserBundle(entry: string, outfile: string): Promise<string> {
+  await mkdir(dirname(outfile), { recursive: true })
   await build({
-    entryPoints: [ENTRY],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     format: 'esm',
