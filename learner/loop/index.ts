@@ -12,4 +12,4 @@ export { resolveLoopOptions, LOOP_DEFAULTS, type LoopOptions, type LoopInput } f
 export { onnxGenerator, snapshot, type OpenGenerator } from './policy.js'
 export { grpoBatch, scoreGroups, rolloutStats, type ScoredGroup, type RolloutStats } from './rollout.js'
 export { loopLine, type LoopStepMetrics } from './metrics.js'
-export { sftThenGrpo, LEARNING_TEST, LEARNING_BENCH, type LearningConfig, type LearningHooks, type LearningResult } from './proof.js'
+export { sftThenGrpo, LEARNING_TEST, LEARNING_BENCH, LEARNING_LORA_TEST, type LearningConfig, type LearningHooks, type LearningResult } from './proof.js'

@@ -39,7 +39,7 @@ export async function grpoLoop(input: LoopInput): Promise<LoopResult> {
   let version = -1 // trainer updates behind the generator's weights
   const handover = async () => {
     const t = performance.now()
-    const opened = await o.generator(snapshot(trainer.params))
+    const opened = await o.generator(snapshot(trainer.policyWeights())) // with LoRA: base + scale·B·A merged
     await generator?.close()
     generator = opened
     version = trainer.updates

@@ -10,6 +10,7 @@ import { arithmeticTask, ARITH_VERIFIER, type ArithOptions } from '../demo/arith
 import { evaluateHeldOut, type EvalResult } from '../demo/eval.js'
 import { sftColdStart } from '../demo/sft.js'
 import { tinyModel } from '../service/base.js'
+import type { LoraConfig } from '../lora/index.js'
 import { Trainer, type TrainConfig } from '../trainer/index.js'
 import { grpoLoop, type LoopResult } from './loop.js'
 import type { LoopStepMetrics } from './metrics.js'
@@ -40,6 +41,8 @@ export interface LearningConfig {
   evalEvery: number
   /** intra-op threads per ORT session */
   threads: number
+  /** GRPO trains LoRA adapters on the SFT weights (the SFT cold start stays full fine-tuning) */
+  lora?: LoraConfig
 }
 
 export const LEARNING_TEST: LearningConfig = {
@@ -58,6 +61,13 @@ export const LEARNING_TEST: LearningConfig = {
 }
 
 export const LEARNING_BENCH: LearningConfig = { ...LEARNING_TEST, steps: 300, evalEvery: 10 }
+
+/** The same run with LoRA GRPO (r 8 on every projection; adapters take PEFT's usual larger step). */
+export const LEARNING_LORA_TEST: LearningConfig = {
+  ...LEARNING_TEST,
+  grpo: { ...LEARNING_TEST.grpo, lr: 5e-3 },
+  lora: { r: 8, alpha: 16, dropout: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] },
+}
 
 export interface LearningHooks {
   onSft?: (step: number, loss: number) => void
@@ -99,7 +109,7 @@ export async function sftThenGrpo(c: LearningConfig, hooks: LearningHooks = {}):
   t = performance.now()
   const trainer = new Trainer(base.config, base.params, {
     temperature: c.temperature, threads: c.threads, microBatchSize: c.groupSize * c.promptsPerStep, maxCompletionLength: c.maxNewTokens, totalSteps: Math.max(1, c.steps), ...c.grpo,
-  }, { tokenizer })
+  }, { tokenizer, lora: c.lora })
   try {
     const grpo = await grpoLoop({
       trainer, generator: open, prompts: split.train, heldOut: split.heldOut, verifier,
