@@ -1,5 +1,5 @@
 /** cohort demo: the main job (`npm start`) — learner/demo. */
-import { DEFAULT_DEMO, DemoSetupError, loadTaskFile, parseVerifierOption, startDemo } from '../../learner/demo/index.js'
+import { DEFAULT_DEMO, demoDataDir, DemoSetupError, loadTaskFile, parseVerifierOption, startDemo } from '../../learner/demo/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { intOption } from './int-option.js'
 import { LORA_FLAGS, LORA_USAGE, loraOption } from './lora-options.js'
@@ -25,7 +25,8 @@ dashboard URL and, at the end, a summary table. Ctrl-C ends early (with the summ
   --verifier SPEC      the task's verifier, JSON text or a .json file (default {"type":"exact"})
   --sft-steps N        SFT cold-start steps (default ${DEFAULT_DEMO.sft.steps})
   --seed N             seed of the task split, the model and the samplers (default ${DEFAULT_DEMO.seed})
-  --data-dir DIR       each run makes a folder here (default ${DEFAULT_DEMO.dataDir})
+  --data-dir DIR       each run makes a folder here, everything it writes inside (default <COHORT_DATA_DIR>/demo,
+                       i.e. .cohort/demo)
   --quiet              only the summary
   --chat               prompts as chat messages (system prompt + user turn) through the model's chat template
 ${LORA_USAGE}
@@ -67,7 +68,7 @@ ${LORA_USAGE}
         verifier,
         sft: { ...DEFAULT_DEMO.sft, steps: intOption('sft-steps', values['sft-steps'], DEFAULT_DEMO.sft.steps, 0, 1_000_000) },
         seed: intOption('seed', values.seed, DEFAULT_DEMO.seed, 0, 2 ** 31 - 1),
-        dataDir: values['data-dir'] ?? DEFAULT_DEMO.dataDir,
+        dataDir: values['data-dir'] ?? demoDataDir(),
         quiet: values.quiet ?? false,
         chat: !!values.chat || lora !== undefined,
         lora,

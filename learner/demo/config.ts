@@ -22,7 +22,8 @@ export interface DemoConfig {
   port: number
   /** a real Postgres (one an earlier run trained in → a fresh database on its server); default: embedded PGlite */
   databaseUrl?: string
-  /** where this run's folder (.cohort/demo/<time>/: database, artifacts, checkpoints, caches) is made */
+  /** where this run's folder (<dataDir>/<time>/: database, artifacts, checkpoints, caches) is made; the CLI's
+   *  default is demoDataDir(): <COHORT_DATA_DIR>/demo */
   dataDir: string
   /** a user's task (JSONL prompt/answer) instead of the built-in arithmetic */
   tasksFile?: string
@@ -88,4 +89,10 @@ export const DEFAULT_DEMO: DemoConfig = {
   chat: false,
   loraTrain: { lr: 3e-3 },
   quiet: false,
+}
+
+/** The demo's default folder: demo/ under COHORT_DATA_DIR (default .cohort/; an in-memory one has no folder to use). */
+export function demoDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.COHORT_DATA_DIR && !env.COHORT_DATA_DIR.startsWith('memory://') ? env.COHORT_DATA_DIR : '.cohort'
+  return `${base.replace(/\/+$/, '')}/demo`
 }

@@ -5,7 +5,7 @@
  *   const demo = await startDemo({ minutes: 3 }); console.log(demo.dashboard); const summary = await demo.done
  */
 export { startDemo, DemoSetupError, MAX_DEMO_PROMPT_TOKENS, type DemoHandle, type DemoSummary } from './run.js'
-export { DEFAULT_DEMO, type DemoConfig } from './config.js'
+export { DEFAULT_DEMO, demoDataDir, type DemoConfig } from './config.js'
 export { arithmeticTask, evaluate, ARITH_VERIFIER, type ArithOptions, type TaskItem, type TaskSplit } from './arith.js'
 export { loadTaskFile, parseTaskLines, parseVerifierOption, splitHeldOut } from './tasks-file.js'
 export { sftColdStart, sftRow } from './sft.js'

@@ -4,10 +4,11 @@
  * work (listening, a published version, an SFT step), then SIGTERM → exit 0; one-shot ones to exit 0. A combination
  * of settings that cannot work is one line on stderr and exit 2, never a stack trace. (Before: `cohort learn` with
  * no flags died at start — "cacheLength 128 + 1 exceeds max_position_embeddings 128" — with a stack trace; and
- * `cohort demo` stopped during its cold start hung forever, its workers waiting for a lease.)
+ * `cohort demo` stopped during its cold start hung forever, its workers waiting for a lease, and it wrote under
+ * .cohort/demo/ of the working directory whatever COHORT_DATA_DIR said.)
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -30,6 +31,7 @@ function cohort(args: string[]) {
   child.stderr.on('data', (d) => (err += d))
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
   return {
+    dir,
     exited,
     text: () => out + err,
     stderr: () => err,
@@ -52,11 +54,19 @@ function cohort(args: string[]) {
 }
 
 /** What each command is run with: its required arguments only, and what shows it is working. */
-const RUNS: Record<string, { args: string[]; working?: RegExp; output?: RegExp }> = {
+const RUNS: Record<string, { args: string[]; working?: RegExp; output?: RegExp; wrote?: (dir: string) => void }> = {
   serve: { args: [], working: /cohort edge listening on http:\/\/127\.0\.0\.1:\d+/ },
   learn: { args: [], working: /published version 0 / },
   rollout: { args: ['--task', 'arith', '--key', 'ck_worker_x'], working: /waiting for the edge/ }, // none at the default URL: it keeps retrying
-  demo: { args: [], working: /random init: held-out accuracy/ },
+  demo: {
+    args: [],
+    working: /random init: held-out accuracy/,
+    // everything under COHORT_DATA_DIR/demo/<run>/, nothing in the working directory (it used to write .cohort/demo/)
+    wrote: (dir) => {
+      expect(existsSync(join(dir, '.cohort'))).toBe(false)
+      expect(readdirSync(join(dir, 'data', 'demo'))).toHaveLength(1)
+    },
+  },
   sandbox: { args: [], working: /cohort sandbox listening on http:\/\/127\.0\.0\.1:\d+/ },
   migrate: { args: [], output: /migrations applied/ },
   keys: { args: ['create', '--role', 'worker'], output: /^ck_worker_/m },
@@ -74,6 +84,7 @@ describe('every command with its defaults', () => {
       const code = r.working !== undefined ? await p.until(r.working) : await p.exited
       expect(code, p.text()).toBe(0)
       if (r.output) expect(p.text()).toMatch(r.output)
+      r.wrote?.(p.dir)
       expect(p.stderr()).not.toMatch(/\n\s+at .+:\d+:\d+/) // no stack trace
     }, 240_000)
 
