@@ -23,6 +23,7 @@ import { freePort } from '../test/helpers/net.js'
 import { treeCpuMs } from './edge/cpu.js'
 import type { LoadJob, LoadResult } from './edge/load.js'
 import { mainProfile, summariseProfile } from './edge/profile.js'
+import { startServer, stopServer } from './edge/server.js'
 import { ADMIN_KEY, G, TOKENS } from './edge/shape.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
@@ -106,33 +107,6 @@ function row(s: Scenario) {
     `  p99 ${fmt(pick(s, 'p99'), 1).padStart(20)} ms  server CPU ${fmt(pick(s, 'cpuMsPerGroup'), 2).padStart(20)} ms/group` +
     `  errors ${pick(s, 'errors').reduce((a, b) => a + b, 0)}`
   )
-}
-
-/** Start a server process and wait until /healthz answers 200. */
-async function startServer(cmd: string, args: string[], env: NodeJS.ProcessEnv, url: string): Promise<ChildProcess> {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-  let log = ''
-  child.stdout!.on('data', (d) => (log += d))
-  child.stderr!.on('data', (d) => (log += d))
-  const deadline = Date.now() + 120_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) break
-    try {
-      if ((await fetch(`${url}/healthz`)).status === 200) return child
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 300))
-  }
-  if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL')
-  throw new Error(`${cmd} ${args.join(' ')} did not come up:\n${log.slice(-3000)}`)
-}
-
-async function stopServer(child: ChildProcess) {
-  const exited = new Promise((r) => child.once('exit', r))
-  process.kill(-child.pid!, 'SIGINT')
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))])
-  if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL')
 }
 
 async function main() {
