@@ -6,6 +6,7 @@ import { createTask, insertPrompts, listTasks } from '../../schema/queries/index
 import { unscorablePrompts } from '../../verifiers/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { withDatabase } from '../database.js'
+import { loadGenerationConfig, type GenerationDefaults } from '../../learner/io/index.js'
 
 const issues = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
 
@@ -32,15 +33,17 @@ export const tasks: Command = {
   name: 'tasks',
   summary: 'add a task (with prompts from JSONL) or list tasks',
   usage: `cohort tasks add --name N --group-size G [--verifier JSON] [--prompts FILE.jsonl] [--max-new-tokens T]
-                  [--temperature X] [--lease-seconds S] [--chat] [--system TEXT] [--no-backpressure]
+                  [--temperature X] [--top-p X] [--top-k K] [--model DIR] [--lease-seconds S] [--chat] [--system TEXT] [--no-backpressure]
 cohort tasks list
 
 add:  creates a task; --verifier is a verifier spec as JSON (default {"type":"exact"}); --prompts adds prompts
       from a JSONL file, one {"prompt": "...", "answer": "..."} per line. Tasks that exist get only the prompts.
+      --model DIR takes the sampling defaults of DIR/generation_config.json (temperature, top_p, top_k) for the
+      options not given (a greedy default is not taken: GRPO needs sampling).
       --chat renders prompts as chat messages with the model's chat template; --system TEXT (implies --chat)
       puts a system message before each prompt. --no-backpressure never holds workers back for this task
       (by default leases wait while the queue holds more than the learner trains before it goes stale).
-list: prints each task's name, group size and verifier.`,
+list: prints each task's name, group size, sampling, chat option and verifier.`,
   async run(argv) {
     const { values, positionals } = parse(argv, {
       name: { type: 'string' },
@@ -49,6 +52,9 @@ list: prints each task's name, group size and verifier.`,
       prompts: { type: 'string' },
       'max-new-tokens': { type: 'string' },
       temperature: { type: 'string' },
+      'top-p': { type: 'string' },
+      'top-k': { type: 'string' },
+      model: { type: 'string' },
       'lease-seconds': { type: 'string' },
       chat: { type: 'boolean' },
       system: { type: 'string' },
@@ -57,7 +63,8 @@ list: prints each task's name, group size and verifier.`,
     const sub = positionals[0]
     if (sub === 'list') {
       const rows = await withDatabase(({ db }) => listTasks(db))
-      for (const t of rows) console.log(`${t.name}\tG=${t.groupSize}\t${JSON.stringify(t.verifier)}`)
+      for (const t of rows)
+        console.log(`${t.name}\tG=${t.groupSize}\ttemperature=${t.temperature} top_p=${t.topP} top_k=${t.topK}${t.chat ? `\tchat ${JSON.stringify(t.chat)}` : ''}\t${JSON.stringify(t.verifier)}`)
       if (rows.length === 0) console.log('(no tasks)')
       return 0
     }
@@ -71,12 +78,20 @@ list: prints each task's name, group size and verifier.`,
       }
     }
     const num = (s: string | undefined) => (s === undefined ? undefined : Number(s))
+    let gen: GenerationDefaults = {}
+    try {
+      gen = (values.model ? await loadGenerationConfig(values.model) : undefined) ?? {}
+    } catch (err) {
+      throw new UsageError((err as Error).message)
+    }
     const body = CreateTaskBody.safeParse({
       name: values.name,
       verifier,
       groupSize: num(values['group-size']),
       maxNewTokens: num(values['max-new-tokens']),
-      temperature: num(values.temperature),
+      temperature: num(values.temperature) ?? (gen.temperature ? gen.temperature : undefined),
+      topP: num(values['top-p']) ?? gen.top_p,
+      topK: num(values['top-k']) ?? gen.top_k,
       leaseSeconds: num(values['lease-seconds']),
       backpressure: !values['no-backpressure'],
       chat: values.system !== undefined ? { system: values.system } : values.chat ? {} : null,
