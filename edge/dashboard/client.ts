@@ -1,7 +1,8 @@
 /**
  * The dashboard page's browser script, as a string the page inlines (no CDN, no build step, no framework).
  * It keeps the key from the URL fragment (#key=…) or a typed form in localStorage, polls GET /v1/dashboard and
- * draws inline-SVG charts. Each chart's <svg> carries data-points="<n>" (points drawn) for the browser test.
+ * draws the charts with uPlot (inlined before this script). Each chart's container carries data-points="<n>"
+ * (points drawn) and data-series="<n>" for the browser test.
  * Plain ES2020 in a string on purpose: bundlers may inject helpers into stringified functions.
  */
 export const CLIENT_JS = String.raw`
@@ -9,25 +10,13 @@ export const CLIENT_JS = String.raw`
   'use strict';
   var KEY = 'cohort.dashboard.key';
   var POLL_MS = 2000;
-  var NS = 'http://www.w3.org/2000/svg';
-  var W = 560, H = 220, PAD = { l: 48, r: 12, t: 12, b: 28 };
   var SMOOTH = 20;
   var COLORS = { reward: '#2f7ed8', rewardRaw: '#bfd7f3', kl: '#c2410c', acc: '#2f7ed8', mean: '#f59e0b', eval: '#16a34a', pub: '#9ca3af' };
+  var MISMATCH_COLORS = ['#7c3aed', '#0891b2', '#db2777', '#65a30d', '#ea580c', '#475569'];
   var STATUS_COLORS = { pending: '#a78bfa', verify_failed: '#ef4444', ready: '#2f7ed8', claimed: '#f59e0b',
     trained: '#16a34a', stale: '#9ca3af', discarded: '#6b7280' };
 
   function $(id) { return document.getElementById(id); }
-  function el(name, attrs, parent) {
-    var e = document.createElementNS(NS, name);
-    for (var k in attrs) e.setAttribute(k, String(attrs[k]));
-    if (parent) parent.appendChild(e);
-    return e;
-  }
-  function text(parent, x, y, s, attrs) {
-    var t = el('text', Object.assign({ x: x, y: y, 'font-size': 11, fill: '#4b5563' }, attrs || {}), parent);
-    t.textContent = s;
-    return t;
-  }
   function fmt(v) {
     if (v === null || v === undefined || !isFinite(v)) return '–';
     var a = Math.abs(v);
@@ -59,90 +48,136 @@ export const CLIENT_JS = String.raw`
   });
   $('forget').addEventListener('click', function () { localStorage.removeItem(KEY); showLogin('Key forgotten.'); });
 
-  // ── charts ──────────────────────────────────────────────────────────────────────────────────────────
-  function frame(svg) {
-    while (svg.firstChild) svg.removeChild(svg.firstChild);
-    svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
+  // ── charts (uPlot: nice axes, hover values in the legend) ─────────────────────────────────────────
+  // Each chart container carries data-points="<n>" (finite points drawn) and data-series="<n>" for the browser test.
+  var plots = window.cohortPlots = {}; // by container id (the browser test reads axis splits from them)
+  var H = 220;
+  function width(div) { return Math.max(280, div.clientWidth || 520); }
+  function reset(div) {
+    if (plots[div.id]) { plots[div.id].destroy(); delete plots[div.id]; }
+    while (div.firstChild) div.removeChild(div.firstChild);
   }
-  function niceDomain(lo, hi) {
-    if (lo === hi) { lo -= 0.5; hi += 0.5; }
-    var pad = (hi - lo) * 0.05;
-    return [lo - pad, hi + pad];
+  function empty(div, what) {
+    reset(div);
+    var p = document.createElement('p'); p.className = 'empty'; p.textContent = 'no ' + what + ' yet';
+    div.appendChild(p);
+    div.setAttribute('data-points', '0');
+    div.setAttribute('data-series', '0');
   }
-  function axes(svg, xd, yd, sx, sy, xLabel) {
-    var g = el('g', {}, svg);
-    for (var i = 0; i <= 4; i++) {
-      var yv = yd[0] + ((yd[1] - yd[0]) * i) / 4;
-      var y = sy(yv);
-      el('line', { x1: PAD.l, x2: W - PAD.r, y1: y, y2: y, stroke: '#e5e7eb' }, g);
-      text(g, PAD.l - 6, y + 4, fmt(yv), { 'text-anchor': 'end' });
-    }
-    // x ticks: every integer on short axes (versions, steps), six rounded ones on long ones
-    var ticks = [];
-    if (xd[1] - xd[0] <= 12) for (var n = Math.ceil(xd[0]); n <= xd[1]; n++) ticks.push(n);
-    else for (var j = 0; j <= 5; j++) ticks.push(Math.round(xd[0] + ((xd[1] - xd[0]) * j) / 5));
-    ticks.forEach(function (xv) { text(g, sx(xv), H - PAD.b + 16, String(xv), { 'text-anchor': 'middle' }); });
-    text(g, W - PAD.r, H - 2, xLabel, { 'text-anchor': 'end', 'font-style': 'italic' });
+  /** dashed vertical lines at markers [{ x, label }] (e.g. versions published), drawn after the series */
+  function markerHook() {
+    return function (u) {
+      var markers = u.cohortMarkers || [];
+      var ctx = u.ctx;
+      ctx.save();
+      ctx.strokeStyle = COLORS.pub; ctx.fillStyle = '#6b7280'; ctx.setLineDash([4, 4]); ctx.lineWidth = 1;
+      ctx.font = Math.round(10 * devicePixelRatio) + 'px system-ui';
+      markers.forEach(function (m) {
+        var x = Math.round(u.valToPos(m.x, 'x', true));
+        if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
+        ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
+        ctx.fillText(m.label, x + 3, u.bbox.top + 12 * devicePixelRatio);
+      });
+      ctx.restore();
+    };
   }
-  function empty(svg, what) {
-    frame(svg);
-    svg.setAttribute('data-points', '0');
-    text(svg, W / 2, H / 2, 'no ' + what + ' yet', { 'text-anchor': 'middle', 'font-size': 14, fill: '#9ca3af' });
+  /** tick labels with up to 4 significant digits (0.0005 and 0.001 stay apart; no 0.30000000000000004) */
+  function tickValues(u, splits) { return splits.map(function (v) { return v === null ? '' : String(+v.toPrecision(4)); }); }
+  var INTEGER_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
+  function linePlot(div, series, data, opts, fewPoints, key) {
+    reset(div);
+    var yRange = function (u, lo, hi) {
+      if (opts.yMin !== undefined) lo = Math.min(lo, opts.yMin);
+      if (opts.yMax !== undefined) hi = Math.max(hi, opts.yMax);
+      if (lo === hi) { lo -= 0.5; hi += 0.5; }
+      return uPlot.rangeNum(lo, hi, 0.1, true);
+    };
+    var u = new uPlot({
+      width: width(div), height: H,
+      scales: { x: { time: false }, y: { range: yRange } },
+      axes: [
+        Object.assign({ label: opts.xLabel, size: 40, values: tickValues }, opts.integerX ? { incrs: INTEGER_INCRS } : {}),
+        { size: 56, values: tickValues },
+      ],
+      series: [{ label: opts.xLabel }].concat(series.map(function (s) {
+        return { label: s.name, stroke: s.color, width: 2, spanGaps: true,
+          points: { show: !!s.dots || fewPoints, size: 6, fill: s.color } };
+      })),
+      hooks: { draw: [markerHook()] },
+    }, data, div);
+    u.cohortKey = key;
+    u.cohortMarkers = opts.markers || [];
+    return u;
   }
-  function legend(svg, series) {
-    var x = PAD.l + 8;
-    series.forEach(function (s) {
-      el('rect', { x: x, y: PAD.t + 2, width: 10, height: 10, fill: s.color }, svg);
-      var t = text(svg, x + 14, PAD.t + 11, s.name);
-      x += 24 + t.getComputedTextLength();
-    });
+  /** series: [{ name, color, points: [[x, y]], dots? }]; opts: { what, xLabel, yMin?, yMax?, markers?, integerX? } */
+  function lineChart(div, series, opts) {
+    series = series.map(function (s) { return Object.assign({}, s, { points: s.points.filter(finite) }); })
+      .filter(function (s) { return s.points.length; });
+    if (!series.length) return empty(div, opts.what);
+    var xs = [];
+    series.forEach(function (s) { s.points.forEach(function (p) { xs.push(p[0]); }); });
+    xs = xs.sort(function (a, b) { return a - b; }).filter(function (x, i, a) { return i === 0 || a[i - 1] !== x; });
+    var data = [xs].concat(series.map(function (s) {
+      var at = {}; s.points.forEach(function (p) { at[p[0]] = p[1]; });
+      return xs.map(function (x) { return x in at ? at[x] : null; });
+    }));
+    var key = series.map(function (s) { return s.name; }).join('|');
+    var old = plots[div.id];
+    if (old && old.cohortKey === key) { // same series: new data only, so the hover and its legend values stay
+      old.cohortMarkers = opts.markers || [];
+      old.setData(data);
+    } else plots[div.id] = linePlot(div, series, data, opts, xs.length < 40, key);
+    var drawn = series.reduce(function (n, s) { return n + s.points.length; }, 0);
+    div.setAttribute('data-points', String(drawn));
+    div.setAttribute('data-series', String(series.length));
   }
-  /** series: [{ name, color, points: [[x, y]], dots? }]; markers: [{ x, label }] (vertical lines) */
-  function lineChart(svg, series, opts) {
-    var pts = [];
-    series.forEach(function (s) { s.points = s.points.filter(finite); pts = pts.concat(s.points); });
-    if (pts.length === 0) return empty(svg, opts.what);
-    frame(svg);
-    var xs = pts.map(function (p) { return p[0]; }), ys = pts.map(function (p) { return p[1]; });
-    var xd = niceDomain(Math.min.apply(null, xs), Math.max.apply(null, xs));
-    var yd = niceDomain(opts.yMin !== undefined ? Math.min(opts.yMin, Math.min.apply(null, ys)) : Math.min.apply(null, ys),
-      opts.yMax !== undefined ? Math.max(opts.yMax, Math.max.apply(null, ys)) : Math.max.apply(null, ys));
-    var sx = function (v) { return PAD.l + ((v - xd[0]) / (xd[1] - xd[0])) * (W - PAD.l - PAD.r); };
-    var sy = function (v) { return H - PAD.b - ((v - yd[0]) / (yd[1] - yd[0])) * (H - PAD.t - PAD.b); };
-    axes(svg, xd, yd, sx, sy, opts.xLabel);
-    (opts.markers || []).forEach(function (m) {
-      if (m.x < xd[0] || m.x > xd[1]) return;
-      el('line', { x1: sx(m.x), x2: sx(m.x), y1: PAD.t, y2: H - PAD.b, stroke: COLORS.pub, 'stroke-dasharray': '3 3' }, svg);
-      text(svg, sx(m.x) + 2, PAD.t + 24, m.label, { fill: '#6b7280', 'font-size': 10 });
-    });
-    var drawn = 0;
-    series.forEach(function (s) {
-      if (s.points.length === 0) return;
-      var d = s.points.map(function (p, i) { return (i ? 'L' : 'M') + sx(p[0]).toFixed(1) + ' ' + sy(p[1]).toFixed(1); }).join('');
-      el('path', { d: d, fill: 'none', stroke: s.color, 'stroke-width': 2, class: 'series', 'data-name': s.name }, svg);
-      if (s.dots || s.points.length < 40)
-        s.points.forEach(function (p) { el('circle', { cx: sx(p[0]), cy: sy(p[1]), r: 3, fill: s.color }, svg); });
-      drawn += s.points.length;
-    });
-    legend(svg, series.filter(function (s) { return s.points.length; }));
-    svg.setAttribute('data-points', String(drawn));
-  }
-  /** bars: [{ label, value, color }] horizontal */
-  function barChart(svg, bars, what) {
+  /** bars: [{ label, value, color }] as columns over a category axis */
+  function barChart(div, bars, what) {
+    if (!bars.length) return empty(div, what);
+    reset(div);
     var total = bars.reduce(function (a, b) { return a + b.value; }, 0);
-    if (bars.length === 0) return empty(svg, what);
-    frame(svg);
-    var max = Math.max(1, Math.max.apply(null, bars.map(function (b) { return b.value; })));
-    var rowH = (H - PAD.t - 8) / bars.length;
-    bars.forEach(function (b, i) {
-      var y = PAD.t + i * rowH;
-      text(svg, 96, y + rowH * 0.65, b.label, { 'text-anchor': 'end' });
-      var w = ((W - 160) * b.value) / max;
-      el('rect', { x: 102, y: y + rowH * 0.15, width: Math.max(w, b.value ? 2 : 0), height: rowH * 0.7, fill: b.color, rx: 2, class: 'bar' }, svg);
-      text(svg, 106 + w, y + rowH * 0.65, String(b.value));
+    var xs = bars.map(function (_, i) { return i; });
+    plots[div.id] = new uPlot({
+      width: width(div), height: H,
+      scales: { x: { time: false, range: [-0.6, bars.length - 0.4] }, y: { range: function (u, lo, hi) { return [0, Math.max(1, hi) * 1.1]; } } },
+      axes: [
+        { splits: function () { return xs; }, values: function (u, splits) { return splits.map(function (i) { return bars[i] ? bars[i].label : ''; }); },
+          rotate: -30, size: 64, gap: 4, font: '11px system-ui' },
+        { size: 56, values: tickValues },
+      ],
+      series: [{ label: 'status', value: function (u, i) { return i === null || !bars[i] ? '–' : bars[i].label; } }, {
+        label: what, width: 0, fill: '#2f7ed8',
+        paths: uPlot.paths.bars({ size: [0.7, 64], align: 0 }),
+        points: { show: false },
+      }],
+      hooks: { drawSeries: [function (u) {
+        // colour each bar by its status, over the single-colour fill
+        var ctx = u.ctx;
+        bars.forEach(function (b, i) {
+          var x0 = u.valToPos(i - 0.35, 'x', true), x1 = u.valToPos(i + 0.35, 'x', true);
+          var y0 = u.valToPos(0, 'y', true), y1 = u.valToPos(b.value, 'y', true);
+          ctx.fillStyle = b.color; ctx.fillRect(x0, y1, x1 - x0, y0 - y1);
+        });
+      }] },
+    }, [xs, bars.map(function (b) { return b.value; })], div);
+    div.setAttribute('data-points', String(bars.length));
+    div.setAttribute('data-series', '1');
+    div.setAttribute('data-total', String(total));
+  }
+
+  function workersTable(workers) {
+    var body = $('workers').tBodies[0];
+    while (body.firstChild) body.removeChild(body.firstChild);
+    workers.forEach(function (w) {
+      var tr = document.createElement('tr');
+      [w.label || w.prefix, w.groups, w.accepted, w.logprobMismatch, w.tokensPerSecond ? w.tokensPerSecond.toFixed(1) : '–'].forEach(function (v, i) {
+        var td = document.createElement('td');
+        td.textContent = String(v);
+        if (i === 3 && w.logprobMismatch > 0) td.className = 'bad';
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
     });
-    svg.setAttribute('data-points', String(bars.length));
-    svg.setAttribute('data-total', String(total));
   }
 
   /** trailing mean over the last n finite points (per-step rewards are noisy: few groups per step) */
@@ -165,23 +200,28 @@ export const CLIENT_JS = String.raw`
     lineChart($('chart-reward'), [
       { name: 'reward', color: COLORS.rewardRaw, points: rewards },
       { name: 'moving mean (' + SMOOTH + ' steps)', color: COLORS.reward, points: smooth(rewards, SMOOTH) },
-    ], { what: 'train steps', xLabel: 'step', markers: markers.length > 30 ? [] : markers });
+    ], { what: 'train steps', xLabel: 'step', integerX: true, markers: markers.length > 30 ? [] : markers });
     lineChart($('chart-kl'), [
       { name: 'kl', color: COLORS.kl, points: d.steps.map(function (s) { return [s.step, metric(s, 'kl')]; }) },
-    ], { what: 'train steps', xLabel: 'step', yMin: 0 });
+    ], { what: 'train steps', xLabel: 'step', integerX: true, yMin: 0 });
     lineChart($('chart-versions'), [
       { name: 'accuracy (rollouts)', color: COLORS.acc, dots: true, points: d.versions.map(function (v) { return [v.version, v.accuracy]; }) },
       { name: 'mean reward', color: COLORS.mean, dots: true, points: d.versions.map(function (v) { return [v.version, v.rewardMean]; }) },
       { name: 'held-out accuracy', color: COLORS.eval, dots: true, points: d.versions.map(function (v) {
         var e = v.metrics['eval/accuracy']; return [v.version, typeof e === 'number' ? e : null]; }) },
-    ], { what: 'scored groups', xLabel: 'model version', yMin: 0, yMax: 1 });
+    ], { what: 'scored groups', xLabel: 'model version', integerX: true, yMin: 0, yMax: 1 });
     var statuses = Object.keys(STATUS_COLORS);
     barChart($('chart-queue'), statuses.map(function (s) {
       return { label: s, value: d.queue.groups[s] || 0, color: STATUS_COLORS[s] };
     }).concat([{ label: 'open leases', value: d.queue.leasesActive, color: '#0ea5e9' }]), 'groups');
-    barChart($('chart-workers'), d.workers.slice(0, 12).map(function (w) {
-      return { label: (w.label || w.prefix) + ' (' + w.groups + ')', value: w.logprobMismatch, color: '#dc2626' };
-    }), 'flagged groups');
+    var mismatch = {};
+    d.steps.forEach(function (st) {
+      Object.keys(st.metrics).forEach(function (k) { if (k.indexOf('sampling/') === 0) (mismatch[k] = mismatch[k] || []).push([st.step, metric(st, k)]); });
+    });
+    lineChart($('chart-mismatch'), Object.keys(mismatch).sort().map(function (k, i) {
+      return { name: k, color: MISMATCH_COLORS[i % MISMATCH_COLORS.length], points: mismatch[k] };
+    }), { what: 'mismatch metrics from the learner', xLabel: 'step', integerX: true });
+    workersTable(d.workers);
     var times = published.filter(function (v) { return v.publishedAt; }).map(function (v, i) {
       return [(Date.parse(v.publishedAt) - Date.parse(published[0].publishedAt)) / 1000, i + 1];
     });

@@ -28,7 +28,17 @@ const DashboardSchema = z
       heldBack: z.boolean().openapi({ description: 'backpressure: leasing answers 503 now (all tasks together)' }),
       staleFraction: z.number().nullable().openapi({ description: 'stale / (trained + stale)' }),
     }),
-    workers: z.array(z.object({ keyId: count, label: z.string().nullable(), prefix: z.string(), groups: count, logprobMismatch: count })),
+    workers: z.array(
+      z.object({
+        keyId: count,
+        label: z.string().nullable(),
+        prefix: z.string(),
+        groups: count,
+        accepted: count.openapi({ description: 'groups without any flag' }),
+        logprobMismatch: count,
+        tokensPerSecond: z.number().openapi({ description: 'completion tokens per second over the last 5 minutes' }),
+      }),
+    ),
     steps: z.array(z.object({ step: count, policyVersion: count, metrics: json, createdAt: z.string() })),
     versions: z.array(
       z.object({

@@ -16,12 +16,17 @@ export interface Stats {
   rewardByPolicyVersion: { policyVersion: number; groups: number; rewardMean: number }[]
   modelVersions: number
   trainSteps: number
-  /** Per worker key (lease groups): groups submitted, and those flagged logprob_mismatch (most flagged first). */
-  workers: { keyId: number; label: string | null; prefix: string; groups: number; logprobMismatch: number }[]
+  /**
+   * Per worker key (lease groups): groups submitted, accepted (no flag), flagged logprob_mismatch (most flagged
+   * first), and completion tokens per second over the last WORKER_RATE_WINDOW_S.
+   */
+  workers: { keyId: number; label: string | null; prefix: string; groups: number; accepted: number; logprobMismatch: number; tokensPerSecond: number }[]
 }
 
 /** At most this many workers are listed (most flagged, then most groups). */
 export const STATS_WORKERS = 50
+/** Seconds of recent groups a worker's tokens/s is measured over. */
+export const WORKER_RATE_WINDOW_S = 300
 
 const GROUP_STATUSES: GroupStatus[] = ['pending', 'verify_failed', 'ready', 'claimed', 'trained', 'stale', 'discarded']
 const num = (x: unknown) => Number(x ?? 0)
@@ -49,9 +54,13 @@ export async function stats(db: Db, taskId?: number): Promise<Stats> {
     sql`SELECT policy_version, count(*) AS n, avg(reward_mean) AS mean FROM groups
         WHERE ${byTask} AND reward_mean IS NOT NULL GROUP BY policy_version ORDER BY policy_version`,
   )
-  const workers = await rows<{ key_id: number; label: string | null; prefix: string; n: unknown; flagged: unknown }>(
+  const workers = await rows<{ key_id: number; label: string | null; prefix: string; n: unknown; clean: unknown; flagged: unknown; tokens: unknown }>(
     db,
     sql`SELECT l.worker_key_id AS key_id, k.label, k.prefix, count(*) AS n,
+          count(*) FILTER (WHERE g.flags = '{}'::jsonb) AS clean,
+          sum(CASE WHEN g.created_at > now() - make_interval(secs => ${WORKER_RATE_WINDOW_S})
+                   THEN (SELECT coalesce(sum(octet_length(c.token_ids)), 0) / 4 FROM completions c WHERE c.group_id = g.id)
+                   ELSE 0 END) AS tokens,
           count(*) FILTER (WHERE g.flags ? 'logprob_mismatch') AS flagged
         FROM groups g JOIN leases l ON l.id = g.lease_id JOIN api_keys k ON k.id = l.worker_key_id
         WHERE ${taskId === undefined ? sql`true` : sql`g.task_id = ${taskId}`}
@@ -75,6 +84,14 @@ export async function stats(db: Db, taskId?: number): Promise<Stats> {
     })),
     modelVersions: num(counts.model_versions),
     trainSteps: num(counts.train_steps),
-    workers: workers.map((w) => ({ keyId: num(w.key_id), label: w.label, prefix: w.prefix, groups: num(w.n), logprobMismatch: num(w.flagged) })),
+    workers: workers.map((w) => ({
+      keyId: num(w.key_id),
+      label: w.label,
+      prefix: w.prefix,
+      groups: num(w.n),
+      accepted: num(w.clean),
+      logprobMismatch: num(w.flagged),
+      tokensPerSecond: num(w.tokens) / WORKER_RATE_WINDOW_S,
+    })),
   }
 }

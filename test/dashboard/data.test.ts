@@ -45,7 +45,7 @@ describe('GET /v1/dashboard', () => {
     expect(d.queue.groups.ready).toBe(SEED.versions * SEED.groupsPerVersion)
     expect(d.totals).toEqual({ prompts: 20, trainSteps: SEED.steps, modelVersions: SEED.versions - 1 })
     // one worker key submitted every group, none flagged for a log-prob mismatch
-    expect(d.workers).toEqual([{ keyId: expect.any(Number), label: expect.anything(), prefix: expect.any(String), groups: SEED.versions * SEED.groupsPerVersion, logprobMismatch: 0 }])
+    expect(d.workers).toEqual([{ keyId: expect.any(Number), label: expect.anything(), prefix: expect.any(String), groups: SEED.versions * SEED.groupsPerVersion, accepted: SEED.versions * SEED.groupsPerVersion, logprobMismatch: 0, tokensPerSecond: expect.any(Number) }])
     expect(d.recent).toHaveLength(5)
     expect(d.recent[0].policyVersion).toBe(SEED.versions - 1)
     // reference answers never leave the edge: prompts "q<i>" have answers "a<i>"; only completions may echo one
@@ -59,7 +59,9 @@ describe('GET /v1/dashboard', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('text/html')
     const html = await res.text()
-    expect(html).toContain('<svg id="chart-reward">')
-    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org)/)
+    expect(html).toContain('<div class="chart" id="chart-reward">')
+    expect(html).toContain('uPlot') // the charting library, inlined
+    // nothing fetched from elsewhere (uPlot keeps its home page in its licence comment)
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org|github\.com\/leeoniya\/uPlot)/)
   })
 })

@@ -51,8 +51,21 @@ describe.skipIf(!have)('dashboard page in headless Chromium', () => {
     expect(await points('chart-versions')).toBe(2 * SEED.versions + (SEED.versions - 1))
     expect(await points('chart-published')).toBe(SEED.versions - 1)
     expect(await page.getAttribute('#chart-queue', 'data-total')).toBe(String(SEED.versions * SEED.groupsPerVersion))
-    expect(await page.getAttribute('#chart-workers', 'data-total')).toBe('0') // one worker, nothing flagged
-    expect(await page.locator('#chart-reward path.series').count()).toBe(2)
+    expect(await points('chart-mismatch')).toBe(2 * SEED.steps) // sampling/mismatch_kl and sampling/masked_fraction
+    // one worker, every group accepted, nothing flagged
+    const cells = await page.locator('#workers tbody tr').first().locator('td').allTextContents()
+    expect(cells.slice(1, 4)).toEqual([String(SEED.versions * SEED.groupsPerVersion), String(SEED.versions * SEED.groupsPerVersion), '0'])
+    // uPlot drew: one canvas per chart, a legend entry per series (after the x one)
+    expect(await page.getAttribute('#chart-reward', 'data-series')).toBe('2')
+    expect(await page.locator('#chart-reward canvas').count()).toBe(1)
+    expect(await page.locator('#chart-reward .u-legend .u-series').count()).toBe(3)
+    // y ticks are round numbers (no 74.55-style labels): uPlot's axis splits
+    const ticks = await page.evaluate(() => (window as any).cohortPlots['chart-kl'].axes[1]._splits as number[])
+    for (const v of ticks) expect(Math.abs(v / (ticks[1] - ticks[0]) - Math.round(v / (ticks[1] - ticks[0])))).toBeLessThan(1e-6)
+    // hovering shows the values under the cursor in the legend
+    const box = (await page.locator('#chart-kl .u-over').boundingBox())!
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+    await page.waitForFunction(() => /\d/.test(document.querySelector('#chart-kl .u-legend .u-series:nth-child(2) .u-value')!.textContent!))
     expect(await page.locator('#recent li').count()).toBe(24)
     expect(await page.textContent('#tile-step')).toBe(String(SEED.steps))
     expect(errors).toEqual([])

@@ -41,7 +41,7 @@ export async function seedRun(t: TestEdge): Promise<void> {
       step: i + 1,
       policyVersion: Math.floor(i / 4),
       groupCount: 2,
-      metrics: { reward: 0.25 + 0.05 * i, kl: 0.001 * i, tokens_per_second: 900 + i },
+      metrics: { reward: 0.25 + 0.05 * i, kl: 0.001 * i, tokens_per_second: 900 + i, 'sampling/mismatch_kl': 1e-4 * i, 'sampling/masked_fraction': 0 },
     })),
   )
 }

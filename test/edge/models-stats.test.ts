@@ -80,7 +80,7 @@ describe('stats', () => {
         reason: expect.stringMatching(/no learner has trained/),
         staleFraction: null,
       },
-      workers: [{ keyId: expect.any(Number), label: expect.anything(), prefix: expect.any(String), groups: 3, logprobMismatch: 0 }],
+      workers: [{ keyId: expect.any(Number), label: expect.anything(), prefix: expect.any(String), groups: 3, accepted: 3, logprobMismatch: 0, tokensPerSecond: expect.any(Number) }],
     })
     const all = (await (await t.call('GET', '/v1/stats', { key: t.keys.learner })).json()) as any
     expect(all.prompts).toBe(6)

@@ -41,7 +41,7 @@ const StatsSchema = z
         staleFraction: z.number().nullable().openapi({ description: 'stale / (trained + stale) over all groups counted here' }),
       })
       .openapi({ description: "Backpressure: the learner's drain and the queue ahead of it" }),
-    workers: z.array(z.object({ keyId: count, label: z.string().nullable(), prefix: z.string(), groups: count, logprobMismatch: count })).openapi({
+    workers: z.array(z.object({ keyId: count, label: z.string().nullable(), prefix: z.string(), groups: count, accepted: count, logprobMismatch: count, tokensPerSecond: z.number() })).openapi({
       description: 'per worker key (most flagged first, at most 50): groups submitted, and those the learner flagged logprob_mismatch',
     }),
   })
