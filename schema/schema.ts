@@ -335,6 +335,8 @@ export const modelVersions = pgTable('model_versions', {
   format: modelFormat('format').notNull().default('onnx'),
   metrics: jsonb('metrics').notNull().default({}),
   publishedAt: ts('published_at').notNull().defaultNow(),
+  /** when retention (`cohort learn --keep-versions`) deleted its files from the store; null while they are kept */
+  prunedAt: ts('pruned_at'),
 })
 export type ModelVersion = typeof modelVersions.$inferSelect
 

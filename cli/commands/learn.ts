@@ -26,6 +26,8 @@ Loop
   --max-staleness N       versions a group may lag before it is marked stale (default 4)
   --publish-every N       steps between published versions (default 5)
   --checkpoint-every N    steps between checkpoints (default 10)
+  --keep-versions N       keep the files of the newest N versions, delete older ones from the store (default 20;
+                          never version 0, never one a live lease or an untrained group names)
   --logprob-tolerance X   mean |reported − recomputed| log-prob (per token) before a group is flagged (default 0.05)
   --mask-truncated        no loss on completions that hit the length limit (always counted)
   --add-bos               prepend BOS to prompts (match the rollout workers)
@@ -62,7 +64,7 @@ export const learn: Command = {
     const b = { type: 'boolean' } as const
     const { values: v } = parse(argv, {
       model: s, dir: s, owner: s, seed: s,
-      'batch-groups': s, 'batch-wait-ms': s, 'max-staleness': s, 'publish-every': s, 'checkpoint-every': s, 'logprob-tolerance': s,
+      'batch-groups': s, 'batch-wait-ms': s, 'max-staleness': s, 'publish-every': s, 'checkpoint-every': s, 'keep-versions': s, 'logprob-tolerance': s,
       'mask-truncated': b, 'add-bos': b, 'gen-batch': s, 'prompt-length': s, 'cache-length': s,
       'max-steps': s, 'idle-exit': s, 'poll-ms': s, quiet: b, trace: b,
       lr: s, beta: s, 'loss-type': s, epsilon: s, 'epsilon-high': s, temperature: s, 'micro-batch': s,
@@ -85,6 +87,7 @@ export const learn: Command = {
         maxStaleness: num('max-staleness', v['max-staleness'], true),
         publishEvery: num('publish-every', v['publish-every'], true),
         checkpointEvery: num('checkpoint-every', v['checkpoint-every'], true),
+        keepVersions: num('keep-versions', v['keep-versions'], true),
         logprobTolerance: num('logprob-tolerance', v['logprob-tolerance']),
         maxSteps: num('max-steps', v['max-steps'], true),
         pollMs: num('poll-ms', v['poll-ms'], true),

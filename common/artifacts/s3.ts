@@ -61,7 +61,7 @@ export function parseS3Uri(uri: string): { bucket: string; key: string } {
 }
 
 /** One signed request for `key` in the configured bucket; a non-2xx answer throws S3Error (body not read on HEAD). */
-export async function s3Request(o: S3Options, method: 'GET' | 'PUT' | 'HEAD', key: string, body?: Uint8Array): Promise<Response> {
+export async function s3Request(o: S3Options, method: 'GET' | 'PUT' | 'HEAD' | 'DELETE', key: string, body?: Uint8Array): Promise<Response> {
   if (!/^https?:\/\//.test(o.endpoint)) throw new Error(`S3 endpoint must be http(s)://…, got ${o.endpoint}`)
   const url = new URL(`${o.endpoint.replace(/\/$/, '')}/${uriEncode(o.bucket, false)}/${uriEncode(key, true)}`)
   const headers = await signRequest(

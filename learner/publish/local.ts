@@ -114,4 +114,14 @@ export class LocalArtifactStore implements ArtifactStore {
   async discard(stagingDir: string): Promise<void> {
     await rm(stagingDir, { recursive: true, force: true })
   }
+
+  owns(uri: string): boolean {
+    return uri.startsWith('file:') && resolve(fileURLToPath(uri)).startsWith(join(this.root, 'versions') + sep)
+  }
+
+  /** The whole version folder goes (one rm of <root>/versions/<sha256>/). */
+  async remove(uri: string): Promise<void> {
+    if (!this.owns(uri)) throw new Error(`LocalArtifactStore: ${uri} is not a version of ${this.root}`)
+    await rm(fileURLToPath(uri), { recursive: true, force: true })
+  }
 }

@@ -68,6 +68,22 @@ export class S3ArtifactStore implements ArtifactStore {
     return new Uint8Array(await (await s3Request(this.o, 'GET', key + path)).arrayBuffer())
   }
 
+  owns(uri: string): boolean {
+    return uri.startsWith(`s3://${this.o.bucket}/${this.prefix}versions/`) && uri.endsWith('/')
+  }
+
+  /** DELETE each object, the manifest last (S3 answers 204 for a missing key too). */
+  async remove(uri: string, paths: string[]): Promise<void> {
+    if (!this.owns(uri)) throw new Error(`S3ArtifactStore: ${uri} is not a version in bucket ${this.o.bucket}`)
+    const { key } = parseS3Uri(uri)
+    for (const p of [...paths, MANIFEST_FILE]) {
+      checkArtifactPath(p)
+      await s3Request(this.o, 'DELETE', key + p).catch((e) => {
+        if (!(e instanceof S3Error && e.status === 404)) throw e
+      })
+    }
+  }
+
   private async exists(key: string): Promise<boolean> {
     try {
       await s3Request(this.o, 'HEAD', key)

@@ -24,4 +24,8 @@ export interface ArtifactStore {
   read(uri: string, path: string): Promise<Uint8Array>
   /** Drop a staging folder left unused (a failed publish). */
   discard(stagingDir: string): Promise<void>
+  /** Whether `uri` is a version in this store (retention leaves other locations alone). */
+  owns(uri: string): boolean
+  /** Delete a stored version (retention): its files `paths` and its manifest. Missing objects are no error. */
+  remove(uri: string, paths: string[]): Promise<void>
 }

@@ -23,6 +23,11 @@ export interface LearnConfig {
   /** write a resume checkpoint every this many steps (committed steps after it are replayed on resume) */
   checkpointEvery: number
   /**
+   * retention: after each publish, delete the files of versions older than the newest this many — never version 0,
+   * never one a live lease or an untrained group names (publish/retention.ts); ≥ maxStaleness + 1 recommended
+   */
+  keepVersions: number
+  /**
    * flag a group when its reported log-probs differ from the recomputed ones by more than this on average
    * (nats, mean |Δ| over the group's completion tokens; service/consistency.ts). Smaller, honest differences
    * (bf16 or other kernels) are trained on with the sampler-mismatch IS correction instead.
@@ -51,6 +56,7 @@ export const DEFAULT_LEARN_CONFIG: Omit<LearnConfig, 'owner'> = {
   claimTtlMs: 120_000,
   publishEvery: 5,
   checkpointEvery: 10,
+  keepVersions: 20,
   logprobTolerance: 0.05,
   maskTruncated: false,
   addBos: false,
@@ -72,6 +78,7 @@ export function resolveLearnConfig(partial: Partial<LearnConfig> & { owner: stri
   int('claimTtlMs', 1000)
   int('publishEvery', 1)
   int('checkpointEvery', 1)
+  int('keepVersions', 1)
   int('pollMs', 1)
   if (c.maxSteps !== undefined) int('maxSteps', 0)
   if (c.idleExitMs !== undefined) int('idleExitMs', 0)

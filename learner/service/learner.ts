@@ -14,7 +14,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadCheckpoint, type Checkpoint } from '../io/index.js'
-import { CheckpointStore, fetchVersion, publish, writePolicyFiles, type ArtifactStore, type SavedCheckpoint } from '../publish/index.js'
+import { CheckpointStore, fetchVersion, publish, pruneVersions, writePolicyFiles, type ArtifactStore, type SavedCheckpoint } from '../publish/index.js'
 import { savePeftAdapter, type LoraConfig } from '../lora/index.js'
 import { Trainer, type GrpoBatch, type TrainConfig } from '../trainer/index.js'
 import type { Db } from '../../schema/pg.js'
@@ -337,6 +337,8 @@ export class Learner {
     this.weights?.put(v.version, t.params)
     this.totals.versionsPublished++
     this.progress.log(`published version ${v.version} (step ${step}, sha256 ${v.sha256.slice(0, 12)}…)`)
+    const pruned = await pruneVersions(this.db, this.deps.store, this.config.keepVersions)
+    if (pruned.length) this.progress.log(`pruned the files of version(s) ${pruned.join(', ')} (keeping the newest ${this.config.keepVersions})`)
   }
 
   private async checkpoint(): Promise<void> {

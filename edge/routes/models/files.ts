@@ -3,7 +3,7 @@
  * learner put it — the local artifact folder (Node), an R2 binding (Workers) or an S3-compatible bucket (SigV4) —
  * so no worker needs bucket credentials. `name` is a path of the version's file table (slashes allowed, raw or
  * %2F-encoded). The bytes' sha256 comes in `x-cohort-sha256` (and as the ETag); clients check it.
- * 404: no such version or file, or the store no longer has it. 501: this edge has no reader for the version's
+ * 404: no such version or file, or the store no longer has it; 410: the version was pruned (retention). 501: this edge has no reader for the version's
  * location (e.g. file: on Workers). 502: the store failed.
  */
 import { z } from '@hono/zod-openapi'
@@ -28,6 +28,7 @@ fileRoutes.get('/models/:version/files/:name{.+}', anyRole(), async (c) => {
   if (!m) throw new ProblemError(404, `no model version ${version.data}`)
   const entry = (m.files as Record<string, { sha256: string; bytes: number; url?: string }>)[name]
   if (!entry || !Object.hasOwn(m.files as object, name)) throw new ProblemError(404, `model version ${m.version} has no file ${JSON.stringify(name)}`)
+  if (m.prunedAt) throw new ProblemError(410, `model version ${m.version} was pruned (retention: cohort learn --keep-versions); use a newer one`)
   // registered by an outside trainer with its own download URL (POST /v1/models): send the client there
   if (entry.url) return c.redirect(entry.url, 302)
   const read = c.var.deps.artifacts
@@ -68,6 +69,6 @@ fileRoutes.openAPIRegistry.registerPath({
       headers: { [SHA256_HEADER]: { schema: { type: 'string' }, description: 'sha256 (hex) of the body' } },
       content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
     },
-    ...problems(400, 401, 404, 501, 502),
+    ...problems(400, 401, 404, 410, 501, 502),
   },
 })
