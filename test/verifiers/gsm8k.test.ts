@@ -1,7 +1,9 @@
 /**
- * GSM8K worked examples (../shared/data/gsm8k_test.jsonl, MIT, 1,319 problems): each reference's `#### N` answer
- * verifies as equal to itself written three other ways — `\boxed{N}`, "The answer is N.", and with thousands
- * separators — and as unequal to a neighbouring problem's (different) answer, through the full `math` verifier.
+ * GSM8K worked examples (../shared/data/gsm8k_test.jsonl, MIT, 1,319 problems): each reference is the full worked
+ * solution (the verifier takes its `#### N`), and its answer written the ways models write it — boxed, "The answer
+ * is N.", `#### 1,234`, bold "**Answer:** N dollars", currency before the number, units and nouns after it,
+ * thousands separators, inside LaTeX, after a `<think>` block — must score 1, and a neighbouring problem's
+ * (different) answer, written the same ways, 0.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
@@ -23,7 +25,21 @@ describe.skipIf(rows.length === 0)('GSM8K worked examples', () => {
     expect(rows.length).toBe(1319)
   })
 
-  it('every answer equals itself written three other ways and differs from a neighbour', async () => {
+  /** Ten phrasings of a final answer `n` (sep: with thousands separators). */
+  const phrasings = (n: string, sep: string) => [
+    `Let me think.\nSo the total is \\boxed{${n}}.`,
+    `Adding these up gives ${n} in all. The answer is ${n}.`,
+    `We get ${sep} altogether.\n#### ${sep}`,
+    `So she makes $${sep} in total.\n**Answer:** ${n} dollars`,
+    `Final answer: ${sep} miles per hour`,
+    `The answer is $\\$${sep}$.`,
+    `Therefore, the total is **${sep}**.`,
+    `<think>First ${n} + 1 = ${Number(n) + 1}? No.</think>\nThey have ${sep} DVDs in all.`,
+    `The final answer is $${sep}$. I hope it is correct.`,
+    `So it takes ${n} minutes, and the answer is ${sep} minutes.`,
+  ]
+
+  it('every answer scores 1 in ten phrasings, and a neighbouring problem answer 0 in each', async () => {
     const failures: string[] = []
     let separated = 0
     for (let i = 0; i < rows.length; i++) {
@@ -33,19 +49,15 @@ describe.skipIf(rows.length === 0)('GSM8K worked examples', () => {
       const other = gold(rows[j].answer)
       const sep = withSeparators(n)
       if (sep !== n) separated++
-      const completions = [
-        `Let me think.\nSo the total is \\boxed{${n}}.`,
-        `Adding these up gives ${n} in all. The answer is ${n}.`,
-        `We get ${sep} altogether.\n#### ${sep}`,
-        `Therefore the answer is \\boxed{${other}}.`,
-      ]
+      const good = phrasings(n, sep)
+      const bad = phrasings(other, withSeparators(other))
       // The reference is the full solution text: the verifier takes its `#### N`.
-      const v = await verifyGroup(spec, { reference: rows[i].answer, completions })
-      const want = [1, 1, 1, 0]
+      const v = await verifyGroup(spec, { reference: rows[i].answer, completions: [...good, ...bad] })
+      const want = [...good.map(() => 1), ...bad.map(() => 0)]
       if (v.status !== 'ok' || v.rewards.some((r, k) => r !== want[k]))
         failures.push(`#${i} gold ${n} other ${other}: ${JSON.stringify(v.rewards)} ${v.details.map((d) => d.reason).join(' | ')}`)
     }
-    expect(failures).toEqual([])
+    expect(failures.slice(0, 5)).toEqual([])
     expect(separated).toBeGreaterThan(50) // the separator form really differs for many answers
-  })
+  }, 120_000)
 })

@@ -6,7 +6,8 @@
  * Inputs reaching here are size- and nesting-bounded by LIMITS (math answers ≤ 500 chars, nesting ≤ 24).
  */
 import { CAS_COMMANDS } from './commands.js'
-import { evaluate } from './evaluate.js'
+import { evaluate, type Json } from './evaluate.js'
+import { fastParse, variables } from './fast.js'
 import { closeEnough, type Tolerance } from './number.js'
 
 type Engine = import('@cortex-js/compute-engine').ComputeEngine
@@ -76,9 +77,40 @@ export function casGuard(s: string): string | null {
   return null
 }
 
+/**
+ * The same decision without the engine when both sides are in fast.ts's subset: numbers compared as numbers,
+ * expressions at the same kind of sample points. Null when it cannot decide (the engine then does).
+ */
+function fastEqual(gold: string, pred: string, tol: Tolerance): CasResult | null {
+  const A = fastParse(gold)
+  const B = A === null ? null : fastParse(pred)
+  if (A === null || B === null) return null
+  const vars = [...new Set([...variables(A), ...variables(B)])].sort()
+  if (vars.length === 0) {
+    const a = evaluate(A as Json, {})
+    const b = evaluate(B as Json, {})
+    if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) return null
+    return closeEnough(a, b, tol) ? { equal: true, reason: 'numerically equal' } : { equal: false, reason: 'not equal' }
+  }
+  if (vars.length > 4) return null
+  let agreed = 0
+  for (let k = 0; k < SAMPLES.length; k++) {
+    const sub: Record<string, number> = {}
+    vars.forEach((v, j) => (sub[v] = SAMPLES[(k + j) % SAMPLES.length] + j * 0.1))
+    const a = evaluate(A as Json, sub)
+    const b = evaluate(B as Json, sub)
+    if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) continue
+    if (!closeEnough(a, b, { rel: Math.max(tol.rel, 1e-9), abs: Math.max(tol.abs, 1e-9) })) return { equal: false, reason: 'not equal' }
+    agreed++
+  }
+  return agreed >= 2 ? { equal: true, reason: 'equal at sample points' } : null
+}
+
 export function casEqual(ce: Engine, gold: string, pred: string, tol: Tolerance): CasResult {
   const unsafe = casGuard(gold) ?? casGuard(pred)
   if (unsafe) return { equal: false, reason: `not compared: ${unsafe}` }
+  const fast = fastEqual(gold, pred, tol)
+  if (fast) return fast
   let A: Expr | null
   let B: Expr | null
   try {
@@ -106,7 +138,9 @@ export function casEqual(ce: Engine, gold: string, pred: string, tol: Tolerance)
       vars.forEach((v, j) => (sub[v] = SAMPLES[(k + j) % SAMPLES.length] + j * 0.1))
       const a = numeric(A, sub)
       const b = numeric(B, sub)
-      if (!a || !b) continue
+      // A point where either side leaves the reals (a root of a negative number) tells nothing about equality:
+      // principal branches differ between equivalent forms. At least two real points must agree.
+      if (!a || !b || Math.abs(a.im) > 1e-12 || Math.abs(b.im) > 1e-12) continue
       if (!numbersClose(a, b, { rel: Math.max(tol.rel, 1e-9), abs: Math.max(tol.abs, 1e-9) }))
         return { equal: false, reason: 'not equal' }
       agreed++
@@ -122,17 +156,26 @@ export function casProportional(ce: Engine, a: string, b: string, tol: Tolerance
   const unsafe = casGuard(a) ?? casGuard(b)
   if (unsafe) return { equal: false, reason: `not compared: ${unsafe}` }
   try {
-    const A = parseCached(ce, a)
-    const B = parseCached(ce, b)
-    if (!A?.isValid || !B?.isValid) return { equal: false, reason: 'equation does not parse' }
-    const vars = [...new Set([...A.unknowns, ...B.unknowns])]
+    // Both sides in fast.ts's subset: evaluate its trees; else the engine parses them.
+    const fa = fastParse(a)
+    const fb = fa === null ? null : fastParse(b)
+    const fast = fa !== null && fb !== null
+    const A = fast ? null : parseCached(ce, a)
+    const B = fast ? null : parseCached(ce, b)
+    if (!fast && (!A?.isValid || !B?.isValid)) return { equal: false, reason: 'equation does not parse' }
+    const vars = fast ? [...new Set([...variables(fa), ...variables(fb!)])].sort() : [...new Set([...A!.unknowns, ...B!.unknowns])]
+    const at = (side: Json | null, E: Expr | null, sub: Record<string, number>) => {
+      if (!fast) return numeric(E, sub)
+      const v = evaluate(side!, sub)
+      return v === undefined || !Number.isFinite(v) ? null : { re: v, im: 0 }
+    }
     if (vars.length === 0 || vars.length > 4) return { equal: false, reason: 'not comparable' }
     let ratio: number | null = null
     for (let k = 0; k < SAMPLES.length; k++) {
       const sub: Record<string, number> = {}
       vars.forEach((v, j) => (sub[v] = SAMPLES[(k + j) % SAMPLES.length] + j * 0.1))
-      const x = numeric(A, sub)
-      const y = numeric(B, sub)
+      const x = at(fa as Json, A, sub)
+      const y = at(fb as Json, B, sub)
       if (!x || !y || x.im !== 0 || y.im !== 0 || Math.abs(y.re) < 1e-12) return { equal: false, reason: 'not comparable' }
       const r = x.re / y.re
       if (ratio === null) ratio = r

@@ -198,36 +198,45 @@ export function answerLimit(s: string): string | null {
   return null
 }
 
-/** The normalised text and shape of one side. */
-export function readAnswer(a: AnswerText): { n: Normalized; answer: Answer } {
+/** One side read: its normalised text and its shape. */
+export interface Read {
+  n: Normalized
+  answer: Answer
+}
+
+/** The normalised text and shape of one side (bound its size with answerLimit first). */
+export function readAnswer(a: AnswerText): Read {
   const n = normalizeAnswer(a.answer, { plain: a.plain })
   if (a.percent) n.percent = true
   return { n, answer: parseAnswer(n.text) }
 }
 
 /** Would comparing these two answers reach the CAS? */
-export function needsEngine(gold: AnswerText, pred: AnswerText): boolean {
-  return needsCas(readAnswer(gold).answer) || needsCas(readAnswer(pred).answer)
+export function needsEngine(g: Read, p: Read): boolean {
+  return needsCas(g.answer) || needsCas(p.answer)
+}
+
+/** Compare two sides already read (the verifier reads a group's reference once). */
+export async function compareRead(g: Read, p: Read, options: EquivOptions = {}): Promise<Equivalence> {
+  const tol = options.tolerance ?? DEFAULT_TOLERANCE
+  const opts: Opts = {
+    tolerance: options.precision === undefined ? tol : { rel: tol.rel, abs: Math.max(tol.abs, 0.5 * 10 ** -options.precision) },
+    cas: options.cas ?? true,
+  }
+  if (g.n.text === '' || p.n.text === '') return { equal: false, path: 'shape', reason: 'empty answer' }
+  if (answerSize(g.answer) > MAX_ITEMS || answerSize(p.answer) > MAX_ITEMS)
+    return { equal: false, path: 'limit', reason: `more than ${MAX_ITEMS} elements` }
+  const ce = opts.cas && needsEngine(g, p) ? await loadEngine() : null
+  return answersEqual(g.answer, p.answer, { gp: g.n.percent, pp: p.n.percent, opts, ce })
 }
 
 /** Is `pred` (an extracted final answer) equivalent to `gold` (an extracted reference answer)? */
 export async function mathEqual(gold: string | AnswerText, pred: string | AnswerText, options: EquivOptions = {}): Promise<Equivalence> {
   const G = typeof gold === 'string' ? { answer: gold } : gold
   const P = typeof pred === 'string' ? { answer: pred } : pred
-  const tol = options.tolerance ?? DEFAULT_TOLERANCE
-  const opts: Opts = {
-    tolerance: options.precision === undefined ? tol : { rel: tol.rel, abs: Math.max(tol.abs, 0.5 * 10 ** -options.precision) },
-    cas: options.cas ?? true,
-  }
   for (const s of [G.answer, P.answer]) {
     const over = answerLimit(s)
     if (over) return { equal: false, path: 'limit', reason: s === G.answer ? `reference: ${over}` : over }
   }
-  const g = readAnswer(G)
-  const p = readAnswer(P)
-  if (g.n.text === '' || p.n.text === '') return { equal: false, path: 'shape', reason: 'empty answer' }
-  if (answerSize(g.answer) > MAX_ITEMS || answerSize(p.answer) > MAX_ITEMS)
-    return { equal: false, path: 'limit', reason: `more than ${MAX_ITEMS} elements` }
-  const ce = opts.cas && (needsCas(g.answer) || needsCas(p.answer)) ? await loadEngine() : null
-  return answersEqual(g.answer, p.answer, { gp: g.n.percent, pp: p.n.percent, opts, ce })
+  return compareRead(readAnswer(G), readAnswer(P), options)
 }

@@ -4,7 +4,7 @@
  * checks, which cost milliseconds per call; anything it does not know (complex values, special functions)
  * returns undefined and the caller falls back to the engine.
  */
-type Json = number | string | { num: string } | Json[]
+export type Json = number | string | { num: string } | Json[]
 
 const CONSTANTS: Record<string, number> = { Pi: Math.PI, ExponentialE: Math.E, PositiveInfinity: Infinity, NegativeInfinity: -Infinity, Half: 0.5 }
 

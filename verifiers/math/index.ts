@@ -9,7 +9,7 @@ import { z } from 'zod'
 import { eachCompletionAsync, failed, requireReference, zero } from '../limits.js'
 import type { VerifierDef } from '../types.js'
 import { loadEngine } from './cas.js'
-import { answerLimit, DEFAULT_TOLERANCE, mathEqual, needsEngine, readAnswer, type AnswerText } from './compare.js'
+import { answerLimit, compareRead, DEFAULT_TOLERANCE, needsEngine, readAnswer, type AnswerText } from './compare.js'
 import { DEFAULT_EXTRACT_ORDER, EXTRACTORS, extractAnswer } from './extract.js'
 
 export { mathEqual, DEFAULT_TOLERANCE, type AnswerText, type Equivalence, type EquivOptions } from './compare.js'
@@ -55,25 +55,26 @@ export const math: VerifierDef<MathSpec> = {
     if (!gold) return input.completions.map(() => failed('reference: no final answer found'))
     const bad = answerLimit(gold.answer)
     if (bad) return input.completions.map(() => failed(`reference: ${bad}`))
-    const goldText = readAnswer(gold).n.text
+    const g = readAnswer(gold)
     return eachCompletionAsync(input.completions, ctx, async (c) => {
       const f = extractAnswer(c, spec.extract)
       if (!f) return zero('no final answer found')
       const over = answerLimit(f.answer)
       if (over) return zero(over)
-      if (spec.cas && needsEngine(gold, f)) {
+      const p = readAnswer(f)
+      if (spec.cas && needsEngine(g, p)) {
         // Loading the CAS (once per process/isolate; seconds under a cold bundler) does not count against the budget.
         const t = ctx.now()
         await loadEngine()
         ctx.deadline += ctx.now() - t
       }
-      const extracted = readAnswer(f).n.text
-      const r = await mathEqual(gold, f, { tolerance: spec.tolerance, cas: spec.cas, precision: spec.precision })
+      const extracted = p.n.text
+      const r = await compareRead(g, p, { tolerance: spec.tolerance, cas: spec.cas, precision: spec.precision })
       return {
         reward: r.equal ? 1 : 0,
         status: 'ok',
         extracted,
-        compared: { reference: goldText, answer: extracted },
+        compared: { reference: g.n.text, answer: extracted },
         reason: `${r.reason} (${r.path}, via ${f.by})`,
       }
     })

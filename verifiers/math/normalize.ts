@@ -42,6 +42,7 @@ function mapCommand(s: string, cmd: string, f: (body: string) => string): string
 
 export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): Normalized {
   let s = input.trim()
+  if (/^-?\d{1,15}(?:\.\d{1,15})?$/.test(s)) return { text: s, percent: false } // a plain number: nothing to strip
   // A doubled backslash before a command (`\\frac` from over-escaped JSON) is one backslash, outside matrices.
   if (!s.includes('\\begin')) s = s.replace(/\\\\(?=[a-zA-Z])/g, '\\')
   // Math delimiters.
