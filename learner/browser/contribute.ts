@@ -99,6 +99,7 @@ async function start() {
   $('stat-backend').textContent = backend === 'webgpu' ? 'WebGPU' : `WASM ×${ort.env.wasm.numThreads}`
   const edge = new EdgeClient({ baseUrl: location.origin, key: localStorage.getItem(KEY)! })
   const policies = new MemoryPolicies(edge, { ep: backend }, say)
+  policies.onFallback = () => ($('stat-backend').textContent = `WASM ×${ort.env.wasm.numThreads}`)
   accepted = 0
   const w = new RolloutWorker({
     edge,

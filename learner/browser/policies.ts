@@ -2,9 +2,10 @@
  * The browser worker's policy source: the newest published version, downloaded into memory (model.ts) and opened
  * as the same OnnxGenerator the Node worker runs (onnxruntime-web stands in for onnxruntime-node in the bundle).
  * A newer version replaces the current one for later groups; the old generator is closed after its last group.
- * A version that fails verification is refused for good and the current one kept.
+ * A version that fails verification is refused for good and the current one kept; WebGPU that fails falls back
+ * to WASM.
  */
-import { OnnxGenerator, type OnnxGeneratorOptions } from '../generate/index.js'
+import { OnnxGenerator, type InferenceModel, type OnnxGeneratorOptions } from '../generate/index.js'
 import { sleep, type BackoffOptions } from '../rollout/backoff.js'
 import type { EdgeClient } from '../rollout/client.js'
 import type { Policy, PolicySource } from '../rollout/policy.js'
@@ -22,9 +23,12 @@ export class MemoryPolicies implements PolicySource {
   private refreshing: Promise<void> | null = null
   private readonly refused = new Set<string>()
 
+  /** called when WebGPU fell back to WASM (the page updates its backend tile) */
+  onFallback?: () => void
+
   constructor(
     private readonly edge: EdgeClient,
-    private readonly o: OnnxGeneratorOptions = {},
+    private o: OnnxGeneratorOptions = {},
     private readonly log: (line: string) => void = () => {},
   ) {}
 
@@ -60,8 +64,7 @@ export class MemoryPolicies implements PolicySource {
     try {
       this.log(`downloading model v${latest.version}…`)
       const model = await fetchInferenceModel(this.edge, latest)
-      const generator = new OnnxGenerator(model, this.o)
-      await generator.warm() // compile the graphs before a lease is generated, so tokens/s counts generation only
+      const generator = await this.open(model)
       const old = this.current
       this.current = { version: latest.version, generator, users: 0, retired: false }
       this.log(`generating with model v${latest.version} (sha256 ${latest.sha256.slice(0, 12)}…)`)
@@ -72,6 +75,25 @@ export class MemoryPolicies implements PolicySource {
     } catch (err) {
       this.refused.add(latest.sha256)
       this.log(`model v${latest.version} refused: ${(err as Error).message}`)
+    }
+  }
+
+  /**
+   * The generator, its graphs compiled before a lease is generated (so tokens/s counts generation only). WebGPU
+   * that cannot run these graphs falls back to WASM for good, with a line in the log.
+   */
+  private async open(model: InferenceModel): Promise<OnnxGenerator> {
+    const generator = new OnnxGenerator(model, this.o)
+    try {
+      await generator.warm()
+      return generator
+    } catch (err) {
+      await generator.close()
+      if (this.o.ep !== 'webgpu') throw err
+      this.log(`WebGPU failed (${(err as Error).message.split('\n')[0]}); using WASM`)
+      this.o = { ...this.o, ep: 'cpu' }
+      this.onFallback?.()
+      return this.open(model)
     }
   }
 

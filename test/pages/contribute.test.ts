@@ -6,6 +6,7 @@
  *   - the Node generator, given the same model, prompt and seed, draws the very same tokens, and the browser's
  *     log-probs equal Node's within float tolerance;
  *   - the learner trains on the browser's groups (its log-prob recomputation flags none);
+ *   - a page whose submissions are rewritten (log-probs 0.5 lower) gets every group flagged and discarded;
  *   - a screenshot lands in test-artifacts/contribute.png.
  * Skipped (with the reason printed) where /usr/bin/chromium is absent.
  */
@@ -146,5 +147,37 @@ describe.skipIf(!have)('browser rollout worker in headless Chromium', { timeout:
     expect(results.filter((r) => r === 'rejected')).toEqual([])
     const statuses = await rows<{ status: string; n: number }>(t.db, sql`SELECT status, count(*)::int AS n FROM groups GROUP BY status`)
     expect(statuses).toEqual([{ status: 'trained', n: Number(shown.groups) }])
+  })
+
+  it('a page that tampers with its log-probs gets its groups flagged by the learner', async () => {
+    const cheat = await createKey(t.db, 'worker', 'tamperer')
+    const page = await browser.newPage()
+    // the page's submissions are rewritten on the way out: every log-prob made 0.5 lower (still ≤ 0)
+    await page.route('**/v1/leases/*/group', async (route) => {
+      const body = route.request().postDataJSON()
+      for (const c of body.completions) c.logprobs = c.logprobs.map((x: number) => x - 0.5)
+      await route.continue({ postData: JSON.stringify(body) })
+    })
+    await page.goto(`${server.url}/contribute#key=${cheat.key}&task=arith`)
+    await page.waitForSelector('body[data-state="ready"]')
+    await page.click('#start')
+    await page.waitForFunction(() => Number(document.body.dataset.groups ?? 0) >= 2, undefined, { timeout: 120_000 })
+    await page.click('#stop')
+    await page.waitForSelector('body[data-state="stopped"]', { timeout: 60_000 })
+    const submitted = Number(await page.getAttribute('body', 'data-groups'))
+    await page.close()
+    const results: string[] = []
+    for (let i = 0; i < 8 && results.at(-1) !== 'idle'; i++) results.push(await learner.iterate())
+    expect(results).toContain('rejected')
+    const flagged = await rows<{ status: string; diff: number }>(
+      t.db,
+      sql`SELECT g.status, (g.flags->'logprob_mismatch'->>'maxAbsDiff')::float8 AS diff FROM groups g JOIN leases l ON l.id = g.lease_id
+          WHERE l.worker_key_id = ${cheat.id}`,
+    )
+    expect(flagged).toHaveLength(submitted)
+    for (const g of flagged) {
+      expect(g.status).toBe('discarded')
+      expect(g.diff).toBeCloseTo(0.5, 3)
+    }
   })
 })
