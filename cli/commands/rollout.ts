@@ -7,7 +7,7 @@ import { intOption } from './int-option.js'
 export const rollout: Command = {
   name: 'rollout',
   summary: 'run a rollout worker: lease prompts, generate groups with the newest model, submit them',
-  usage: `cohort rollout --task NAME [--edge URL] [--key KEY] [--concurrency N] [--cache-dir DIR]
+  usage: `cohort rollout --task NAME [--edge URL] [--key KEY] [--concurrency N] [--lease-batch N] [--cache-dir DIR]
                [--max-groups N] [--seed N] [--threads N] [--quiet]
 cohort rollout --task NAME --engine openai --base-url URL --model NAME [--api-key-env VAR]
                [--logprobs-mode raw_logprobs|processed_logprobs|cohort] [--reload sglang|vllm-lora]
@@ -22,6 +22,8 @@ once; unfinished leases then expire at the edge, nothing is half-written).
   --edge URL         edge base URL (env COHORT_EDGE_URL, default http://127.0.0.1:8787)
   --key KEY          worker key (env COHORT_WORKER_KEY)
   --concurrency N    leases in flight at once (default 1, at most 64)
+  --lease-batch N    each slot leases N prompts in one request and submits their N groups in one request
+                     (POST /v1/leases {count}, POST /v1/groups; default 1; fleet keys without per-minute limits)
   --cache-dir DIR    verified model versions are cached here (default .cohort/models)
   --max-groups N     exit after N groups (default: run until signalled)
   --seed N           base sampling seed (default 1)
@@ -50,6 +52,7 @@ Env: COHORT_EP (execution provider: cpu, the default, cuda or webgpu). Model fil
       edge: { type: 'string' },
       key: { type: 'string' },
       concurrency: { type: 'string' },
+      'lease-batch': { type: 'string' },
       'cache-dir': { type: 'string' },
       'max-groups': { type: 'string' },
       seed: { type: 'string' },
@@ -101,6 +104,7 @@ Env: COHORT_EP (execution provider: cpu, the default, cuda or webgpu). Model fil
       policies,
       task: values.task,
       concurrency: intOption('concurrency', values.concurrency, 1, 1, 64),
+      leaseBatch: intOption('lease-batch', values['lease-batch'], 1, 1, 64),
       cacheDir: values['cache-dir'],
       maxGroups: values['max-groups'] === undefined ? undefined : intOption('max-groups', values['max-groups'], 0, 1, 2 ** 31 - 1),
       seed: intOption('seed', values.seed, 1, 0, 2 ** 31 - 1),

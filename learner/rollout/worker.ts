@@ -8,7 +8,7 @@
  */
 import { AbortedError, backoffDelay, sleep, type BackoffOptions } from './backoff.js'
 import { EdgeError, submittableText, type EdgeClient, type GroupResult, type Lease, type SubmitCompletion } from './client.js'
-import { PolicyCache, type OpenGenerator, type PolicySource } from './policy.js'
+import { PolicyCache, type OpenGenerator, type Policy, type PolicySource } from './policy.js'
 
 export interface RolloutOptions {
   edge: EdgeClient
@@ -16,6 +16,11 @@ export interface RolloutOptions {
   task: string
   /** leases in flight at once (default 1) */
   concurrency?: number
+  /**
+   * leases each slot takes at once (POST /v1/leases {count}) and whose groups it submits in one POST /v1/groups
+   * (default 1: one lease, one submission; keys with per-minute limits must keep 1)
+   */
+  leaseBatch?: number
   /** where verified model versions are cached (default .cohort/models) */
   cacheDir?: string
   /** opens a cached version folder (with cacheDir; not needed when `policies` is given) */
@@ -94,6 +99,8 @@ export class RolloutWorker {
   async run(): Promise<RolloutStats> {
     const n = this.o.concurrency ?? 1
     if (!(Number.isInteger(n) && n >= 1 && n <= 256)) throw new RangeError(`concurrency must be an integer in [1, 256], got ${n}`)
+    const b = this.o.leaseBatch ?? 1
+    if (!(Number.isInteger(b) && b >= 1 && b <= 64)) throw new RangeError(`leaseBatch must be an integer in [1, 64], got ${b}`)
     try {
       await Promise.all(Array.from({ length: n }, () => this.slot()))
     } finally {
@@ -106,58 +113,111 @@ export class RolloutWorker {
     const signal = this.stopper.signal
     const backoff: BackoffOptions = { ...this.o.backoff, signal }
     while (!signal.aborted && (this.o.maxGroups === undefined || this.started < this.o.maxGroups)) {
-      this.started++
-      let lease: Lease
+      const left = this.o.maxGroups === undefined ? Infinity : this.o.maxGroups - this.started
+      const want = Math.min(this.o.leaseBatch ?? 1, left)
+      this.started += want
+      let leases: Lease[]
       try {
         // a policy first, so no lease is taken (and left to expire) while nothing is published yet
         (await this.policies.acquire(0, backoff)).release()
-        lease = await this.o.edge.lease(this.o.task, backoff)
+        leases = want === 1 ? [await this.o.edge.lease(this.o.task, backoff)] : await this.o.edge.leaseMany(this.o.task, want, backoff)
       } catch (err) {
         if (err instanceof AbortedError) return
         throw err
       }
-      await this.group(lease)
+      this.started -= want - leases.length
+      if (want === 1) await this.group(leases[0])
+      else await this.batch(leases)
     }
+  }
+
+  /** Generate one lease's group with `policy` (seeded by the lease id). */
+  private async generate(lease: Lease, policy: Policy): Promise<{ completions: SubmitCompletion[]; generateSeconds: number }> {
+    const g = lease.generation
+    const t0 = performance.now()
+    const [gen] = await policy.generator.generate([lease.prompt.text], {
+      n: lease.groupSize,
+      maxNewTokens: g.maxNewTokens,
+      temperature: g.temperature,
+      topP: g.topP,
+      topK: g.topK || undefined,
+      seed: ((this.o.seed ?? 1) * 1_000_003 + lease.leaseId) % SEED_SPACE,
+      chat: lease.chat ?? undefined,
+    })
+    const generateSeconds = (performance.now() - t0) / 1000
+    const completions: SubmitCompletion[] = gen.completions.map((c) => ({
+      text: submittableText(c.text),
+      tokenIds: c.tokenIds,
+      logprobs: c.logprobs.map((x) => Math.min(0, x)), // ≤ 0 by definition; guard float rounding
+      finishReason: c.finishReason,
+    }))
+    return { completions, generateSeconds }
+  }
+
+  private stored(lease: Lease, version: number, result: GroupResult, completions: SubmitCompletion[], generateSeconds: number) {
+    const tokens = completions.reduce((n, c) => n + (c.tokenIds?.length ?? 0), 0)
+    this.count(version, result, completions.length, tokens, generateSeconds)
+    this.o.onGroup?.({ lease, policyVersion: version, result, completions, tokens, generateSeconds })
+  }
+
+  private async dropped(what: string, err: unknown, expired = err instanceof EdgeError && err.status === 410) {
+    if (expired) this.stats.expired++
+    else this.stats.errors++
+    this.log(`rollout: ${what} dropped: ${(err as Error).message}`)
+    await sleep(backoffDelay(this.failures++, this.o.backoff), this.stopper.signal).catch(() => {})
   }
 
   /** Generate and submit one lease's group; failures are counted and logged, never half-submitted. */
   private async group(lease: Lease): Promise<void> {
     const policy = await this.policies.acquire(lease.modelVersion, this.o.backoff)
     try {
-      const g = lease.generation
-      const t0 = performance.now()
-      const [gen] = await policy.generator.generate([lease.prompt.text], {
-        n: lease.groupSize,
-        maxNewTokens: g.maxNewTokens,
-        temperature: g.temperature,
-        topP: g.topP,
-        topK: g.topK || undefined,
-        seed: ((this.o.seed ?? 1) * 1_000_003 + lease.leaseId) % SEED_SPACE,
-        chat: lease.chat ?? undefined,
-      })
-      const generateSeconds = (performance.now() - t0) / 1000
-      const completions: SubmitCompletion[] = gen.completions.map((c) => ({
-        text: submittableText(c.text),
-        tokenIds: c.tokenIds,
-        logprobs: c.logprobs.map((x) => Math.min(0, x)), // ≤ 0 by definition; guard float rounding
-        finishReason: c.finishReason,
-      }))
+      const { completions, generateSeconds } = await this.generate(lease, policy)
       const result = await this.o.edge.submit(
         lease.leaseId,
         { modelVersion: policy.version, completions },
         { ...this.o.backoff, deadline: Date.parse(lease.expiresAt) },
       )
       this.failures = 0
-      const tokens = completions.reduce((n, c) => n + (c.tokenIds?.length ?? 0), 0)
-      this.count(policy.version, result, completions.length, tokens, generateSeconds)
-      this.o.onGroup?.({ lease, policyVersion: policy.version, result, completions, tokens, generateSeconds })
+      this.stored(lease, policy.version, result, completions, generateSeconds)
     } catch (err) {
-      if (err instanceof EdgeError && err.status === 410) this.stats.expired++
-      else this.stats.errors++
-      this.log(`rollout: lease ${lease.leaseId} dropped: ${(err as Error).message}`)
-      await sleep(backoffDelay(this.failures++, this.o.backoff), this.stopper.signal).catch(() => {})
+      await this.dropped(`lease ${lease.leaseId}`, err)
     } finally {
       policy.release()
+    }
+  }
+
+  /** Generate several leases' groups, then submit them in one POST /v1/groups; each outcome counted on its own. */
+  private async batch(leases: Lease[]): Promise<void> {
+    const made: { lease: Lease; policy: Policy; completions: SubmitCompletion[]; generateSeconds: number }[] = []
+    try {
+      for (const lease of leases) {
+        const policy = await this.policies.acquire(lease.modelVersion, this.o.backoff)
+        try {
+          made.push({ lease, policy, ...(await this.generate(lease, policy)) })
+        } catch (err) {
+          policy.release()
+          await this.dropped(`lease ${lease.leaseId}`, err)
+        }
+      }
+      if (made.length === 0) return
+      const outcomes = await this.o.edge.submitMany(
+        made.map((m) => ({ leaseId: m.lease.leaseId, modelVersion: m.policy.version, completions: m.completions })),
+        { ...this.o.backoff, deadline: Math.min(...made.map((m) => Date.parse(m.lease.expiresAt))) },
+      )
+      this.failures = 0
+      outcomes.forEach((o, i) => {
+        const m = made[i]
+        if (o.group) this.stored(m.lease, m.policy.version, o.group, m.completions, m.generateSeconds)
+        else {
+          if (o.status === 410) this.stats.expired++
+          else this.stats.errors++
+          this.log(`rollout: lease ${m.lease.leaseId} refused: ${o.status} ${o.problem?.detail ?? ''}`)
+        }
+      })
+    } catch (err) {
+      await this.dropped(`batch of ${made.length} groups`, err)
+    } finally {
+      for (const m of made) m.policy.release()
     }
   }
 

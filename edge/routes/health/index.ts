@@ -19,7 +19,7 @@ export const healthRoutes = router().openapi(health, async (c) => {
   try {
     await dbOf(c).execute(sql`select 1`)
   } catch (err) {
-    throw new ProblemError(503, `database unreachable: ${(err as Error).message}`)
+    throw new ProblemError(503, `database unreachable: ${(err as Error).message}`, { headers: { 'retry-after': '2' } })
   }
   return c.json({ ok: true as const }, 200)
 })

@@ -114,6 +114,23 @@ describe('rollout worker', () => {
     expect(w.policyVersion).toBeNull() // closed after run
   })
 
+  it('leaseBatch: leases several prompts per request and submits their groups in one POST /v1/groups', async () => {
+    const edge = new EdgeClient({ baseUrl: f.server.url, key: f.workerKey, backoff: { baseMs: 20, capMs: 200 } })
+    const calls: string[] = []
+    const leaseMany = edge.leaseMany.bind(edge)
+    const submitMany = edge.submitMany.bind(edge)
+    edge.leaseMany = (task, n, b) => (calls.push(`leaseMany ${n}`), leaseMany(task, n, b))
+    edge.submitMany = (gs, b) => (calls.push(`submitMany ${gs.length}`), submitMany(gs, b))
+    const [before] = await rows<{ n: number }>(f.database.db, sql`SELECT count(*)::int AS n FROM groups`)
+    const s = await worker({ edge, leaseBatch: 3, maxGroups: 5 }).run()
+    expect(s).toMatchObject({ groups: 5, errors: 0, expired: 0 })
+    expect(calls).toEqual(['leaseMany 3', 'submitMany 3', 'leaseMany 2', 'submitMany 2'])
+    const [after] = await rows<{ n: number }>(f.database.db, sql`SELECT count(*)::int AS n FROM groups`)
+    expect(after.n - before.n).toBe(5)
+    const [open] = await rows<{ n: number }>(f.database.db, sql`SELECT count(*)::int AS n FROM leases WHERE submitted_hash IS NULL`)
+    expect(open.n).toBe(0)
+  })
+
   it('a group that cannot be generated is counted and dropped (its lease expires), with a backoff', async () => {
     const task = await createTask(f.database.db, {
       name: 'too-long', verifier: { type: 'exact' }, groupSize: 2, maxNewTokens: 4, temperature: 1, topP: 1, topK: 0, leaseSeconds: 60,
