@@ -33,6 +33,7 @@ export interface Checkpoint {
 export const WEIGHTS_FILE = 'model.safetensors'
 export const INDEX_FILE = 'model.safetensors.index.json'
 export const TOKENIZER_CONFIG = 'tokenizer_config.json'
+export const CHAT_TEMPLATE_FILE = 'chat_template.jinja'
 
 /** Tensors that some checkpoints carry but that are not parameters (recomputed from the config). */
 const IGNORED = /(^|\.)rotary_emb\.inv_freq$/
@@ -95,9 +96,14 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
 async function loadTokenizer(dir: string, raw: Record<string, unknown>, c: ModelConfig): Promise<Tokenizer | undefined> {
   const tcPath = join(dir, TOKENIZER_CONFIG)
   const tokenizerPath = join(dir, 'tokenizer.json')
+  let tokenizerConfig = (await exists(tcPath)) ? await readJson(tcPath) : undefined
+  // newer transformers save the template as chat_template.jinja beside tokenizer_config.json
+  const jinja = join(dir, CHAT_TEMPLATE_FILE)
+  if (tokenizerConfig?.chat_template === undefined && (await exists(jinja)))
+    tokenizerConfig = { ...tokenizerConfig, chat_template: await readFile(jinja, 'utf8') }
   return tokenizerOf(raw, c, {
     tokenizerJson: (await exists(tokenizerPath)) ? await readFile(tokenizerPath, 'utf8') : undefined,
-    tokenizerConfig: (await exists(tcPath)) ? await readJson(tcPath) : undefined,
+    tokenizerConfig,
   })
 }
 

@@ -22,7 +22,7 @@ describe('generation_config.json', () => {
     expect(() => readGenerationConfig({ repetition_penalty: 1, num_beams: 1 })).not.toThrow()
   })
 
-  it('round-trips through a checkpoint folder with the chat template', async () => {
+  it('round-trips through a checkpoint folder with the chat template (tokenizer_config.json or chat_template.jinja)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cohort-gen-'))
     try {
       const config = resolveConfig({ hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 8, vocab_size: 259 })
@@ -32,6 +32,10 @@ describe('generation_config.json', () => {
       const back = await loadCheckpoint(dir)
       expect(back.generation).toEqual(generation)
       expect(back.tokenizer?.chatTemplate).toBe('{{ messages[0].content }}')
+      // a template saved as chat_template.jinja (newer transformers) is read when tokenizer_config.json has none
+      await rm(join(dir, 'tokenizer_config.json'))
+      await writeFile(join(dir, 'chat_template.jinja'), '{{ messages[-1].content }}!')
+      expect((await loadCheckpoint(dir)).tokenizer?.chatTemplate).toBe('{{ messages[-1].content }}!')
       await writeFile(join(dir, GENERATION_CONFIG), JSON.stringify({ typical_p: 0.5 }))
       await expect(loadCheckpoint(dir)).rejects.toThrow(/generation_config.json: unsupported options: typical_p=0.5/)
     } finally {
