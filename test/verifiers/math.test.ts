@@ -1,6 +1,8 @@
 /** The math verifier: extraction, normalisation, equivalence paths, asymmetry, limits and adversarial inputs. */
 import { describe, expect, it } from 'vitest'
 import { extractAnswer, mathEqual, normalizeAnswer, verifierSpec } from '../../verifiers/index.js'
+import { evaluate, type Json } from '../../verifiers/math/evaluate.js'
+import { fastParse } from '../../verifiers/math/fast.js'
 import { rewards, score } from './helpers.js'
 
 describe('extractAnswer', () => {
@@ -148,5 +150,28 @@ describe('math adversarial inputs', () => {
     expect(v.details.map((d) => d.status)).toEqual(['ok', 'error', 'error'])
     expect(v.status).toBe('error')
     expect(v.details[1].reason).toBe('time budget exceeded')
+  })
+})
+
+describe('fast LaTeX subset (fast.ts) against the float evaluator', () => {
+  it('reads precedence, implicit products, one-token exponents and functions as LaTeX does', () => {
+    const at = (s: string, vars: Record<string, number> = {}) => {
+      const t = fastParse(s)
+      expect(t, s).not.toBeNull()
+      return evaluate(t as Json, vars)
+    }
+    expect(at('2+3\\cdot 4^2')).toBe(50)
+    expect(at('-x^2', { x: 3 })).toBe(-9)
+    expect(at('x^2y', { x: 2, y: 3 })).toBe(12) // one-token exponent: x² · y
+    expect(at('2\\sqrt{2}x', { x: 1 })).toBeCloseTo(2 * Math.SQRT2, 12)
+    expect(at('\\frac{1}{2}(x+1)', { x: 3 })).toBe(2)
+    expect(at('\\sqrt[3]{8}')).toBeCloseTo(2, 12)
+    expect(at('\\sin^2 x+\\cos^2 x', { x: 0.7 })).toBeCloseTo(1, 12)
+    expect(at('e^{x}', { x: 1 })).toBeCloseTo(Math.E, 12)
+    expect(at('v_0 r_{0}', { v_0: 2, r_0: 5 })).toBe(10)
+  })
+  it('leaves ambiguous or unknown forms to the CAS', () => {
+    for (const s of ['1/2x', '\\sin 2x', '2\\frac{1}{2}', '3+2i', '|x|', '5!', '204_5', '2 3', '\\int x', 'x^-1', 'x^23'])
+      expect(fastParse(s), s).toBeNull()
   })
 })

@@ -8,10 +8,10 @@
 import { describe, expect, it } from 'vitest'
 import { FOLLOW_MATH_VERIFY, loadThirdParty, runCase, score, type CaseResult, type Half } from '../fixtures/verifiers/third-party/index.js'
 
-/** Agreement each family must reach on each half (raised as the verifier improves; the issue's bar is 0.98). */
+/** Agreement each family must reach on each half (the issue's bar). */
 const FLOOR: Record<Half, Record<string, number>> = {
-  tune: { 'math-verify': 0.98, trl: 1, 'open-r1': 1, 'mario-eval': 0.97, 'hendrycks-math': 1, gsm8k: 1 },
-  heldout: { 'math-verify': 0, trl: 0, 'open-r1': 0, 'mario-eval': 0, 'hendrycks-math': 0, gsm8k: 0 },
+  tune: { 'math-verify': 0.98, trl: 0.98, 'open-r1': 0.98, 'mario-eval': 0.98, 'hendrycks-math': 0.98, gsm8k: 0.98 },
+  heldout: { 'math-verify': 0.98, trl: 0.98, 'open-r1': 0.98, 'mario-eval': 0.98, 'hendrycks-math': 0.98, gsm8k: 0.98 },
 }
 
 const line = (r: CaseResult) => `${r.c.family} ${r.c.id}: want ${r.want} got ${r.got} (${r.detail.extracted ?? '-'}: ${r.detail.reason})`
@@ -38,6 +38,6 @@ describe('third-party math corpus', () => {
       console.log(`third-party ${half}: ${report}`)
       for (const f of fams) expect(f.agree / f.cases, `${f.family}: ${report}`).toBeGreaterThanOrEqual(FLOOR[half][f.family])
       const fp = results.filter((r) => r.c.family === 'math-verify' && r.want === 0 && r.got === 1).map(line)
-      if (FLOOR[half]['math-verify'] >= 0.98) expect(fp).toEqual([])
+      expect(fp).toEqual([])
     }, 120_000)
 })

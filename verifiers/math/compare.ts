@@ -131,7 +131,8 @@ function answersEqual(g: Answer, p: Answer, c: Ctx): Equivalence {
   }
   if (p.kind === 'eq') {
     if (g.assign) return eqEqual(g.assign, p, c)
-    return { equal: false, path: 'shape', reason: 'the answer is an equation' }
+    // A worked equation ending in the value (`\frac{1}{2} = \frac{10}{9}`): its last side is the answer.
+    return answersEqual(g, parseAnswer(p.rhs), c)
   }
   if (g.kind === 'scalar' && p.kind === 'scalar') return scalarEqual(g.text, p.text, c)
   if (g.kind === 'ne' && p.kind === 'ne') return answersEqual(g.value, p.value, c)

@@ -177,7 +177,7 @@ function percentAfter(s: string, end: number): boolean {
 
 /** A number as written in prose: sign, currency, thousands separators (`,` or space), decimals, decimal comma. */
 const NUM = String.raw`(?:\d{1,3}(?:(?:,|,\\!\s?|\{,\}| )\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?!\d)|0,\d+|\d+(?:\.\d+)?|\.\d+)`
-const TERM = String.raw`(?:\d+ \d+/\d+|${NUM}(?:\s*/\s*${NUM})?)`
+const TERM = String.raw`(?:(?:\d{1,3}(?: \d{3})+|\d+) \d+/\d+|${NUM}(?:\s*/\s*${NUM})?)`
 const PLAIN_EXPR = new RegExp(
   String.raw`(?<![\w.\\^_/]|\d,)[-+]?(?:\\?\$|[€£¥])?\s?${TERM}(?:\s*[-+*×]\s*${TERM})*(?:\s?(?:\\?\$|[€£¥]))?(?!(?![a-zA-Z]{1,2}[²³])[\w^_]|[.,]\d|/\d|\s?[a-zA-Z]\w*\s*[=^(])`,
   'g',
@@ -314,9 +314,12 @@ function candidates(s: string, by: Extractor): Candidate[] {
       return latexCandidates(s, latexSpans(s))
     case 'last-number': {
       const t = s.trim()
-      if (isBare(t) && wellFormed(t) && !t.includes('$') && !/\\[([]/.test(t))
+      const nums = plainNumbers(s, 0, s.length, latexSpans(s))
+      // The whole text is the answer when it is one line of math, not numbers side by side (`4 4/9 2`).
+      const sideBySide = nums.some((x, k) => k > 0 && /^\s+$/.test(s.slice(nums[k - 1].at + nums[k - 1].answer.length, x.at)))
+      if (!t.includes('\n') && !sideBySide && isBare(t) && wellFormed(t) && !t.includes('$') && !/\\[([]/.test(t))
         return [{ answer: t, by: 'last-number', plain: true, percent: false, at: 0 }]
-      return plainNumbers(s, 0, s.length, latexSpans(s))
+      return nums
     }
   }
 }

@@ -20,6 +20,8 @@ export interface Normalized {
 const UNIT = String.raw`(?:(?:sq(?:uare)?\.?\s*|cubic\s*)?(?:(?:units?|meters?|metres?|inch(?:es)?|feet|foot|yards?|miles?(?:\s*per\s*hour)?|grams?|pounds?|ounces?|liters?|litres?|gallons?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|dollars?|cents?|degrees?|radians?|people|students|points?|times)|(?<=\s)(?:cm|mm|km|m|in|ft|yd|mi|kg|g|mg|lbs?|oz|ml|l|L|mL|s|secs?|mins?|hrs?|h|rad|mph|km\/h)))(?:\s*\^?\{?[23]\}?)?`
 const UNIT_WORDS = new RegExp(String.raw`\s*${UNIT}\s*$`, 'i')
 
+const TRIG = /\\(?:sin|cos|tan|cot|sec|csc)(?![a-z])/
+
 /** Replace each `\cmd{body}` by `f(body)`. */
 function mapCommand(s: string, cmd: string, f: (body: string) => string): string {
   let out = ''
@@ -60,6 +62,8 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
     .replace(/~/g, ' ')
     .replace(/\\[dtc]frac/g, '\\frac')
     .replace(/\u2212/g, '-')
+    // Degrees: radians inside a trigonometric function (`\sin(90^\circ - x)`), else dropped (`90^\circ` is 90).
+    .replace(/(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree)/g, (_, d: string) => (TRIG.test(s) ? `\\frac{${d}\\pi}{180}` : d))
     .replace(/\^\s*\{?\s*\\circ\s*\}?|°|\\degree/g, '')
     .replace(/\\\$|\$|[€£¥]/g, '')
     .replace(/<=|≤/g, '\\le ')
@@ -76,11 +80,12 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
   })
   // Thousands separators: 1{,}000, 1\,000 (thin space marked above), 1 000, 1,000,000 (groups of exactly three digits).
   s = s.replace(/(\d)\{,\}(?=\d{3})/g, '$1').replace(/(\d)\u2009(?=\d{3}(?!\d))/g, '$1').replace(/\u2009/g, ' ')
-  s = s.replace(/(?<![\d.,])\d{1,3}(?:,\d{3})+(?=\.\d|(?![\d,]))/g, (m, at: number) =>
+  s = s.replace(/(?<![\d.,])[1-9]\d{0,2}(?:,\d{3})+(?=\.\d|(?![\d,]))/g, (m, at: number) =>
     /[([,]\s*$/.test(s.slice(0, at)) && /^\s*[)\],]/.test(s.slice(at + m.length)) ? m : m.replace(/,/g, ''),
   )
   s = s.replace(/(?<![\d.,/] ?)\d{1,3}(?: \d{3})+(?![\d/,.])/g, (m) => m.replace(/ /g, ''))
   // A decimal comma in prose: `2,74`, `1000,99`, `0,111` (not a thousands group, not a list).
+  s = s.trim()
   if (opts.plain && /^[-+]?\d+,\d+$/.test(s) && !/^[-+]?\d{1,3},\d{3}$/.test(s)) s = s.replace(',', '.')
   if (opts.plain && /^[-+]?0,\d{3}$/.test(s)) s = s.replace(',', '.')
   // \frac12 → \frac{1}{2}, \frac3{3} → \frac{3}{3}, \frac{1}2 → \frac{1}{2}, \sqrt2 → \sqrt{2}.
