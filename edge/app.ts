@@ -9,7 +9,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { configFromEnv, type EdgeConfig } from './config.js'
 import type { AppEnv, EdgeDeps } from './env.js'
-import { bodyLimit, errorHandler, memoryLimiter, notFound, requireJson } from './middleware/index.js'
+import { bodyLimit, errorHandler, memoryLimiter, gunzipBody, notFound, requireJson } from './middleware/index.js'
 import { dashboardRoutes } from './dashboard/index.js'
 import { atroposRoutes } from './routes/atropos/index.js'
 import { batchRoutes } from './routes/batches/index.js'
@@ -66,7 +66,7 @@ export function createApp(opts: EdgeOptions) {
   app.route('/v1', v1)
 
   // Atropos' protocol (edge/routes/atropos); the key in the path for clients that send no headers
-  app.use('/atropos/*', bodyLimit(deps.config.bodyLimitBytes), requireJson())
+  app.use('/atropos/*', bodyLimit(deps.config.bodyLimitBytes), gunzipBody(deps.config.bodyLimitBytes), requireJson())
   app.use('/atropos/k/:key/*', async (c, next) => {
     c.set('pathKey', c.req.param('key'))
     await next()

@@ -4,6 +4,7 @@
  * queue_size }); what Cohort adds is checked too: persistence, exactly-once batches, keys, validation.
  */
 import { request as httpRequest } from 'node:http'
+import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
 import { createApp } from '../../edge/app.js'
@@ -172,6 +173,37 @@ describe('Atropos API: what Atropos did not check', () => {
     expect(await rows(t.db, sql`select id from groups`)).toHaveLength(before.length)
   })
 
+  it('gzip bodies, as Atropos environments send them; group_overrides.group_size sizes one group', async () => {
+    const send = (body: Uint8Array | string, encoding: string, app = t.app) =>
+      app.request('/atropos/scored_data', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.keys.worker}`, 'content-type': 'application/json', 'content-encoding': encoding, 'content-length': String(body.length) },
+        body: body as BodyInit,
+      })
+    const count = async () => (await rows(t.db, sql`select id from groups where source = 'atropos'`)).length
+    const before = await count()
+    const g = scored(envId, 70)
+    const ok = await send(gzipSync(JSON.stringify(g)), 'gzip')
+    expect(ok.status).toBe(200)
+    expect(await ok.json()).toEqual({ status: 'received' })
+    const three = { ...scored(envId, 71), group_overrides: { group_size: 1 } }
+    const single = { ...three, tokens: [three.tokens[0]], masks: [three.masks[0]], scores: [1], messages: null, overrides: null, inference_logprobs: null }
+    expect((await send(gzipSync(JSON.stringify(single)), 'gzip')).status).toBe(200)
+    expect((await send(gzipSync(JSON.stringify({ ...g, group_overrides: { group_size: 3 } })), 'gzip')).status).toBe(400)
+    const bad = await send(new TextEncoder().encode('not gzip at all'), 'gzip')
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as any).detail).toMatch(/not valid gzip/)
+    expect((await send(JSON.stringify(g), 'br')).status).toBe(415)
+    // a small body that expands past the limit: refused while decompressing
+    const small = createApp({ getDb: () => t.db, config: { bodyLimitBytes: 64 * 1024 } })
+    const bomb = gzipSync(JSON.stringify({ ...g, tokens: [Array(50_000).fill(7), Array(50_000).fill(7)] }))
+    expect(bomb.length).toBeLessThan(64 * 1024)
+    const refused = await send(bomb, 'gzip', small)
+    expect(refused.status).toBe(413)
+    expect(((await refused.json()) as any).detail).toMatch(/once decompressed/)
+    expect(await count()).toBe(before + 2) // the gzipped group and the overridden single; nothing of the refused ones
+  })
+
   it('a list is stored whole or not at all', async () => {
     const before = await rows(t.db, sql`select id from groups`)
     const res = await post('/scored_data_list', [scored(envId, 40), { ...scored(envId, 41), scores: [1] }])
@@ -234,6 +266,6 @@ describe('Atropos API over HTTP (Node)', () => {
       req.end(payload)
     })
     expect(out.status).toBe(200)
-    expect(out.body).toMatchObject({ current_step: expect.any(Number), queue_size: 0, env_weight: 1 })
+    expect(out.body).toMatchObject({ current_step: expect.any(Number), queue_size: expect.any(Number), env_weight: 1 })
   })
 })

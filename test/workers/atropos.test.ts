@@ -33,11 +33,21 @@ describe(`scale-out APIs in workerd (database: ${inject('databaseKind')})`, () =
     const bad = await call('POST', `/atropos/k/${worker}/scored_data`, null, { ...data, masks: [[-100, 2, 3]] })
     expect(bad.status).toBe(400)
     expect(bad.type).toContain('application/problem+json')
+    // Atropos environments gzip their bodies: decompressed at the edge with workerd's DecompressionStream
+    const gz = await new Response(new Blob([JSON.stringify({ ...data, scores: [0, 1] })]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer()
+    const zipped = await exports.default.fetch(`http://edge.test/atropos/k/${worker}/scored_data`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': String(gz.byteLength) },
+      body: gz,
+    })
+    expect(zipped.status).toBe(200)
+    expect(await zipped.json()).toEqual({ status: 'received' })
     const got = await call('GET', '/atropos/batch', learner)
     expect(got.json.batch).toHaveLength(1)
     expect(got.json.batch[0]).toMatchObject({ tokens: data.tokens, masks: data.masks, scores: [1, 0], env_id: env.json.env_id })
+    expect((await call('GET', '/atropos/batch', learner)).json.batch[0].scores).toEqual([0, 1])
     expect((await call('GET', '/atropos/batch', learner)).json).toEqual({ batch: null })
-    expect((await call('GET', '/atropos/status', learner)).json).toMatchObject({ current_step: 6 })
+    expect((await call('GET', '/atropos/status', learner)).json).toMatchObject({ current_step: 7 })
   })
 
   it('/v1/batches: claim a stored group and complete it exactly once', async () => {

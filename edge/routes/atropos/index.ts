@@ -106,8 +106,11 @@ async function store(c: Context<AppEnv>, items: ScoredDataBody[]): Promise<numbe
     if (!envs.has(d.env_id)) envs.set(d.env_id, await getEnv(db, d.env_id))
     const env = envs.get(d.env_id)
     if (!env) throw new ProblemError(400, `${at}no environment with env_id ${d.env_id}`)
-    if (d.tokens.length !== env.groupSize)
-      throw new ProblemError(400, `${at}environment ${env.realName} sends groups of ${env.groupSize}; this one has ${d.tokens.length} sequences`)
+    // an environment may size one group differently through group_overrides.group_size (as Atropos' envs do)
+    const override = d.group_overrides?.group_size
+    const size = Number.isInteger(override) && (override as number) >= 1 ? (override as number) : env.groupSize
+    if (d.tokens.length !== size)
+      throw new ProblemError(400, `${at}environment ${env.realName} sends groups of ${size}${size === override ? ' (group_overrides.group_size)' : ''}; this one has ${d.tokens.length} sequences`)
   }
   const version = (await latestModel(db))?.version ?? 0
   await storeAtroposGroups(
