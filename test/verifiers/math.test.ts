@@ -175,3 +175,12 @@ describe('fast LaTeX subset (fast.ts) against the float evaluator', () => {
       expect(fastParse(s), s).toBeNull()
   })
 })
+
+describe('math spec switches', () => {
+  it('strict compares the assigned variable; precision rounds like Math-Verify', async () => {
+    expect(await rewards({ type: 'math' }, '$x = 3$', ['$y = 3$', '$3$'])).toEqual([1, 1])
+    expect(await rewards({ type: 'math', strict: true }, '$x = 3$', ['$y = 3$', '$x=3$', '$3$'])).toEqual([0, 1, 1])
+    expect(await rewards({ type: 'math' }, '$\\frac{8}{3}$', ['$2.6667$'])).toEqual([0])
+    expect(await rewards({ type: 'math', precision: 2 }, '$\\frac{8}{3}$', ['$2.6667$', '$2.68$'])).toEqual([1, 0])
+  })
+})

@@ -24,6 +24,8 @@ export interface EquivOptions {
   cas?: boolean
   /** Digits after the point numbers must agree to (unset: exact up to `tolerance`). */
   precision?: number
+  /** Assignments on both sides must name the same variable (`x = 3` ≠ `y = 3`); default false. */
+  strict?: boolean
 }
 
 export interface Equivalence {
@@ -47,6 +49,7 @@ type Engine = Awaited<ReturnType<typeof loadEngine>>
 interface Opts {
   tolerance: Tolerance
   cas: boolean
+  strict: boolean
 }
 
 interface Ctx {
@@ -120,6 +123,8 @@ const asList = (a: Answer): Answer[] | null =>
         : null
 
 function answersEqual(g: Answer, p: Answer, c: Ctx): Equivalence {
+  if (c.opts.strict && g.assign && p.assign && g.assign.lhs.replace(/\s+/g, '') !== p.assign.lhs.replace(/\s+/g, ''))
+    return { equal: false, path: 'shape', reason: `different variables (${g.assign.lhs} vs ${p.assign.lhs})` }
   if (g.kind === 'invalid' || p.kind === 'invalid') return { equal: false, path: 'shape', reason: 'not a number (malformed mixed number)' }
   // A one-element set matches its element.
   if (g.kind === 'set' && g.items.length === 1 && p.kind !== 'set') return answersEqual(g.items[0], p, c)
@@ -223,6 +228,7 @@ export async function compareRead(g: Read, p: Read, options: EquivOptions = {}):
   const opts: Opts = {
     tolerance: options.precision === undefined ? tol : { rel: tol.rel, abs: Math.max(tol.abs, 0.5 * 10 ** -options.precision) },
     cas: options.cas ?? true,
+    strict: options.strict ?? false,
   }
   if (g.n.text === '' || p.n.text === '') return { equal: false, path: 'shape', reason: 'empty answer' }
   if (answerSize(g.answer) > MAX_ITEMS || answerSize(p.answer) > MAX_ITEMS)

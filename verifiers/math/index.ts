@@ -30,6 +30,8 @@ export const mathSpec = z
       .default(DEFAULT_TOLERANCE),
     /** Digits after the point numbers must agree to, as Math-Verify's `precision` (default unset: exact). `precision: 2` accepts 2.6667 for 8/3. */
     precision: z.number().int().min(0).max(15).optional(),
+    /** Assignments on both sides must name the same variable: `x = 3` ≠ `y = 3` (default false: values compared). */
+    strict: z.boolean().default(false),
     /** Use the CAS when the fast paths cannot decide (default true). */
     cas: z.boolean().default(true),
   })
@@ -69,7 +71,7 @@ export const math: VerifierDef<MathSpec> = {
         ctx.deadline += ctx.now() - t
       }
       const extracted = p.n.text
-      const r = await compareRead(g, p, { tolerance: spec.tolerance, cas: spec.cas, precision: spec.precision })
+      const r = await compareRead(g, p, { tolerance: spec.tolerance, cas: spec.cas, precision: spec.precision, strict: spec.strict })
       return {
         reward: r.equal ? 1 : 0,
         status: 'ok',
