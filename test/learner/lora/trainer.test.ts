@@ -52,6 +52,22 @@ describe('Trainer with LoRA', () => {
     }
   })
 
+  it('dropout: applied in training graphs only; scoring stays deterministic', async () => {
+    const withDropout = (p: number) => {
+      const tr = new Trainer(cfg, tinyParams(cfg), { ...train, numIterations: 1 }, { lora: { ...lora, dropout: p }, loraSeed: 1 })
+      trainers.push(tr)
+      return tr
+    }
+    const sft = { inputIds: batch.inputIds, completionMask: batch.completionMask }
+    const [plain, dropped] = [withDropout(0), withDropout(0.5)]
+    const before = await dropped.logprobs(batch)
+    expect(before.logprobs).toEqual((await plain.logprobs(batch)).logprobs) // eval graphs: no dropout
+    for (const t of [plain, dropped]) for (let i = 0; i < 2; i++) await t.sftStep(sft)
+    expect((await dropped.logprobs(batch)).logprobs).toEqual((await dropped.logprobs(batch)).logprobs)
+    const gap = Math.max(...[...plain.params].map(([k, v]) => Math.max(...v.map((x, i) => Math.abs(x - dropped.params.get(k)![i])))))
+    expect(gap).toBeGreaterThan(1e-4) // the dropped-out adapter inputs changed the updates
+  })
+
   it('save → fromCheckpoint / load: PEFT files next to the base model; resume continues identically', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'cohort-lora-'))
     try {
