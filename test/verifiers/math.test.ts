@@ -176,6 +176,13 @@ describe('fast LaTeX subset (fast.ts) against the float evaluator', () => {
   })
 })
 
+describe('hedging', () => {
+  it('several answers in one final sentence or adjacent boxes never match one gold', async () => {
+    expect(await rewards({ type: 'math' }, '4', ['The answer is $3$ or $4$.', 'so \\boxed{3}, \\boxed{4}', 'The answer is 3 or 4.', 'The answer is $4$.'])).toEqual([0, 0, 0, 1])
+    expect(await rewards({ type: 'math' }, '\\{3, 4\\}', ['The answer is $3$ or $4$.', 'so \\boxed{3}, \\boxed{4}'])).toEqual([1, 1])
+  })
+})
+
 describe('math spec switches', () => {
   it('strict compares the assigned variable; precision rounds like Math-Verify', async () => {
     expect(await rewards({ type: 'math' }, '$x = 3$', ['$y = 3$', '$3$'])).toEqual([1, 1])

@@ -281,6 +281,9 @@ function answerIs(s: string, raw = false): Candidate[] {
   const whole = body.replace(/^\$+|\$+$/g, '')
   if (inSpans.length <= 1 && isBare(whole) && wellFormed(whole) && !/\$/.test(whole))
     return [{ answer: whole, by: 'answer-is', plain: inSpans.length === 0, percent: percentAfter(s, end), at: best }]
+  // `$3$ or $4$`: LaTeX spans joined only by commas, "and" or "or" are one answer list (a hedge never matches one).
+  if (inSpans.length > 1 && inSpans.every((sp, k) => k === 0 || /^(?:\s|,|\band\b|\bor\b)*$/.test(s.slice(inSpans[k - 1].end, sp.start))))
+    return [{ answer: inSpans.map((sp) => sp.body.trim()).join(', '), by: 'answer-is', plain: false, percent: percentAfter(s, end), at: best }]
   const found = lastValid([...latexCandidates(s, inSpans), ...plainNumbers(s, start, end, inSpans)])
   return found ? [{ ...found, by: 'answer-is', at: best }] : []
 }
