@@ -102,6 +102,8 @@ describe('POST /v1/leases under backpressure', () => {
     const r = await lease('unheld', 64)
     expect(r.status).toBe(201)
     expect(((await r.json()) as any).leases).toHaveLength(64)
+    const s = (await (await t.call('GET', '/v1/stats?task=unheld')).json()) as any
+    expect(s.ingest).toMatchObject({ heldBack: false, capacity: null, reason: 'backpressure is off for this task' })
   })
 
   it('inactive again once the learner stopped training (no step for IDLE_S)', async () => {

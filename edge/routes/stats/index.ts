@@ -62,8 +62,10 @@ const get = createRoute({
 
 export const statsRoutes = router().openapi(get, async (c) => {
   const { task } = c.req.valid('query')
-  const taskId = task === undefined ? undefined : (await requireTask(c, task)).id
+  const t = task === undefined ? undefined : await requireTask(c, task)
+  const taskId = t?.id
   const [s, pressure] = await Promise.all([stats(dbOf(c), taskId), ingestPressure(dbOf(c), taskId)])
+  const off = t !== undefined && !t.backpressure
   const state = ingestState(pressure)
   const consumed = s.groups.trained + s.groups.stale
   return c.json(
@@ -73,9 +75,9 @@ export const statsRoutes = router().openapi(get, async (c) => {
         queueDepth: state.queued,
         inFlight: state.inFlight,
         drainPerS: state.drain,
-        capacity: state.capacity,
-        heldBack: state.room === 0,
-        reason: state.reason,
+        capacity: off ? null : state.capacity,
+        heldBack: !off && state.room === 0,
+        reason: off ? 'backpressure is off for this task' : state.reason,
         staleFraction: consumed ? s.groups.stale / consumed : null,
       },
     },
