@@ -30,7 +30,11 @@ type Leaf = Exclude<VerifierType, 'weighted'>
 
 export const NEEDS: Record<Leaf, VerifierNeeds> = {
   exact: { reference: 'required', referenceShape: 'the expected text' },
-  math: { reference: 'required', referenceShape: 'a final answer (or a solution ending in \\boxed{} / #### N)' },
+  math: {
+    reference: 'required',
+    referenceShape: 'a final answer, a sentence or display holding one, or a worked solution ending in \\boxed{} / #### N',
+    check: dryRun,
+  },
   numeric: { reference: 'required', referenceShape: 'a number', check: dryRun },
   choice: { reference: 'required', referenceShape: "one of the spec's choices", check: dryRun },
   regex: { reference: 'optional', referenceShape: 'the expected captured text (mode capture)' },

@@ -13,6 +13,8 @@ describe('verifier needs', () => {
     }
     expect(await problem({ type: 'exact' }, 'Paris')).toBeNull()
     expect(await problem({ type: 'math' }, '\\frac12')).toBeNull()
+    expect(await problem({ type: 'math' }, 'We add them.\nSo the total is $\\frac{1}{2}$.')).toBeNull()
+    expect(await problem({ type: 'math' }, 'We add them.\nThen we are done.')).toMatch(/no final answer/)
     expect(await problem({ type: 'numeric' }, '3.5')).toBeNull()
     expect(await problem({ type: 'numeric' }, 'three')).toMatch(/not a number/)
     expect(await problem({ type: 'choice' }, '(C)')).toBeNull()
