@@ -33,7 +33,9 @@ describe('learning: SFT then GRPO on arithmetic', () => {
     )
     expect(r.initial.accuracy).toBeLessThan(0.05) // random weights cannot do it
     expect(r.sft.accuracy).toBeGreaterThanOrEqual(0.05) // SFT taught the format …
-    expect(r.sft.accuracy).toBeLessThanOrEqual(0.45) // … and left room
+    // … and left room for GRPO's margin below (since the fused log-softmax of 7a90b14 the same seed's SFT reads 65%,
+    // not 20%: a different float32 trajectory, the goldens unchanged; GRPO still adds 31 points)
+    expect(r.sft.accuracy).toBeLessThanOrEqual(1 - MARGIN - 0.1)
     expect(r.grpo.after!.accuracy).toBeGreaterThanOrEqual(r.sft.accuracy + MARGIN)
     expect(last).toBeGreaterThan(first + 0.05)
     // the run stayed on-policy and sane
