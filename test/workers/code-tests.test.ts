@@ -4,22 +4,15 @@
  * Python task without a sandbox gets a clear verifier error; and a Python task whose verifier is an `http`
  * verifier pointing at `cohort sandbox` (started by global-setup.ts in Node) is scored end to end.
  */
-import { exports } from 'cloudflare:workers'
 import quickjsWasm from '../../node_modules/@jitl/quickjs-wasmfile-release-sync/dist/emscripten-module.wasm'
 import { describe, expect, inject, it } from 'vitest'
+import { call } from './edge-call.js'
 import { provideQuickJSWasm, verifierSpec, verifyGroup } from '../../verifiers/index.js'
 import { JS_CASES } from '../verifiers/code-tests-cases.js'
 
 provideQuickJSWasm(quickjsWasm)
 
 const admin = inject('adminKey')
-const call = async (method: string, path: string, key: string | null, body?: unknown) => {
-  const headers: Record<string, string> = {}
-  if (key) headers.authorization = `Bearer ${key}`
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  const res = await exports.default.fetch(`http://edge.test${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
-  return { status: res.status, json: (await res.json()) as any }
-}
 
 describe('code-tests (JavaScript) in workerd', () => {
   for (const c of JS_CASES)

@@ -5,20 +5,9 @@
  */
 import { exports } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
+import { call } from './edge-call.js'
 
 const admin = inject('adminKey')
-const call = async (method: string, path: string, key: string | null, body?: unknown) => {
-  const headers: Record<string, string> = {}
-  if (key) headers.authorization = `Bearer ${key}`
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  const res = await exports.default.fetch(`http://edge.test${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await res.text()
-  return { status: res.status, type: res.headers.get('content-type'), retryAfter: res.headers.get('retry-after'), json: text ? (JSON.parse(text) as any) : null }
-}
 
 describe('keys in workerd', () => {
   it('invite → join → revoke: the key is refused on its next request', async () => {

@@ -4,19 +4,9 @@
  */
 import { exports } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
+import { call } from './edge-call.js'
 
 const admin = inject('adminKey')
-const call = async (method: string, path: string, key: string | null, body?: unknown) => {
-  const headers: Record<string, string> = {}
-  if (key) headers.authorization = `Bearer ${key}`
-  if (body !== undefined) headers['content-type'] = 'application/json'
-  const res = await exports.default.fetch(`http://edge.test${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  return { status: res.status, type: res.headers.get('content-type'), json: (await res.json()) as any }
-}
 
 describe(`edge in workerd (database: ${inject('databaseKind')})`, () => {
   it('healthz reaches the database', async () => {
