@@ -24,6 +24,7 @@ import { migrateDatabase } from '../schema/migrate.js'
 import { createKey } from '../schema/queries/index.js'
 import { createServerDatabase, testServerUrl } from '../test/helpers/db.js'
 import { freePort } from '../test/helpers/net.js'
+import { spread as stats } from './stats.js'
 
 const MB = Number(process.env.BENCH_MB ?? 64)
 const REPS = Number(process.env.BENCH_REPS ?? 5)
@@ -52,10 +53,6 @@ async function timed(get: () => Promise<Uint8Array>, want: string): Promise<numb
   return bytes.byteLength / 2 ** 20 / s
 }
 
-const stats = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] }
-}
 
 async function main() {
   const server = await testServerUrl()

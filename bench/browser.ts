@@ -20,13 +20,13 @@ import { resolveConfig } from '../learner/config.js'
 import { exportInferenceModel, INFERENCE_FILES, loadInferenceModel, OnnxGenerator, type GenerateOptions } from '../learner/generate/index.js'
 import { initParams, saveCheckpoint } from '../learner/io/index.js'
 import { BYTE_BOS, BYTE_EOS, BYTE_PAD, BYTE_VOCAB_SIZE, byteTokenizer } from '../learner/tokenizer/index.js'
+import { median } from './stats.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const HIDDEN = Number(process.env.BENCH_HIDDEN ?? 256)
 const CHROMIUM = '/usr/bin/chromium'
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const prompts = ['12+7=', '3*4=', 'the cat ', 'Q: 9-2? A:']
 // eos: none (an id outside the byte vocabulary's use), so every row makes exactly maxNewTokens tokens
 const gen: GenerateOptions = { n: 4, maxNewTokens: 64, temperature: 1, seed: 42, eos: [] }

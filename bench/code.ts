@@ -18,13 +18,13 @@ import { fileURLToPath } from 'node:url'
 import { ProcessPool } from '../sandbox/index.js'
 import { provideSandbox, verifierSpec, verifyGroup } from '../verifiers/index.js'
 import { PROGRAMS } from './code/programs.js'
+import { median } from './stats.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const COLD = Number(process.env.BENCH_COLD ?? 3)
 const TESTS = PROGRAMS.reduce((n, p) => n + p.tests.length, 0)
 type Lang = 'javascript' | 'python'
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const spread = (xs: number[]) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`
 
 async function runProgram(lang: Lang, i: number) {

@@ -34,6 +34,7 @@ import { freePort } from '../test/helpers/net.js'
 import { treeCpuMs } from './edge/cpu.js'
 import { startServer, stopServer } from './edge/server.js'
 import { ADMIN_KEY, benchCompletions, G, TOKENS } from './edge/shape.js'
+import { formatSpread, median, percentile } from './stats.js'
 
 const REPS = Number(process.env.BENCH_REPS ?? 3)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
@@ -52,13 +53,7 @@ interface Run {
   errors: number
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN
-const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50)
-const fmt = (xs: number[], digits: number) => {
-  const ok = xs.filter(Number.isFinite)
-  return ok.length ? `${median(ok).toFixed(digits)} [${Math.min(...ok).toFixed(digits)}–${Math.max(...ok).toFixed(digits)}]` : '—'
-}
+const fmt = formatSpread
 function row(name: string, runs: Run[]) {
   const k = (key: keyof Run) => runs.map((r) => r[key])
   return (

@@ -16,6 +16,7 @@ import { ComputeEngine } from '@cortex-js/compute-engine'
 import { loadEquivalenceCorpus } from '../test/fixtures/verifiers/index.js'
 import { label, loadThirdParty, specFor } from '../test/fixtures/verifiers/third-party/index.js'
 import { verifierSpec, verifyGroup, type VerifierSpec } from '../verifiers/index.js'
+import { formatSpread, median } from './stats.js'
 
 interface Pair {
   gold: string
@@ -70,7 +71,6 @@ async function ours(p: Pair): Promise<boolean> {
 }
 
 const reps = Number(process.env.BENCH_REPS ?? 5)
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 async function measure(name: string, f: (p: Pair) => Promise<boolean> | boolean) {
   let agree = 0
@@ -85,7 +85,7 @@ async function measure(name: string, f: (p: Pair) => Promise<boolean> | boolean)
     wall.push(pairs.length / ((performance.now() - t0) / 1000))
     cpu.push(pairs.length / ((c.user + c.system) / 1e6))
   }
-  const fmt = (xs: number[]) => `${median(xs).toFixed(0).padStart(6)} [${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}]`
+  const fmt = (xs: number[]) => formatSpread(xs).padStart(15)
   console.log(`${name.padEnd(46)} ${fmt(wall)} /s wall  ${fmt(cpu)} /CPU-s  agreement ${((100 * agree) / pairs.length).toFixed(1)}%`)
   return { perSec: median(wall), perCpu: median(cpu), agree: agree / pairs.length }
 }
