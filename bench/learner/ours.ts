@@ -4,7 +4,8 @@
  *   step            one GRPO step                → {"step_s", "loss"}
  *   rss             peak resident set so far     → {"max_rss_mb"}
  *   gen <threads>   generation tokens/s          → {"gen_tok_s"}  (KV-cached OnnxGenerator, warm sessions)
- *   handover        a new version to the sampler → {"handover_s"} (weights copy + graph build + sessions)
+ *   handover        a new version to the sampler → {"handover_s", "first_s"} (weights snapshot + weight tensors on
+ *                   the sessions shared with the previous version; first_s: the first version, which compiles them)
  *   profile         ORT profile of the steps run since start (with --profile) → {"ops": [[op, ms, share]…]}
  *   exit
  *   tsx bench/learner/ours.ts --config 10m --threads 2 [--profile]
@@ -16,7 +17,7 @@ import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { inferenceModel, OnnxGenerator } from '../../learner/generate/index.js'
 import { initParams } from '../../learner/io/index.js'
-import { snapshot } from '../../learner/loop/index.js'
+import { onnxGenerator, snapshot } from '../../learner/loop/index.js'
 import { createRng } from '../../learner/sample/index.js'
 import { Trainer } from '../../learner/trainer/index.js'
 import { summariseProfile } from './profile.js'
@@ -43,18 +44,24 @@ async function generation(threads: number): Promise<number> {
   return out.reduce((s, g) => s + g.completions[0].tokenIds.length, 0) / dt
 }
 
-/** What the in-memory loop does per published version (learner/loop/policy.ts): snapshot, graphs, sessions. */
-async function handover(): Promise<number> {
+/**
+ * What the in-memory loop does per published version (learner/loop/policy.ts onnxGenerator): snapshot the
+ * weights, open a generator on the runtime shared with the previous version, warm it. The first version compiles
+ * the sessions (first_s); the handover is the next one (handover_s), until it can generate.
+ */
+async function handover(): Promise<{ handover_s: number; first_s: number }> {
+  const open = onnxGenerator({ config: cfg }, bucket, { threads: Number(args.threads) })
   const one = { n: 1, maxNewTokens: 1, temperature: 0 }
-  const t = performance.now()
-  const gen = new OnnxGenerator(inferenceModel({ config: cfg, params: snapshot(params) }, bucket), { threads: Number(args.threads) })
-  await gen.generate([prompts[0]], one)
-  const cold = performance.now() - t
-  const t2 = performance.now()
-  await gen.generate([prompts[0]], one)
-  const warm = performance.now() - t2
-  await gen.close()
-  return (cold - warm) / 1000
+  let t = performance.now()
+  const v0 = await open(snapshot(params))
+  await v0.generate([prompts[0]], one)
+  const first = (performance.now() - t) / 1000
+  t = performance.now()
+  const v1 = await open(snapshot(params))
+  await v0.close()
+  const handover = (performance.now() - t) / 1000
+  await v1.close()
+  return { handover_s: handover, first_s: first }
 }
 
 const reply = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
@@ -67,7 +74,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     reply({ step_s: (performance.now() - t) / 1000, loss: m.loss })
   } else if (cmd === 'rss') reply({ max_rss_mb: Math.round(process.resourceUsage().maxRSS / 102.4) / 10 })
   else if (cmd === 'gen') reply({ gen_tok_s: await generation(Number(arg)) })
-  else if (cmd === 'handover') reply({ handover_s: await handover() })
+  else if (cmd === 'handover') reply(await handover())
   else if (cmd === 'profile') {
     const files = await trainer.runtime.endProfiling()
     reply({ ops: await summariseProfile(files) })

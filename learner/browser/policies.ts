@@ -2,13 +2,15 @@
  * The browser worker's policy source: the newest published version, downloaded into memory (model.ts) and opened
  * as the same OnnxGenerator the Node worker runs (onnxruntime-web stands in for onnxruntime-node in the bundle).
  * A newer version replaces the current one for later groups; the old generator is closed after its last group.
- * A version that fails verification is refused for good and the current one kept; WebGPU that fails falls back
- * to WASM.
+ * Versions share one Runtime: the graphs depend on the config and bucket only, so a new version brings its
+ * weights and compiles nothing. A version that fails verification is refused for good and the current one kept;
+ * WebGPU that fails falls back to WASM.
  */
 import { OnnxGenerator, type InferenceModel, type OnnxGeneratorOptions } from '../generate/index.js'
 import { sleep, type BackoffOptions } from '../rollout/backoff.js'
 import type { EdgeClient } from '../rollout/client.js'
 import type { Policy, PolicySource } from '../rollout/policy.js'
+import { Runtime } from '../runtime/index.js'
 import { fetchInferenceModel } from './model.js'
 
 interface Held {
@@ -22,6 +24,7 @@ export class MemoryPolicies implements PolicySource {
   private current: Held | null = null
   private refreshing: Promise<void> | null = null
   private readonly refused = new Set<string>()
+  private shared: Runtime
 
   /** called when WebGPU fell back to WASM (the page updates its backend tile) */
   onFallback?: () => void
@@ -30,7 +33,9 @@ export class MemoryPolicies implements PolicySource {
     private readonly edge: EdgeClient,
     private o: OnnxGeneratorOptions = {},
     private readonly log: (line: string) => void = () => {},
-  ) {}
+  ) {
+    this.shared = new Runtime(o)
+  }
 
   get version(): number | null {
     return this.current?.version ?? null
@@ -83,7 +88,7 @@ export class MemoryPolicies implements PolicySource {
    * that cannot run these graphs falls back to WASM for good, with a line in the log.
    */
   private async open(model: InferenceModel): Promise<OnnxGenerator> {
-    const generator = new OnnxGenerator(model, this.o)
+    const generator = new OnnxGenerator(model, { ...this.o, shared: this.shared })
     try {
       await generator.warm()
       return generator
@@ -92,6 +97,7 @@ export class MemoryPolicies implements PolicySource {
       if (this.o.ep !== 'webgpu') throw err
       this.log(`WebGPU failed (${(err as Error).message.split('\n')[0]}); using WASM`)
       this.o = { ...this.o, ep: 'cpu' }
+      this.shared = new Runtime(this.o)
       this.onFallback?.()
       return this.open(model)
     }

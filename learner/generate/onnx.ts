@@ -4,12 +4,19 @@
  * Rows = prompts × n completions (prompt-major), packed into runs of `bucket.batch` rows (spare rows padded).
  * Per run: prefill the left-padded prompts, then one decode step per token with the static-capacity KV cache
  * (graphs.ts), sampling each row with learner/sample (temperature, top-k, top-p; log-prob convention there).
+ * Buffers are allocated once per run and reused by every step: the cache (prefill writes it in place as its
+ * outputs; each decode step reads it as inputs and returns only the current token's keys/values, which are
+ * written into their slot here), the logits, the fed ids / mask / positions. The weights are fed as inputs
+ * without a copy (CPU tensors view the caller's arrays).
+ * Version handover without compiling: generators given the same `shared` Runtime (each retains it, close()
+ * releases it) use one pair of sessions for every model with the same graphs (InferenceModel.graphKey), each
+ * feeding its own weights; the runtime closes its sessions when its last generator closes.
  * Each completion has its own RNG stream derived from (seed, prompt index, completion index), so results do not
  * depend on the bucket size or on which other prompts share a run. A row stops at a stop token (kept in
  * tokenIds), at a stop string (text cut before it) or at maxNewTokens; the run ends when every row has.
  */
-import type * as ort from 'onnxruntime-node'
-import { Runtime, tensor, type RuntimeOptions, type Session } from '../runtime/index.js'
+import { paramSpecs } from '../config.js'
+import { Runtime, tensor, type Feeds, type RuntimeOptions, type Session } from '../runtime/index.js'
 import { createRng, sampleToken, type Rng } from '../sample/index.js'
 import { promptIds, type ChatPrompt } from '../tokenizer/index.js'
 import { modelStopIds } from '../io/index.js'
@@ -21,6 +28,8 @@ export interface OnnxGeneratorOptions extends RuntimeOptions {
   /** prepend the tokenizer's BOS to raw text prompts (default false: the prompt text is encoded as is; chat
    * prompts get what the template writes). Must match the learner's addBos. */
   addBos?: boolean
+  /** a Runtime shared with other generators (its ep / threads apply): sessions are reused across versions */
+  shared?: Runtime
 }
 
 /** One completion being generated. */
@@ -46,16 +55,26 @@ export class OnnxGenerator implements Generator {
   private readonly runtime: Runtime
 
   /** config, tokenizer and bucket of the model (its graph bytes are dropped once the sessions exist) */
-  readonly model: Omit<InferenceModel, 'prefill' | 'decode'>
+  readonly model: Omit<InferenceModel, 'prefill' | 'decode' | 'weights'>
   private graphs: Pick<InferenceModel, 'prefill' | 'decode'> | null
   private ready?: Promise<[Session, Session]>
+  /** the weights as feeds, by parameter name (views of the model's arrays) */
+  private readonly weights: Feeds
 
-  /** Sessions are built on the first generate() (one runtime per generator: close() releases them). */
+  /** Sessions are built on the first generate() (own runtime, or `o.shared`'s sessions when it has them). */
   constructor(model: InferenceModel, private readonly o: OnnxGeneratorOptions = {}) {
-    this.runtime = new Runtime(o)
-    const { prefill, decode, ...rest } = model
+    this.runtime = o.shared ?? new Runtime(o)
+    const { prefill, decode, weights, ...rest } = model
     this.model = rest
     this.graphs = { prefill, decode }
+    this.weights = Object.fromEntries(
+      paramSpecs(model.config).map((s) => {
+        const w = weights.get(s.name)
+        if (!w) throw new Error(`inference model: missing parameter ${s.name}`)
+        return [s.name, tensor('float32', w, s.shape)]
+      }),
+    )
+    o.shared?.retain()
   }
 
   /** Build both sessions now (the first generate() would otherwise pay for it: seconds in a browser). */
@@ -66,7 +85,7 @@ export class OnnxGenerator implements Generator {
   private sessions(): Promise<[Session, Session]> {
     if (!this.ready) {
       const b = this.model.bucket
-      const tag = `B${b.batch}xT${b.promptLength}xC${b.cacheLength}`
+      const tag = `${this.model.graphKey}/B${b.batch}xT${b.promptLength}xC${b.cacheLength}`
       const g = this.graphs!
       this.ready = Promise.all([this.runtime.session(`prefill/${tag}`, g.prefill), this.runtime.session(`decode/${tag}`, g.decode)])
       this.ready.then(
@@ -121,7 +140,7 @@ export class OnnxGenerator implements Generator {
   /** Generate every row of one run (≤ B rows) to completion. */
   private async run(prefill: Session, decode: Session, rows: Row[], opts: GenerateOptions, stops: Set<number>): Promise<void> {
     const { batch: B, promptLength: T, cacheLength: C } = this.model.bucket
-    const { vocab_size: V, num_hidden_layers: L } = this.model.config
+    const { vocab_size: V, num_hidden_layers: L, num_key_value_heads: KV, head_dim: Dh } = this.model.config
     const pad = BigInt(this.model.tokenizer?.pad ?? 0)
     // prefill feeds: prompts left-padded to T; spare rows are one pad token
     const ids = new BigInt64Array(B * T).fill(pad) //                  [B,T]
@@ -141,15 +160,34 @@ export class OnnxGenerator implements Generator {
     }
     const prefillMask = new BigInt64Array(B * T)
     for (let b = 0; b < B; b++) prefillMask.set(mask.subarray(b * (C + 1), b * (C + 1) + T), b * T)
-    let out = await prefill.run({
-      [IO.inputIds]: tensor('int64', ids, [B, T]),
-      [IO.attentionMask]: tensor('int64', prefillMask, [B, T]),
-      [IO.positionIds]: tensor('int64', pos, [B, T]),
-    })
+    // the run's buffers, reused by every step: cache [B,KV,C,Dh] per layer and kind (key, value), logits [B,1,V],
+    // the current token's keys/values [B,KV,1,Dh]
+    const cache = Array.from({ length: 2 * L }, () => new Float32Array(B * KV * C * Dh))
+    const cur = Array.from({ length: 2 * L }, () => new Float32Array(B * KV * Dh))
+    const logits = new Float32Array(B * V)
+    const logitsOut = tensor('float32', logits, [B, 1, V])
+    const name = (i: number) => (i % 2 === 0 ? IO.presentKey(i >> 1) : IO.presentValue(i >> 1))
+    const past = (i: number) => (i % 2 === 0 ? IO.pastKey(i >> 1) : IO.pastValue(i >> 1))
+    await prefill.run(
+      {
+        ...this.weights,
+        [IO.inputIds]: tensor('int64', ids, [B, T]),
+        [IO.attentionMask]: tensor('int64', prefillMask, [B, T]),
+        [IO.positionIds]: tensor('int64', pos, [B, T]),
+      },
+      { [IO.logits]: logitsOut, ...Object.fromEntries(cache.map((c, i) => [name(i), tensor('float32', c, [B, KV, C, Dh])])) },
+    )
     const next = new BigInt64Array(B).fill(pad) //                        [B,1]
     const nextPos = new BigInt64Array(B) //                              [B,1]
+    const feeds: Feeds = {
+      ...this.weights,
+      [IO.inputIds]: tensor('int64', next, [B, 1]),
+      [IO.attentionMask]: tensor('int64', mask, [B, C + 1]),
+      [IO.positionIds]: tensor('int64', nextPos, [B, 1]),
+      ...Object.fromEntries(cache.map((c, i) => [past(i), tensor('float32', c, [B, KV, C, Dh])])),
+    }
+    const fetches = { [IO.logits]: logitsOut, ...Object.fromEntries(cur.map((c, i) => [name(i), tensor('float32', c, [B, KV, 1, Dh])])) }
     for (let s = 0; ; s++) {
-      const logits = out[IO.logits].data as Float32Array //              [B,1,V]
       let live = 0
       rows.forEach((row, b) => {
         if (row.finish) return
@@ -170,24 +208,22 @@ export class OnnxGenerator implements Generator {
         if (!row.finish) live++
       })
       if (live === 0) return
-      // feed the sampled tokens: slot T+s gets their keys/values; slot T+s−1 (last step's token) becomes visible
+      // feed the sampled tokens (slot T+s); slot T+s−1 (last step's token, stored after that step) becomes visible
       if (s > 0) for (let b = 0; b < B; b++) mask[b * (C + 1) + T + s - 1] = 1n
       for (let b = 0; b < B; b++) nextPos[b] = BigInt(len[b] + s)
-      const feeds: Record<string, ort.Tensor> = {
-        [IO.inputIds]: tensor('int64', next, [B, 1]),
-        [IO.attentionMask]: tensor('int64', mask, [B, C + 1]),
-        [IO.positionIds]: tensor('int64', nextPos, [B, 1]),
-        [IO.cachePosition]: tensor('int64', BigInt64Array.of(BigInt(T + s)), [1]),
-      }
-      for (let l = 0; l < L; l++) {
-        feeds[IO.pastKey(l)] = out[IO.presentKey(l)]
-        feeds[IO.pastValue(l)] = out[IO.presentValue(l)]
-      }
-      out = await decode.run(feeds)
+      await decode.run(feeds, fetches)
+      // store the fed tokens' keys/values at slot T+s: B·KV rows of Dh per layer and kind
+      for (let i = 0; i < 2 * L; i++)
+        for (let r = 0; r < B * KV; r++) cache[i].set(cur[i].subarray(r * Dh, (r + 1) * Dh), (r * C + T + s) * Dh)
     }
   }
 
+  private closed = false
+
   async close(): Promise<void> {
-    await this.runtime.close()
+    if (this.closed) return
+    this.closed = true
+    if (this.o.shared) await this.o.shared.release()
+    else await this.runtime.close()
   }
 }

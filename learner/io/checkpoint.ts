@@ -70,7 +70,15 @@ async function readWeights(dir: string): Promise<Record<string, Tensor>> {
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const raw = await readJson(join(dir, 'config.json'))
   const config = resolveConfig(raw)
-  const tensors = await readWeights(dir)
+  const params = paramsFromTensors(config, await readWeights(dir), dir)
+  return { config, params, tokenizer: await loadTokenizer(dir, raw, config), generation: await loadGenerationConfig(dir) }
+}
+
+/**
+ * The parameters of `config` (paramSpecs order, Float32Array) from a weights file's tensors, each checked
+ * against the shape the config implies; missing or unexpected tensors throw naming them (`where`: the source).
+ */
+export function paramsFromTensors(config: ModelConfig, tensors: Record<string, Tensor>, where: string): Map<string, Float32Array> {
   const specs = paramSpecs(config)
   const params = new Map<string, Float32Array>()
   const missing: string[] = []
@@ -84,13 +92,13 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
       throw new Error(`${s.name}: shape [${t.shape}] in the file, config.json implies [${s.shape}]`)
     params.set(s.name, toFloat32(t))
   }
-  if (missing.length) throw new Error(`${dir}: missing tensors: ${missing.join(', ')}`)
+  if (missing.length) throw new Error(`${where}: missing tensors: ${missing.join(', ')}`)
   const known = new Set(specs.map((s) => s.name))
   const extra = Object.keys(tensors).filter(
     (n) => !known.has(n) && !IGNORED.test(n) && !(config.tie_word_embeddings && n === 'lm_head.weight'),
   )
-  if (extra.length) throw new Error(`${dir}: unexpected tensors (unsupported architecture?): ${extra.slice(0, 5).join(', ')}`)
-  return { config, params, tokenizer: await loadTokenizer(dir, raw, config), generation: await loadGenerationConfig(dir) }
+  if (extra.length) throw new Error(`${where}: unexpected tensors (unsupported architecture?): ${extra.slice(0, 5).join(', ')}`)
+  return params
 }
 
 async function loadTokenizer(dir: string, raw: Record<string, unknown>, c: ModelConfig): Promise<Tokenizer | undefined> {

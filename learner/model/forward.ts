@@ -2,7 +2,8 @@
  * The decoder forward pass, one code path for training and inference:
  *   (a) training / scoring: ids [B,T] at positions 0 … T−1, causal mask built as a constant;
  *   (b) prefill / decode step: `past` caches [B,KV,P,Dh] per layer, `positions` int64 [B,T] and an HF-style
- *       `attentionMask` [B,P+T] (1 = real token) fed at run time; `present` returns the extended caches.
+ *       `attentionMask` [B,P+T] (1 = real token) fed at run time; `present` returns this call's keys/values (the caller's cache
+ *       stores them: the graph never copies the past).
  *
  * Dimension legend: B batch, T new tokens, P past tokens, S = P+T, D hidden, V vocab, L layers (layers.ts has
  * the rest). Returns the final-normed hidden states; the LM head is applied by the caller (lmHead, or
@@ -27,7 +28,7 @@ export interface ForwardOptions {
 export interface ForwardResult {
   /** final-normed hidden states [B,T,D] */
   hidden: Value
-  /** per layer keys/values over all S positions [B,KV,S,Dh] */
+  /** per layer keys/values of the T new positions [B,KV,T,Dh] (what a KV cache stores for them) */
   present: KV[]
 }
 

@@ -9,7 +9,7 @@
  *   const { logprobs, entropy } = tokenLogprobs(cfg, params, hidden, ids, { temperature, from })   // [B,T]
  *   buildLogprobGraph(cfg, B, T, { float, from }) / buildLogitsGraph(cfg, B, T)   // standalone graphs
  * One forward serves training (static positions, constant causal mask) and prefill / decode-step inference
- * (positions, past caches and attention_mask fed at run time; `present` = caches over P+T positions).
+ * (positions, past caches and attention_mask fed at run time; `present` = the new positions' keys/values).
  * Log-prob convention: learner/sample/sample.ts (log_softmax(logits[t−1] / temperature)[ids[t]], 0 at t = 0).
  */
 export { paramInputs, param, gradName, loraGraph, type Params } from './params.js'

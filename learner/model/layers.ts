@@ -153,7 +153,10 @@ export interface AttentionInputs {
 
 /**
  * Grouped-query causal self-attention of one layer on normalised input x [B,T,D]; returns the o_proj output
- * [B,T,D] and this layer's keys/values over all S positions (the `present` cache).
+ * [B,T,D] and this call's keys/values over its T new positions (what a KV cache stores for them).
+ * With `past` [B,KV,P,Dh] the queries attend the cached keys and the new ones without concatenating them: scores
+ * against each part are joined ([B,KV,G,T,P] + [B,KV,G,T,T], small), one softmax, and the context is the sum of
+ * the two parts' probability-weighted values, so a decode step never copies the cache.
  */
 export function attention(cfg: ModelConfig, p: LayerParams, x: Value, a: AttentionInputs): { out: Value; present: KV } {
   const [B, T] = x.shape
@@ -167,19 +170,21 @@ export function attention(cfg: ModelConfig, p: LayerParams, x: Value, a: Attenti
   const q0 = ops.transpose(headNorm(ops.reshape(proj('q_proj'), [B, T, KV, G, Dh]), 'q_norm'), [0, 2, 3, 1, 4]) // [B,KV,G,T,Dh]
   const k0 = ops.transpose(headNorm(ops.reshape(proj('k_proj'), [B, T, KV, Dh]), 'k_norm'), [0, 2, 1, 3]) //        [B,KV,T,Dh]
   const v0 = ops.transpose(ops.reshape(proj('v_proj'), [B, T, KV, Dh]), [0, 2, 1, 3]) //        [B,KV,T,Dh]
-  const q = ops.mul(applyRotary(q0, a.rotary), 1 / Math.sqrt(Dh)) //                              [B,KV,G,T,Dh]
+  const q = ops.reshape(ops.mul(applyRotary(q0, a.rotary), 1 / Math.sqrt(Dh)), [B, KV, G * T, Dh]) // [B,KV,G·T,Dh]
   const kNew = applyRotary(k0, a.rotary) //                                                      [B,KV,T,Dh]
-  const key = a.past ? ops.concat([a.past.key, kNew], 2) : kNew //                               [B,KV,S,Dh]
-  const value = a.past ? ops.concat([a.past.value, v0], 2) : v0 //                               [B,KV,S,Dh]
-  const S = key.shape[2]
+  const P = a.past?.key.shape[2] ?? 0
+  const S = P + T
   // the G query heads of a kv head are stacked as rows: one plain batched MatMul per (b, kv head)
-  const scores = ops.reshape(ops.matMul(ops.reshape(q, [B, KV, G * T, Dh]), ops.transposeLast2(key)), [B, KV, G, T, S]) // [B,KV,G,T,S]
+  const against = (key: Value) => ops.reshape(ops.matMul(q, ops.transposeLast2(key)), [B, KV, G, T, key.shape[2]])
+  const scores = a.past ? ops.concat([against(a.past.key), against(kNew)], -1) : against(kNew) // [B,KV,G,T,S]
   // additive mask built on the mask's own small shape ([T,S] or [B,1,1,T,S]; folded when constant)
   const masked = ops.add(scores, ops.where(a.allowed, 0, LOWEST[x.graph.floatType])) //          [B,KV,G,T,S]
   const probs = ops.reshape(ops.softmax(masked, -1), [B, KV, G * T, S]) //                      [B,KV,G·T,S]
-  const ctx = ops.reshape(ops.matMul(probs, value), [B, KV, G, T, Dh]) //                        [B,KV,G,T,Dh]
-  const merged = ops.reshape(ops.transpose(ctx, [0, 3, 1, 2, 4]), [B, T, H * Dh]) //             [B,T,H·Dh]
-  return { out: project(p, 'self_attn.o_proj', merged, a.lora), present: { key, value } }
+  const ctx = a.past //                                                                          [B,KV,G·T,Dh]
+    ? ops.add(ops.matMul(ops.slice(probs, [0], [P], [3]), a.past.value), ops.matMul(ops.slice(probs, [P], [S], [3]), v0))
+    : ops.matMul(probs, v0)
+  const merged = ops.reshape(ops.transpose(ops.reshape(ctx, [B, KV, G, T, Dh]), [0, 3, 1, 2, 4]), [B, T, H * Dh]) // [B,T,H·Dh]
+  return { out: project(p, 'self_attn.o_proj', merged, a.lora), present: { key: kNew, value: v0 } }
 }
 
 /** SwiGLU: down(silu(gate(x)) · up(x)).   x [B,T,D] → [B,T,D] (inner [B,T,F]) */

@@ -31,6 +31,9 @@ export type Feeds = Record<string, ort.Tensor>
 /** Output name → a pre-allocated tensor to fill in place, or null to let onnxruntime allocate. */
 export type Fetches = Record<string, ort.Tensor | null>
 
+/** onnxruntime-node fills pre-allocated CPU outputs in place; onnxruntime-web (browser bundle) does not. */
+const IN_PLACE = 'node' in ort.env.versions
+
 /** One compiled graph. */
 export class Session {
   private readonly inputs: ReadonlySet<string>
@@ -61,7 +64,15 @@ export class Session {
     if (badFetch.length) problems.push(`unknown fetches ${badFetch.join(', ')}`)
     if (problems.length) throw new Error(`session ${this.key}: ${problems.join('; ')}`)
     if (fetches === undefined) return this.inner.run(feeds)
-    return this.inner.run(feeds, (Array.isArray(fetches) ? [...fetches] : fetches) as ort.InferenceSession.FetchesType)
+    if (Array.isArray(fetches) || IN_PLACE) return this.inner.run(feeds, (Array.isArray(fetches) ? [...fetches] : fetches) as ort.InferenceSession.FetchesType)
+    // onnxruntime-web (the browser bundle's stand-in) does not write CPU outputs back into given tensors: copy them
+    const out: Record<string, ort.Tensor> = { ...(await this.inner.run(feeds, Object.keys(fetches))) }
+    for (const [name, t] of Object.entries(fetches)) {
+      if (!t) continue
+      ;(t.data as Float32Array).set(out[name].data as Float32Array)
+      out[name] = t
+    }
+    return out
   }
 
   release(): Promise<void> { return this.inner.release() }
@@ -74,6 +85,7 @@ export class Runtime {
   private readonly optimization: RuntimeOptions['optimization']
   private readonly profile?: string
   private readonly cache = new Map<string, Promise<Session>>()
+  private users = 0
 
   constructor(opts: RuntimeOptions = {}) {
     this.ep = resolveEp(opts.ep)
@@ -123,6 +135,15 @@ export class Runtime {
     for (const p of this.cache.values()) (await p.catch(() => undefined))?.inner.endProfiling()
     const dir = dirname(this.profile)
     return (await readdir(dir)).filter((f) => f.startsWith(basename(this.profile!)) && f.endsWith('.json')).map((f) => join(dir, f))
+  }
+
+  /**
+   * Shared use: each user (e.g. the generators of successive model versions, which run the same graphs with
+   * other weights) retains the runtime and releases it when done; the last release closes every session.
+   */
+  retain(): void { this.users++ }
+  async release(): Promise<void> {
+    if (--this.users <= 0) { this.users = 0; await this.close() }
   }
 
   /** Release every cached session. */

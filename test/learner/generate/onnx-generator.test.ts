@@ -20,7 +20,9 @@ import {
   type GenerateOptions,
   type InferenceBucket,
 } from '../../../learner/generate/index.js'
+import { encodeModel } from '../../../learner/graph/index.js'
 import { initParams, saveCheckpoint, type Checkpoint } from '../../../learner/io/index.js'
+import { Runtime } from '../../../learner/runtime/index.js'
 import { BYTE_EOS, byteTokenizer } from '../../../learner/tokenizer/index.js'
 
 const config = resolveConfig({
@@ -107,7 +109,28 @@ describe('OnnxGenerator', () => {
     await expect(bare.generate(['x'], opts)).rejects.toThrow(/tokenizer/)
     expect(() => inferenceModel(ckpt, { batch: 1, promptLength: 8, cacheLength: 64 })).toThrow(/max_position_embeddings/)
     const huge = resolveConfig({ hidden_size: 4096, num_hidden_layers: 40, num_attention_heads: 32, intermediate_size: 11008, vocab_size: 32000 })
-    expect(() => buildPrefillGraph(huge, new Map(), bucket)).toThrow(/2 GiB limit/)
+    // weights are inputs: a 7B config's graph is small (no 2 GiB ModelProto limit)
+    expect(encodeModel(buildPrefillGraph(huge, bucket)).byteLength).toBeLessThan(2_000_000)
+  })
+})
+
+describe('version handover on a shared runtime', () => {
+  it('a new version reuses the sessions (no compile) and samples from its own weights, exactly as a fresh generator', async () => {
+    const shared = new Runtime({ threads: 1 })
+    const v0 = new OnnxGenerator(inferenceModel(ckpt, bucket), { shared })
+    const first = await v0.generate(['2+2='], opts)
+    expect(shared.keys()).toHaveLength(2) // prefill + decode
+    const other: Checkpoint = { ...ckpt, params: initParams(config, 8, 0.6) }
+    const v1 = new OnnxGenerator(inferenceModel(other, bucket), { shared })
+    await v0.close() // the old version retires: its sessions stay for v1
+    const second = await v1.generate(['2+2='], opts)
+    expect(shared.keys()).toHaveLength(2)
+    const fresh = new OnnxGenerator(inferenceModel(other, bucket), { threads: 1 })
+    gens.push(fresh)
+    expect(second).toEqual(await fresh.generate(['2+2='], opts))
+    expect(second).not.toEqual(first)
+    await v1.close()
+    expect(shared.keys()).toHaveLength(0) // the last user released them
   })
 })
 
@@ -115,26 +138,27 @@ describe('published model folder', () => {
   let dir = ''
   afterAll(async () => { if (dir) await rm(dir, { recursive: true, force: true }) })
 
-  it('writes self-contained ONNX graphs with HF names that generate exactly as the in-memory model', async () => {
+  it('writes weight-free ONNX graphs with HF names (weights: inputs named as model.safetensors) that generate exactly as the in-memory model', async () => {
     dir = await mkdtemp(join(tmpdir(), 'cohort-gen-'))
     await saveCheckpoint(dir, ckpt)
     await exportInferenceModel(dir, ckpt, bucket)
     const { onnx } = onnxProto
     const L = config.num_hidden_layers
-    for (const [file, inputs] of [
-      [PREFILL_FILE, ['input_ids', 'attention_mask', 'position_ids']],
-      [DECODE_FILE, ['input_ids', 'attention_mask', 'position_ids', 'cache_position', ...Array.from({ length: L }, (_, l) => [`past_key_values.${l}.key`, `past_key_values.${l}.value`]).flat()]],
+    for (const [file, inputs, slots] of [
+      [PREFILL_FILE, ['input_ids', 'attention_mask', 'position_ids'], bucket.cacheLength],
+      [DECODE_FILE, ['input_ids', 'attention_mask', 'position_ids', ...Array.from({ length: L }, (_, l) => [`past_key_values.${l}.key`, `past_key_values.${l}.value`]).flat()], 1],
     ] as const) {
       const m = onnx.ModelProto.decode(await readFile(join(dir, file)))
-      expect(m.graph!.input!.map((i) => i.name)).toEqual(inputs)
+      const specs = paramSpecs(config)
+      expect(m.graph!.input!.map((i) => i.name)).toEqual([...inputs, ...specs.map((s) => s.name)])
       expect(m.graph!.output!.map((o) => o.name)).toEqual(['logits', ...Array.from({ length: L }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat()])
-      const inits = new Map(m.graph!.initializer!.map((t) => [t.name!, t]))
-      for (const s of paramSpecs(config)) {
-        const t = inits.get(s.name)!
-        expect(t.dims!.map(Number)).toEqual(s.shape)
-        expect(t.dataLocation ?? 0).toBe(0) // DEFAULT: data inside the file, no external data
-        expect(t.rawData!.byteLength).toBe(4 * s.shape.reduce((a, b) => a * b, 1))
-      }
+      const dims = (v: onnxProto.onnx.IValueInfoProto) => v.type!.tensorType!.shape!.dim!.map((d) => Number(d.dimValue))
+      const byName = new Map(m.graph!.input!.map((i) => [i.name!, i]))
+      for (const s of specs) expect(dims(byName.get(s.name)!)).toEqual(s.shape)
+      const present = m.graph!.output!.find((o) => o.name === 'present.0.key')!
+      expect(dims(present)).toEqual([bucket.batch, config.num_key_value_heads, slots, config.head_dim]) // decode: the new token only
+      const inits = new Set(m.graph!.initializer!.map((t) => t.name!))
+      for (const s of specs) expect(inits.has(s.name)).toBe(false)
     }
     const loaded = await loadInferenceModel(dir)
     expect(loaded.bucket).toEqual(bucket)

@@ -46,8 +46,8 @@ describe.each(GOLDEN_MODELS)('inference graphs vs training forward: %s', (name) 
         pos.push(real ? t - (T - n) : 0)
       }
     }
-    const s = await rt.session(`prefill/${name}`, () => encodeModel(buildPrefillGraph(config, params, bucket)))
-    const out = await s.run({ input_ids: i64(ids, [3 * T, T]), attention_mask: i64(mask, [3 * T, T]), position_ids: i64(pos, [3 * T, T]) })
+    const s = await rt.session(`prefill/${name}`, () => encodeModel(buildPrefillGraph(config, bucket)))
+    const out = await s.run({ ...paramFeeds(config, params), input_ids: i64(ids, [3 * T, T]), attention_mask: i64(mask, [3 * T, T]), position_ids: i64(pos, [3 * T, T]) })
     expect(out[IO.logits].dims).toEqual([3 * T, 1, V])
     expect(out[IO.presentKey(0)].dims).toEqual([3 * T, config.num_key_value_heads, T + 4, config.head_dim])
     // golden logits [3,T,V]: row b, position n−1 ↔ our row b·T + n−1
@@ -66,8 +66,8 @@ describe.each(GOLDEN_MODELS)('inference graphs vs training forward: %s', (name) 
     const { promptLength: T, cacheLength: C } = b
     const full = await fullLogits(config, params, seqs)
     const Tf = 10
-    const pre = await rt.session(`prefill/${name}/${T}x${C}`, () => encodeModel(buildPrefillGraph(config, params, b)))
-    const dec = await rt.session(`decode/${name}/${C}`, () => encodeModel(buildDecodeGraph(config, params, b)))
+    const pre = await rt.session(`prefill/${name}/${T}x${C}`, () => encodeModel(buildPrefillGraph(config, b)))
+    const dec = await rt.session(`decode/${name}/${C}`, () => encodeModel(buildDecodeGraph(config, b)))
     const ids: number[] = []
     const mask: number[] = []
     const pos: number[] = []
@@ -79,7 +79,11 @@ describe.each(GOLDEN_MODELS)('inference graphs vs training forward: %s', (name) 
         pos.push(t >= T - p ? t - (T - p) : 0)
       }
     })
-    let out = await pre.run({ input_ids: i64(ids, [3, T]), attention_mask: i64(mask, [3, T]), position_ids: i64(pos, [3, T]) })
+    const weights = paramFeeds(config, params)
+    let out = await pre.run({ ...weights, input_ids: i64(ids, [3, T]), attention_mask: i64(mask, [3, T]), position_ids: i64(pos, [3, T]) })
+    // the cache: prefill's present (slots ≥ T zero); each decode step's present is its token's key/value, stored here
+    const cache = Array.from({ length: L }, (_, l) => [out[IO.presentKey(l)], out[IO.presentValue(l)]])
+    const [KV, Dh] = [config.num_key_value_heads, config.head_dim]
     const decMask = seqs.flatMap((_, r) => [...mask.slice(r * T, (r + 1) * T), ...Array(C - T).fill(0), 1])
     let worst = 0
     for (let step = 0; ; step++) {
@@ -100,13 +104,21 @@ describe.each(GOLDEN_MODELS)('inference graphs vs training forward: %s', (name) 
         input_ids: i64(next, [3, 1]),
         position_ids: i64(promptLen.map((p) => p + step), [3, 1]),
         attention_mask: i64(decMask, [3, C + 1]),
-        cache_position: i64([T + step], [1]),
+        ...weights,
       } as Record<string, ReturnType<typeof i64>>
       for (let l = 0; l < L; l++) {
-        feeds[IO.pastKey(l)] = out[IO.presentKey(l)]
-        feeds[IO.pastValue(l)] = out[IO.presentValue(l)]
+        feeds[IO.pastKey(l)] = cache[l][0]
+        feeds[IO.pastValue(l)] = cache[l][1]
       }
       out = await dec.run(feeds)
+      for (let l = 0; l < L; l++) {
+        expect(out[IO.presentKey(l)].dims).toEqual([3, KV, 1, Dh])
+        for (const [i, name] of [IO.presentKey(l), IO.presentValue(l)].entries()) {
+          const into = cache[l][i].data as Float32Array
+          const cur = out[name].data as Float32Array
+          for (let r = 0; r < 3 * KV; r++) into.set(cur.subarray(r * Dh, (r + 1) * Dh), (r * C + T + step) * Dh)
+        }
+      }
     }
     console.log(`${name} cached decode vs full recompute: max abs ${worst.toExponential(2)}`)
     expect(worst).toBeLessThan(1e-5)

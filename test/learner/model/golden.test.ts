@@ -83,11 +83,24 @@ describe.each(GOLDEN_MODELS)('golden forward: %s', (name) => {
       }
     }
     check(prefill - 1, out.logits.data as Float64Array)
+    // present = this call's keys/values [B,KV,Tn,Dh]: the test keeps the cache, appending them along the slot axis
+    const append = (cache: ort.Tensor | undefined, cur: ort.Tensor) => {
+      if (!cache) return cur
+      const [P, n] = [cache.dims[2], cur.dims[2]]
+      const out = new Float64Array(B * KVh * (P + n) * Dh)
+      for (let r = 0; r < B * KVh; r++) {
+        out.set((cache.data as Float64Array).subarray(r * P * Dh, (r + 1) * P * Dh), r * (P + n) * Dh)
+        out.set((cur.data as Float64Array).subarray(r * n * Dh, (r + 1) * n * Dh), (r * (P + n) + P) * Dh)
+      }
+      return tensor('float64', out, [B, KVh, P + n, Dh])
+    }
+    const past: Record<string, ort.Tensor> = {}
     for (let t = prefill; t < T; t++) {
-      const past: Record<string, ort.Tensor> = {}
       for (let l = 0; l < L; l++) {
-        past[`past_key_values.${l}.key`] = out[`present.${l}.key`]
-        past[`past_key_values.${l}.value`] = out[`present.${l}.value`]
+        for (const kind of ['key', 'value']) {
+          expect(out[`present.${l}.${kind}`].dims).toEqual([B, KVh, t === prefill ? prefill : 1, Dh])
+          past[`past_key_values.${l}.${kind}`] = append(past[`past_key_values.${l}.${kind}`], out[`present.${l}.${kind}`])
+        }
       }
       out = await run(stepGraph(1, t), { ...pf, ...past, input_ids: ids(t, t + 1), position_ids: pos(t, t + 1), attention_mask: ones(t + 1) })
       check(t, out.logits.data as Float64Array)
