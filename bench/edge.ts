@@ -7,7 +7,8 @@
  *                  no HTTP, auth, validation or verification — the database's share, the floor we compare with
  *   wrangler 16×1  the Worker bundle under `wrangler dev` (workerd, one Postgres client per request)
  *   wrangler 64×B  the same with the batch endpoints
- * B = BENCH_BATCH (default 16). Latency (p50/p99) is a client's whole loop: lease + submit.
+ * B = BENCH_BATCH (default 16). Token ids / log-probs travel as base64 of their packed bytes, as the typed client
+ * sends them (BENCH_WIRE=arrays: JSON arrays). BENCH_SERVERS=node skips wrangler dev. Latency (p50/p99) is a client's whole loop: lease + submit.
  * Each scenario runs BENCH_REPS times (default 3) for BENCH_SECONDS (default 5); the table gives the median and
  * [min–max]. Server CPU per group is the server process tree's own utime + stime (/proc) over a run divided by the
  * groups it stored. BENCH_CPU_PROF=<dir> runs the Node server under --cpu-prof and prints its hottest functions.
@@ -31,6 +32,8 @@ const REPS = Number(process.env.BENCH_REPS ?? 3)
 const BATCH = Number(process.env.BENCH_BATCH ?? 16)
 const PROMPTS = 20_000
 const CPU_PROF = process.env.BENCH_CPU_PROF
+const WIRE = process.env.BENCH_WIRE === 'arrays' ? 'arrays' : 'base64'
+const SERVERS = (process.env.BENCH_SERVERS ?? 'node,wrangler').split(',')
 
 interface Run {
   groupsPerS: number
@@ -134,7 +137,7 @@ async function main() {
       await insertPrompts(database.db, t.id, Array.from({ length: PROMPTS }, (_, i) => ({ text: `what is ${i} + 0?`, answer: '42' })))
     }
     console.log(
-      `bench:edge — G=${G} × ${TOKENS} tokens with log-probs, ${REPS} × ${SECONDS} s per scenario, local Postgres; ` +
+      `bench:edge — G=${G} × ${TOKENS} tokens with log-probs (${WIRE}), ${REPS} × ${SECONDS} s per scenario, local Postgres; ` +
         `median [min–max]; load: ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
     )
 
@@ -147,7 +150,7 @@ async function main() {
       url,
     )
     children.push(node)
-    const http = { url, key: worker.key, task: 'node', seconds: SECONDS }
+    const http = { url, key: worker.key, task: 'node', seconds: SECONDS, wire: WIRE } as const
     await runLoad({ ...http, mode: 'single', clients: 16, seconds: 2 }, 1) // warm-up
     const n16 = await scenario('node 16×1', { ...http, mode: 'single', clients: 16 }, 1, node.pid)
     const n64 = await scenario(`node 64×${BATCH}`, { ...http, mode: 'batch', clients: 64, batch: BATCH }, 2, node.pid)
@@ -161,29 +164,36 @@ async function main() {
       2,
     )
 
-    const devPort = await freePort()
-    const devUrl = `http://127.0.0.1:${devPort}`
-    const dev = await startServer(
-      'npx',
-      ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(devPort), '--show-interactive-dev-session=false',
-        '--var', `DATABASE_URL:${created.url}`, '--var', `COHORT_ADMIN_KEY:${ADMIN_KEY}`],
-      { WRANGLER_SEND_METRICS: 'false' },
-      devUrl,
-    )
-    children.push(dev)
-    const devJob = { url: devUrl, key: worker.key, task: 'workerd', seconds: SECONDS }
-    await runLoad({ ...devJob, mode: 'single', clients: 16, seconds: 2 }, 1)
-    const w16 = await scenario('wrangler 16×1', { ...devJob, mode: 'single', clients: 16 }, 1, dev.pid)
-    const w64 = await scenario(`wrangler 64×${BATCH}`, { ...devJob, mode: 'batch', clients: 64, batch: BATCH }, 2, dev.pid)
-    await stopServer(dev)
+    let w16: Scenario | undefined
+    let w64: Scenario | undefined
+    if (SERVERS.includes('wrangler')) {
+      const devPort = await freePort()
+      const devUrl = `http://127.0.0.1:${devPort}`
+      const dev = await startServer(
+        'npx',
+        ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(devPort), '--show-interactive-dev-session=false',
+          '--var', `DATABASE_URL:${created.url}`, '--var', `COHORT_ADMIN_KEY:${ADMIN_KEY}`],
+        { WRANGLER_SEND_METRICS: 'false' },
+        devUrl,
+      )
+      children.push(dev)
+      const devJob = { url: devUrl, key: worker.key, task: 'workerd', seconds: SECONDS, wire: WIRE } as const
+      await runLoad({ ...devJob, mode: 'single', clients: 16, seconds: 2 }, 1)
+      w16 = await scenario('wrangler 16×1', { ...devJob, mode: 'single', clients: 16 }, 1, dev.pid)
+      w64 = await scenario(`wrangler 64×${BATCH}`, { ...devJob, mode: 'batch', clients: 64, batch: BATCH }, 2, dev.pid)
+      await stopServer(dev)
+    }
 
     const m = (s: Scenario, k: keyof Run) => median(pick(s, k))
+    console.log(`load after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
     console.log(
       `headline: node ${m(n64, 'groupsPerS').toFixed(0)} groups/s at 64 clients × ${BATCH}-group batches (${m(n64, 'cpuMsPerGroup').toFixed(2)} ms server CPU/group) ` +
         `= ${(m(n64, 'groupsPerS') / m(floor, 'groupsPerS')).toFixed(2)}× the floor ${m(floor, 'groupsPerS').toFixed(0)} groups/s; ` +
         `p99 ${m(n16, 'p99').toFixed(0)} ms at 16 clients × 1 group (${m(n16, 'cpuMsPerGroup').toFixed(2)} ms CPU/group); ` +
-        `wrangler dev ${m(w64, 'groupsPerS').toFixed(0)} groups/s batched (${m(w64, 'cpuMsPerGroup').toFixed(2)} ms CPU/group), ` +
-        `p99 ${m(w16, 'p99').toFixed(0)} ms at 16 × 1`,
+        (w16 && w64
+          ? `wrangler dev ${m(w64, 'groupsPerS').toFixed(0)} groups/s batched (${m(w64, 'cpuMsPerGroup').toFixed(2)} ms CPU/group), ` +
+            `p99 ${m(w16, 'p99').toFixed(0)} ms at 16 × 1`
+          : 'wrangler dev not run'),
     )
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) process.kill(-c.pid!, 'SIGKILL')

@@ -9,6 +9,13 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return createHash('sha256').update(data).digest('hex')
 }
 
+/** sha256 (hex) of several parts in a row, as if concatenated (no copy), synchronously. */
+export function sha256HexOf(parts: readonly (string | Uint8Array)[]): string {
+  const h = createHash('sha256')
+  for (const p of parts) h.update(p)
+  return h.digest('hex')
+}
+
 /** A URL-safe random token of `bytes` random bytes. */
 export function randomToken(bytes = 32): string {
   const b = crypto.getRandomValues(new Uint8Array(bytes))

@@ -6,5 +6,5 @@
 export * from './schema.js'
 export * from './pg.js'
 export * from './crypto.js'
-export * from './packed.js'
+export * from '../common/packed.js'
 export * from './queries/index.js'

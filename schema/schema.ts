@@ -24,12 +24,12 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core'
-import { packFloat32, packInt32, unpackFloat32, unpackInt32 } from './packed.js'
+import { packFloat32, packInt32, unpackFloat32, unpackInt32 } from '../common/packed.js'
 
 const id = () => serial('id').primaryKey()
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow()
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' })
-/** number[] stored as bytea: little-endian int32 / float32 (schema/packed.ts); readers get number[] back. */
+/** number[] stored as bytea: little-endian int32 / float32 (common/packed.ts); readers get number[] back. */
 const packedInt32 = customType<{ data: number[]; driverData: Uint8Array }>({
   dataType: () => 'bytea',
   toDriver: packInt32,

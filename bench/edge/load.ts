@@ -4,8 +4,12 @@
  *   mode "single"  each loop: POST /v1/leases → POST /v1/leases/{id}/group (one group per request)
  *   mode "batch"   each loop: POST /v1/leases {count: batch} → POST /v1/groups with those leases' groups
  *   mode "floor"   the same rows through the query functions on a bare postgres.js pool (leasePrompts with
- *                  `batch`, storeGroups): no HTTP, no auth, no validation, no verification
+ *                  `batch`, storeGroups with the arrays packed once up front): no HTTP, no auth, no validation,
+ *                  no verification
+ * `wire` says how token ids / log-probs travel: "base64" of the packed bytes (what the typed client sends) or
+ * JSON "arrays".
  */
+import { packFloat32, packInt32, toBase64 } from '../../common/packed.js'
 import { connectPostgres } from '../../schema/pg.js'
 import { leasePrompts, storeGroups } from '../../schema/queries/index.js'
 import { benchCompletions } from './shape.js'
@@ -16,6 +20,8 @@ export interface LoadJob {
   /** groups per loop iteration (batch and floor modes) */
   batch?: number
   seconds: number
+  /** how token ids / log-probs are sent (HTTP modes; default base64) */
+  wire?: 'base64' | 'arrays'
   /** edge URL (HTTP modes) */
   url?: string
   key?: string
@@ -36,6 +42,17 @@ export interface LoadResult {
 
 const job = JSON.parse(process.env.BENCH_JOB ?? '{}') as LoadJob
 const completions = benchCompletions()
+const wireCompletions =
+  job.wire === 'arrays'
+    ? completions
+    : completions.map((c) => ({ ...c, tokenIds: toBase64(packInt32(c.tokenIds)), logprobs: toBase64(packFloat32(c.logprobs)) }))
+const packedCompletions = completions.map((c) => ({
+  ...c,
+  tokenIds: packInt32(c.tokenIds),
+  logprobs: packFloat32(c.logprobs),
+  reward: 0,
+  details: {},
+}))
 const latencies: number[] = []
 let groups = 0
 let errors = 0
@@ -48,7 +65,7 @@ const fail = (err: unknown) => {
 async function httpLoop(end: number) {
   const headers = { authorization: `Bearer ${job.key}`, 'content-type': 'application/json' }
   const leaseBody = JSON.stringify({ task: job.task })
-  const groupBody = JSON.stringify({ modelVersion: 0, completions })
+  const groupBody = JSON.stringify({ modelVersion: 0, completions: wireCompletions })
   while (performance.now() < end) {
     const t0 = performance.now()
     try {
@@ -70,7 +87,7 @@ async function batchLoop(end: number) {
   const headers = { authorization: `Bearer ${job.key}`, 'content-type': 'application/json' }
   const leaseBody = JSON.stringify({ task: job.task, count: job.batch })
   // the groups' JSON is the same for every lease: splice each lease id in front of it
-  const groupJson = JSON.stringify({ modelVersion: 0, completions }).slice(1)
+  const groupJson = JSON.stringify({ modelVersion: 0, completions: wireCompletions }).slice(1)
   while (performance.now() < end) {
     const t0 = performance.now()
     try {
@@ -107,7 +124,7 @@ async function floorLoop(end: number, db: ReturnType<typeof connectPostgres>['db
           status: 'ready' as const,
           rewardMean: 0,
           rewardStd: 0,
-          completions: completions.map((c) => ({ ...c, reward: 0, details: {} })),
+          completions: packedCompletions,
         })),
       )
       const bad = out.find((o) => o.kind !== 'created')

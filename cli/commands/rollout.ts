@@ -15,7 +15,7 @@ cohort rollout --task NAME --engine openai --base-url URL --model NAME [--api-ke
 
 Leases prompts of a task from the edge, downloads the newest published model version (every file's sha256
 checked against the version's manifest), generates the group (G completions, KV-cached ONNX graphs) and submits
-text, token ids, log-probs and finish reasons. Retries 429/503/network errors with exponential backoff and jitter.
+text, token ids and log-probs (base64 of their packed bytes, the compact encoding) and finish reasons. Retries 429/503/network errors with exponential backoff and jitter.
 SIGTERM / SIGINT: takes no new lease, finishes and submits the groups in flight, exits 0 (a second signal exits at
 once; unfinished leases then expire at the edge, nothing is half-written).
   --task NAME        task to work on (required)

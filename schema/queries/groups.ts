@@ -1,14 +1,14 @@
 /**
  * Groups: store verified groups and their completions for leases, idempotently, in ONE statement per call however
  * many groups it carries (one round trip; no ORM work per array element). Inputs travel as one JSON parameter,
- * token ids / log-probs inside it as base64 of the packed bytes (schema/packed.ts), decoded by Postgres.
+ * token ids / log-probs inside it as base64 of the packed bytes (common/packed.ts), decoded by Postgres.
  * Each lease row is locked (FOR UPDATE, in lease-id order) so racing submissions serialise: the first stores, the
  * second re-reads the lease with `submitted_hash` set and gets the same group (same body) or a conflict (another
  * body). groups.lease_id is unique as a second guard. Each group is decided on its own.
  */
 import { asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../pg.js'
-import { packFloat32, packInt32, toBase64 } from '../packed.js'
+import { packFloat32, packInt32, toBase64 } from '../../common/packed.js'
 import { completions, groups, leases, prompts, type Completion, type Group } from '../schema.js'
 import { rows } from './rows.js'
 
@@ -16,8 +16,10 @@ export type GroupStatus = Group['status']
 
 export interface NewCompletion {
   text: string
-  tokenIds?: number[] | null
-  logprobs?: number[] | null
+  /** token ids, or their packed bytes (little-endian int32, common/packed.ts) */
+  tokenIds?: number[] | Uint8Array | null
+  /** log-probs, or their packed bytes (little-endian float32) */
+  logprobs?: number[] | Uint8Array | null
   finishReason?: Completion['finishReason']
   reward: number | null
   details: Record<string, unknown>
@@ -44,7 +46,8 @@ export type SubmitOutcome =
   | { kind: 'created' | 'replayed'; groupId: number }
   | { kind: 'not_found' | 'forbidden' | 'conflict' | 'expired' }
 
-const b64 = (xs: number[] | null | undefined, pack: (xs: number[]) => Uint8Array) => (xs ? toBase64(pack(xs)) : null)
+const b64 = (xs: number[] | Uint8Array | null | undefined, pack: (xs: number[]) => Uint8Array) =>
+  xs ? toBase64(xs instanceof Uint8Array ? xs : pack(xs)) : null
 
 /** The JSON parameter of storeGroups: short keys, packed arrays. */
 function storeInput(a: StoreGroupItem) {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
 import { createApp } from '../../edge/app.js'
 import { startNodeServer, type NodeServer } from '../../edge/node.js'
-import { unpackInt32 } from '../../schema/packed.js'
+import { unpackInt32 } from '../../common/packed.js'
 import { rows } from '../../schema/queries/index.js'
 import { testEdge, type TestEdge } from '../helpers/edge.js'
 

@@ -23,7 +23,7 @@ import { buildContribute, ORT_WEB_DIR } from '../../learner/browser/build.js'
 import { loadInferenceModel, OnnxGenerator } from '../../learner/generate/index.js'
 import { CheckpointStore, LocalArtifactStore } from '../../learner/publish/index.js'
 import { Learner, resolveLearnConfig, tinyModel } from '../../learner/service/index.js'
-import { unpackFloat32, unpackInt32 } from '../../schema/packed.js'
+import { fromBase64, packFloat32, toBase64, unpackFloat32, unpackInt32 } from '../../common/packed.js'
 import { createKey, createTask, getModel, insertPrompts, rows } from '../../schema/queries/index.js'
 import { freshDatabase, type TestDatabase } from '../helpers/db.js'
 import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.js'
@@ -152,10 +152,14 @@ describe.skipIf(!have)('browser rollout worker in headless Chromium', { timeout:
   it('a page that tampers with its log-probs gets its groups flagged by the learner', async () => {
     const cheat = await createKey(t.db, 'worker', 'tamperer')
     const page = await browser.newPage()
-    // the page's submissions are rewritten on the way out: every log-prob made 0.5 lower (still ≤ 0)
+    // the page's submissions are rewritten on the way out: every log-prob made 0.5 lower (still ≤ 0); the page
+    // sends them as base64 of packed float32 (the typed client's encoding), rewritten as such
     await page.route('**/v1/leases/*/group', async (route) => {
       const body = route.request().postDataJSON()
-      for (const c of body.completions) c.logprobs = c.logprobs.map((x: number) => x - 0.5)
+      for (const c of body.completions) {
+        expect(typeof c.logprobs).toBe('string')
+        c.logprobs = toBase64(packFloat32(unpackFloat32(fromBase64(c.logprobs)!).map((x) => x - 0.5)))
+      }
       await route.continue({ postData: JSON.stringify(body) })
     })
     await page.goto(`${server.url}/contribute#key=${cheat.key}&task=arith`)

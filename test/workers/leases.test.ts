@@ -1,12 +1,20 @@
 /**
  * The edge inside workerd (the Workers runtime), end to end through the worker's fetch handler: bootstrap admin
- * key from the binding, a per-request Postgres client, and the lease → group flow with idempotent resubmission.
+ * key from the binding, a per-request Postgres client, and the lease → group flow with idempotent resubmission
+ * (token ids / log-probs as JSON arrays or as base64 of their little-endian bytes: the same submission).
  */
 import { exports } from 'cloudflare:workers'
 import { describe, expect, inject, it } from 'vitest'
 import { call } from './edge-call.js'
 
 const admin = inject('adminKey')
+
+/** base64 of little-endian 4-byte values, written with DataView here (not the codec under test) */
+const packed = (xs: number[], kind: 'int32' | 'float32') => {
+  const v = new DataView(new ArrayBuffer(xs.length * 4))
+  xs.forEach((x, i) => (kind === 'int32' ? v.setInt32(i * 4, x, true) : v.setFloat32(i * 4, x, true)))
+  return btoa(String.fromCharCode(...new Uint8Array(v.buffer)))
+}
 
 describe(`edge in workerd (database: ${inject('databaseKind')})`, () => {
   it('healthz reaches the database', async () => {
@@ -38,8 +46,15 @@ describe(`edge in workerd (database: ${inject('databaseKind')})`, () => {
       expect(first.json.rewards).toEqual([1, 1, 0, 1])
       const a = 0.25 / (0.5 + 1e-4) // mean 0.75, Bessel std 0.5
       first.json.advantages.forEach((x: number, k: number) => expect(x).toBeCloseTo(k === 2 ? -3 * a : a, 10))
-      const again = await call('POST', `/v1/leases/${lease.json.leaseId}/group`, worker, body)
+      // the same values in the compact encoding: the same submission
+      const compact = {
+        ...body,
+        completions: body.completions.map((c) => ({ ...c, tokenIds: packed(c.tokenIds, 'int32'), logprobs: packed(c.logprobs, 'float32') })),
+      }
+      const again = await call('POST', `/v1/leases/${lease.json.leaseId}/group`, worker, round === 1 ? compact : body)
       expect(again).toMatchObject({ status: 200, json: first.json })
+      const bad = { ...compact, completions: compact.completions.map((c) => ({ ...c, logprobs: packed([0.5, -1], 'float32') })) }
+      expect((await call('POST', `/v1/leases/${lease.json.leaseId}/group`, worker, bad)).status).toBe(400)
       const other = await call('POST', `/v1/leases/${lease.json.leaseId}/group`, worker, { ...body, modelVersion: 1 })
       expect(other.status).toBe(409)
       expect(other.type).toContain('application/problem+json')

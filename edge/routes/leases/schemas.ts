@@ -45,25 +45,46 @@ export const LeaseSchema = z
   })
   .openapi('Lease')
 
+/** Longest base64 string of a packed array (MAX_COMPLETION_TOKENS × 4 bytes). */
+const MAX_PACKED_BASE64 = 4 * Math.ceil((MAX_COMPLETION_TOKENS * 4) / 3)
+
+/** Base64 of packed little-endian 4-byte values: decoded and checked in submit.ts (cheaply, on typed views). */
+const packedBase64 = (what: string) =>
+  z
+    .string()
+    .max(MAX_PACKED_BASE64)
+    .openapi({ format: 'byte', description: `standard base64 (with padding) of ${what}, 4 bytes per token` })
+
 export const CompletionInput = z
   .object({
     text: storedText(MAX_COMPLETION_CHARS),
-    tokenIds: z.array(z.number().int().min(0).max(MAX_TOKEN_ID)).max(MAX_COMPLETION_TOKENS).optional(),
+    tokenIds: z
+      .union([
+        packedBase64('little-endian int32 token ids (each ≥ 0)'),
+        z.array(z.number().int().min(0).max(MAX_TOKEN_ID)).max(MAX_COMPLETION_TOKENS),
+      ])
+      .optional()
+      .openapi({
+        description:
+          'Token ids: a JSON array, or (compact, what the typed client sends) base64 of the little-endian int32 ' +
+          'bytes — e.g. numpy `base64.b64encode(np.asarray(ids, "<i4").tobytes())`.',
+      }),
     logprobs: z
-      .array(z.number().max(0))
-      .max(MAX_COMPLETION_TOKENS)
+      .union([packedBase64('little-endian float32 log-probs (each finite and ≤ 0)'), z.array(z.number().max(0)).max(MAX_COMPLETION_TOKENS)])
       .optional()
       .openapi({
         description:
           'Per-token log-probs of tokenIds under the generating policy: log-softmax(logits / temperature) ' +
-          'before top-k/top-p truncation (the TRL convention).',
+          'before top-k/top-p truncation (the TRL convention). A JSON array, or base64 of the little-endian ' +
+          'float32 bytes (stored as float32 either way). Either encoding of the same values is the same submission.',
       }),
     finishReason: z.enum(['stop', 'length']).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
     if (c.logprobs && !c.tokenIds) ctx.addIssue({ code: 'custom', message: 'logprobs need tokenIds', path: ['logprobs'] })
-    if (c.logprobs && c.tokenIds && c.logprobs.length !== c.tokenIds.length)
+    // lengths of base64 arrays are checked once decoded (submit.ts)
+    if (Array.isArray(c.logprobs) && Array.isArray(c.tokenIds) && c.logprobs.length !== c.tokenIds.length)
       ctx.addIssue({
         code: 'custom',
         message: `logprobs has ${c.logprobs.length} entries but tokenIds has ${c.tokenIds.length}`,

@@ -4,8 +4,10 @@
  * advantages per group. Each group is decided on its own:
  *   stored 201 · the same submission again → the same group, nothing stored (200) · another submission for a
  *   used lease 409 · expired 410 · unknown 404 · another worker's lease 403 · wrong shape 400.
+ * Token ids / log-probs arrive as JSON arrays or as base64 of the packed bytes (the compact encoding); either is
+ * turned into the packed bytes once (packGroup), checked on typed views, hashed and stored as they are.
  * Idempotency key (submissionHash): sha256 over the model version, texts, finish reasons and the packed token
- * ids / log-probs — the bytes that are stored — rather than a re-serialisation of the whole body.
+ * ids / log-probs — the bytes that are stored — so both encodings of the same values are the same submission.
  * Verifier verdict → group status: ok → ready, pending → pending (human ratings), error → verify_failed.
  */
 import type { z } from '@hono/zod-openapi'
@@ -13,9 +15,12 @@ import { groupAdvantages } from '../../../common/advantages.js'
 import {
   getGroupResult,
   getLeases,
+  float32s,
+  fromBase64,
+  int32s,
   packFloat32,
   packInt32,
-  sha256Hex,
+  sha256HexOf,
   storeGroups,
   type Db,
   type GroupStatus,
@@ -51,42 +56,80 @@ async function replay(db: Db, groupId: number, lease: LeaseForSubmit): Promise<R
   return result(g.id, g.status, g.rewards, lease)
 }
 
-/** sha256 of what a submission stores: a small JSON head (version, texts, finish reasons, lengths) + packed arrays. */
-export async function submissionHash(body: Body): Promise<string> {
-  const head = new TextEncoder().encode(
-    JSON.stringify([
-      body.modelVersion,
-      body.completions.map((c) => [c.text, c.finishReason ?? null, c.tokenIds?.length ?? null, c.logprobs?.length ?? null]),
-    ]),
-  )
-  const parts: Uint8Array[] = [head]
-  for (const c of body.completions) {
-    if (c.tokenIds) parts.push(packInt32(c.tokenIds))
-    if (c.logprobs) parts.push(packFloat32(c.logprobs))
-  }
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0))
-  let at = 0
-  for (const p of parts) {
-    all.set(p, at)
-    at += p.byteLength
-  }
-  return `v2:${await sha256Hex(all)}`
+/** A completion with its per-token arrays packed (what is hashed and stored). */
+interface PackedCompletion {
+  text: string
+  finishReason?: 'stop' | 'length'
+  tokenIds: Uint8Array | null
+  logprobs: Uint8Array | null
+  /** tokens (null: no token ids sent) */
+  tokens: number | null
 }
 
-function checkShape(body: Body, lease: LeaseForSubmit) {
+/**
+ * One field's packed bytes: base64 decoded (refused unless canonical) or a JSON array packed; `check` finds the
+ * first bad value on the typed view (-1: none) — for arrays too, since float64 input may round to -Infinity.
+ */
+function packField(
+  x: string | number[] | undefined,
+  pack: (xs: number[]) => Uint8Array,
+  where: string,
+  check: (b: Uint8Array) => number,
+  rule: string,
+): Uint8Array | null {
+  if (x === undefined) return null
+  const b = typeof x === 'string' ? fromBase64(x) : pack(x)
+  if (!b) throw new ProblemError(400, `${where}: not standard base64 (with padding)`)
+  if (b.byteLength % 4 !== 0) throw new ProblemError(400, `${where}: ${b.byteLength} bytes is not a whole number of 4-byte values`)
+  const bad = check(b)
+  if (bad >= 0) throw new ProblemError(400, `${where}: value ${bad} must be ${rule} (as ${typeof x === 'string' ? 'sent' : 'stored'})`)
+  return b
+}
+
+function firstNegative(b: Uint8Array) {
+  const v = int32s(b)
+  for (let i = 0; i < v.length; i++) if (v[i] < 0) return i
+  return -1
+}
+
+/** First log-prob that is not finite and ≤ 0 (also catches float64 input that rounds to -Infinity in float32). */
+function firstBadLogprob(b: Uint8Array) {
+  const v = float32s(b)
+  for (let i = 0; i < v.length; i++) if (!(v[i] <= 0 && v[i] !== -Infinity)) return i
+  return -1
+}
+
+function checkGroupSize(body: Body, lease: LeaseForSubmit) {
   const { task } = lease
   if (body.completions.length !== task.groupSize)
-    throw new ProblemError(
-      400,
-      `task "${task.name}" takes groups of ${task.groupSize} completions; got ${body.completions.length}`,
-    )
-  body.completions.forEach((c, i) => {
-    if (c.tokenIds && c.tokenIds.length > task.maxNewTokens)
-      throw new ProblemError(
-        400,
-        `completions.${i}.tokenIds has ${c.tokenIds.length} tokens; task "${task.name}" allows ${task.maxNewTokens}`,
-      )
+    throw new ProblemError(400, `task "${task.name}" takes groups of ${task.groupSize} completions; got ${body.completions.length}`)
+}
+
+/** Pack a group's completions, refusing (400) bad base64, bad values, mismatched lengths or too many tokens. */
+export function packGroup(body: Body, maxTokens: number, taskName: string): PackedCompletion[] {
+  return body.completions.map((c, i) => {
+    const tokenIds = packField(c.tokenIds, packInt32, `completions.${i}.tokenIds`, firstNegative, 'an int32 ≥ 0')
+    const logprobs = packField(c.logprobs, packFloat32, `completions.${i}.logprobs`, firstBadLogprob, 'a finite float32 ≤ 0')
+    const tokens = tokenIds ? tokenIds.byteLength / 4 : null
+    if (logprobs && logprobs.byteLength / 4 !== tokens)
+      throw new ProblemError(400, `completions.${i}.logprobs has ${logprobs.byteLength / 4} entries but tokenIds has ${tokens ?? 0}`)
+    if (tokens !== null && tokens > maxTokens)
+      throw new ProblemError(400, `completions.${i}.tokenIds has ${tokens} tokens; task "${taskName}" allows ${maxTokens}`)
+    return { text: c.text, finishReason: c.finishReason, tokenIds, logprobs, tokens }
   })
+}
+
+/** sha256 of what a submission stores: a small JSON head (version, texts, finish reasons, lengths) + packed arrays. */
+export function submissionHash(modelVersion: number, completions: PackedCompletion[]): string {
+  const head = new TextEncoder().encode(
+    JSON.stringify([modelVersion, completions.map((c) => [c.text, c.finishReason ?? null, c.tokens, c.logprobs ? c.tokens : null])]),
+  )
+  const parts: Uint8Array[] = [head]
+  for (const c of completions) {
+    if (c.tokenIds) parts.push(c.tokenIds)
+    if (c.logprobs) parts.push(c.logprobs)
+  }
+  return `v2:${sha256HexOf(parts)}`
 }
 
 const refusal = {
@@ -107,19 +150,20 @@ export async function submitMany(db: Db, workerKeyId: number, items: SubmitItem[
         const lease = leases.get(leaseId)
         if (!lease) throw refusal.not_found(leaseId)
         if (lease.workerKeyId !== workerKeyId) throw refusal.forbidden(leaseId)
-        const bodyHash = await submissionHash(body)
+        const packed = packGroup(body, lease.task.maxNewTokens, lease.task.name)
+        const bodyHash = submissionHash(body.modelVersion, packed)
         if (lease.submittedHash !== null) {
           if (lease.submittedHash !== bodyHash || lease.groupId === null) throw refusal.conflict(leaseId)
           outcomes[at] = { leaseId, created: false, result: await replay(db, lease.groupId, lease) }
           return
         }
         if (lease.expired) throw refusal.expired(leaseId)
-        checkShape(body, lease)
+        checkGroupSize(body, lease)
         const score = await scoreGroup(
           {
             task: lease.task,
             prompt: lease.prompt,
-            completions: body.completions.map((c) => ({ text: c.text, tokenCount: c.tokenIds?.length ?? null, ratings: [] })),
+            completions: packed.map((c) => ({ text: c.text, tokenCount: c.tokens, ratings: [] })),
           },
           secrets,
         )
@@ -134,7 +178,7 @@ export async function submitMany(db: Db, workerKeyId: number, items: SubmitItem[
             status: score.status,
             rewardMean: score.rewardMean,
             rewardStd: score.rewardStd,
-            completions: body.completions.map((c, i) => ({
+            completions: packed.map((c, i) => ({
               text: c.text,
               tokenIds: c.tokenIds,
               logprobs: c.logprobs,

@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EdgeClient, openOnnxGenerator, RolloutWorker, submittableText } from '../../../learner/rollout/index.js'
 import { BYTE_EOS, byteTokenizer } from '../../../learner/tokenizer/index.js'
-import { unpackFloat32, unpackInt32 } from '../../../schema/packed.js'
+import { unpackFloat32, unpackInt32 } from '../../../common/packed.js'
 import { createTask, insertPrompts, rows } from '../../../schema/queries/index.js'
 import { rolloutFixture, type RolloutFixture } from './fixture.js'
 

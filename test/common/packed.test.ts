@@ -1,6 +1,6 @@
 /** The packed token-array codec: little-endian layout checked byte by byte, round trips, unaligned input. */
 import { describe, expect, it } from 'vitest'
-import { packFloat32, packInt32, toBase64, unpackFloat32, unpackInt32 } from '../../schema/packed.js'
+import { float32s, fromBase64, int32s, packFloat32, packInt32, toBase64, unpackFloat32, unpackInt32 } from '../../common/packed.js'
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
@@ -32,5 +32,19 @@ describe('packed arrays', () => {
 
   it('base64 of the packed bytes', () => {
     expect(toBase64(packInt32([1]))).toBe(Buffer.from([1, 0, 0, 0]).toString('base64'))
+  })
+
+  it('base64 back to bytes only when canonical (standard alphabet, padding, zero trailing bits)', () => {
+    const bytes = Buffer.from([0xfb, 0xff, 0xbf, 0x00, 7])
+    expect(Buffer.from(fromBase64('+/+/AAc=')!)).toEqual(bytes)
+    expect(fromBase64('')?.byteLength).toBe(0)
+    for (const s of ['+/+/AAc', '-_-_AAc=', '+/+/ AAc=', '+/+/AAd=', '+/+/AAc==', 'ab\ncd==']) expect(fromBase64(s), s).toBeNull()
+  })
+
+  it('typed views of packed bytes, aligned or not', () => {
+    const big = new Uint8Array(1 + 8)
+    big.set(packInt32([3, -4]), 1)
+    expect(Array.from(int32s(big.subarray(1)))).toEqual([3, -4])
+    expect(Array.from(float32s(packFloat32([-0.5, Number.NEGATIVE_INFINITY])))).toEqual([-0.5, Number.NEGATIVE_INFINITY])
   })
 })
