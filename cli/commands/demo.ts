@@ -8,7 +8,7 @@ export const demo: Command = {
   name: 'demo',
   summary: 'the main job: embedded database, edge, SFT then GRPO with in-process workers, live dashboard',
   usage: `cohort demo [--minutes M] [--workers W] [--port P] [--database-url URL] [--tasks FILE.jsonl]
-            [--verifier JSON|FILE] [--sft-steps N] [--seed N] [--data-dir DIR] [--quiet]
+            [--verifier JSON|FILE] [--sft-steps N] [--sft-target P] [--seed N] [--data-dir DIR] [--quiet]
             [--chat] [--lora-rank R [--lora-alpha A] [--lora-dropout P] [--lora-targets LIST]]
 
 On a machine with no servers: starts an embedded PGlite and the edge on Node, creates a task (built-in integer
@@ -23,7 +23,9 @@ dashboard URL and, at the end, a summary table. Ctrl-C ends early (with the summ
                        in it, this run creates and uses a fresh database cohort_demo_<time> on that server
   --tasks FILE         your own task: JSONL lines {"prompt": "...", "answer": "..."} (10 % held out)
   --verifier SPEC      the task's verifier, JSON text or a .json file (default {"type":"exact"})
-  --sft-steps N        SFT cold-start steps (default ${DEFAULT_DEMO.sft.steps})
+  --sft-steps N        most SFT cold-start steps (default ${DEFAULT_DEMO.sft.steps})
+  --sft-target P       SFT stops once greedy accuracy on ${DEFAULT_DEMO.sft.validation} training prompts kept out of SFT (never the
+                       held-out set) reaches P, checked every ${DEFAULT_DEMO.sft.every} steps (default ${DEFAULT_DEMO.sft.target}; 1: all the steps)
   --seed N             seed of the task split, the model and the samplers (default ${DEFAULT_DEMO.seed})
   --data-dir DIR       each run makes a folder here, everything it writes inside (default <COHORT_DATA_DIR>/demo,
                        i.e. .cohort/demo)
@@ -40,6 +42,7 @@ ${LORA_USAGE}
       tasks: { type: 'string' },
       verifier: { type: 'string' },
       'sft-steps': { type: 'string' },
+      'sft-target': { type: 'string' },
       seed: { type: 'string' },
       'data-dir': { type: 'string' },
       quiet: { type: 'boolean' },
@@ -49,6 +52,8 @@ ${LORA_USAGE}
     const lora = loraOption(values)
     const minutes = values.minutes === undefined ? DEFAULT_DEMO.minutes : Number(values.minutes)
     if (!(minutes > 0 && minutes <= 24 * 60)) throw new UsageError(`--minutes must be a number in (0, 1440], got ${values.minutes}`)
+    const sftTarget = values['sft-target'] === undefined ? DEFAULT_DEMO.sft.target : Number(values['sft-target'])
+    if (!(sftTarget > 0 && sftTarget <= 1)) throw new UsageError(`--sft-target must be a number in (0, 1], got ${values['sft-target']}`)
     if (values.verifier && !values.tasks) throw new UsageError('--verifier goes with --tasks (the built-in task has its own)')
     let verifier
     try {
@@ -66,7 +71,7 @@ ${LORA_USAGE}
         databaseUrl: values['database-url'] ?? (process.env.DATABASE_URL || undefined),
         tasksFile: values.tasks,
         verifier,
-        sft: { ...DEFAULT_DEMO.sft, steps: intOption('sft-steps', values['sft-steps'], DEFAULT_DEMO.sft.steps, 0, 1_000_000) },
+        sft: { ...DEFAULT_DEMO.sft, steps: intOption('sft-steps', values['sft-steps'], DEFAULT_DEMO.sft.steps, 0, 1_000_000), target: sftTarget },
         seed: intOption('seed', values.seed, DEFAULT_DEMO.seed, 0, 2 ** 31 - 1),
         dataDir: values['data-dir'] ?? demoDataDir(),
         quiet: values.quiet ?? false,

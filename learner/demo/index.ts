@@ -8,7 +8,7 @@ export { startDemo, DemoSetupError, MAX_DEMO_PROMPT_TOKENS, type DemoHandle, typ
 export { DEFAULT_DEMO, demoDataDir, type DemoConfig } from './config.js'
 export { arithmeticTask, evaluate, ARITH_VERIFIER, type ArithOptions, type TaskItem, type TaskSplit } from './arith.js'
 export { loadTaskFile, parseTaskLines, parseVerifierOption, splitHeldOut } from './tasks-file.js'
-export { sftColdStart, sftRow } from './sft.js'
+export { sftColdStart, sftRow, validationSplit, type SftOptions, type SftResult } from './sft.js'
 export { evaluateHeldOut, type EvalResult } from './eval.js'
 export { VersionEvaluator } from './watch.js'
 export { summaryTable } from './summary.js'

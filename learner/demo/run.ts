@@ -24,11 +24,11 @@ import { applyChatTemplate, byteTokenizer, chatMessages, promptIds, type ChatPro
 import { EdgeClient, modelFileReader, openOnnxGenerator, RolloutWorker, type RolloutStats } from '../rollout/index.js'
 import { progressTo, runLearner, tinyModel, type LearnSummary } from '../service/index.js'
 import { Trainer } from '../trainer/index.js'
-import { arithmeticTask, ARITH_VERIFIER, type TaskSplit } from './arith.js'
+import { arithmeticTask, ARITH_VERIFIER, type TaskItem, type TaskSplit } from './arith.js'
 import { DEFAULT_DEMO, DEMO_CHAT_TEMPLATE, DEMO_SYSTEM_PROMPT, type DemoConfig } from './config.js'
 import { evaluateHeldOut, type EvalResult } from './eval.js'
 import { groupCounts, stepThroughput, versionRows } from './queries.js'
-import { sftColdStart } from './sft.js'
+import { sftColdStart, validationSplit } from './sft.js'
 import { summaryTable, type DemoSummary } from './summary.js'
 import { loadTaskFile } from './tasks-file.js'
 import { VersionEvaluator } from './watch.js'
@@ -141,14 +141,15 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
     // ── SFT cold start ──────────────────────────────────────────────────────────────────────────────────
     const positions = Math.max(c.model.max_position_embeddings ?? 0, bucket.cacheLength)
     const base = { ...tinyModel(c.seed, { ...c.model, max_position_embeddings: positions }), tokenizer: tok }
-    const evalCkpt = async (ck: Checkpoint): Promise<EvalResult> => {
+    const evalOn = async (ck: Checkpoint, items: readonly TaskItem[]): Promise<EvalResult> => {
       const gen = new OnnxGenerator(inferenceModel(ck, { ...bucket, batch: 16 }), { threads })
       try {
-        return await evaluateHeldOut(gen, heldOut, verifier, c.maxNewTokens, chat)
+        return await evaluateHeldOut(gen, items, verifier, c.maxNewTokens, chat)
       } finally {
         await gen.close()
       }
     }
+    const evalCkpt = (ck: Checkpoint) => evalOn(ck, heldOut)
     const initial = await evalCkpt(base)
     say(`${since()} random init: held-out accuracy ${pct(initial.accuracy)}`)
     const sftTrainer = new Trainer(base.config, base.params, {
@@ -159,7 +160,8 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
       microBatchSize: c.sft.batchSize,
     })
     const sftStart = performance.now()
-    await sftColdStart(sftTrainer, tok, split.train, {
+    const { sft: sftItems, validation } = validationSplit(split.train, c.sft.target < 1 ? c.sft.validation : 0)
+    const sft = await sftColdStart(sftTrainer, tok, sftItems, {
       steps: c.sft.steps,
       batchSize: c.sft.batchSize,
       seed: c.seed,
@@ -168,11 +170,22 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
       onStep: (s, loss) => {
         if (s % 50 === 0 || s === c.sft.steps) progress.step(`${since()} SFT step ${s}/${c.sft.steps} · loss ${loss.toFixed(3)}`)
       },
+      until: validation.length > 0
+        ? {
+            validate: async () => (await evalOn(base, validation)).accuracy,
+            target: c.sft.target,
+            every: c.sft.every,
+            onCheck: (s, acc) => progress.step(`${since()} SFT step ${s} · validation accuracy ${pct(acc)} (stops at ${pct(c.sft.target)})`),
+          }
+        : undefined,
     })
     const sftSeconds = (performance.now() - sftStart) / 1000
     await sftTrainer.close()
     const afterSft = await evalCkpt(base)
-    say(`${since()} SFT done (${c.sft.steps} steps, ${sftSeconds.toFixed(0)} s): held-out accuracy ${pct(afterSft.accuracy)} — e.g. ${example(afterSft)}`)
+    const why = validation.length === 0 ? '' : sft.reached
+      ? `, validation ${pct(sft.validation!)} of ${validation.length} ≥ ${pct(c.sft.target)}`
+      : `, validation ${sft.validation === null ? '–' : pct(sft.validation)} of ${validation.length}: target ${pct(c.sft.target)} not reached`
+    say(`${since()} SFT done (${sft.steps} steps${why}, ${sftSeconds.toFixed(0)} s): held-out accuracy ${pct(afterSft.accuracy)} — e.g. ${example(afterSft)}`)
     const sftDir = join(runDir, 'sft')
     await saveCheckpoint(sftDir, base)
 
@@ -225,7 +238,7 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
     else stopper.signal.addEventListener('abort', () => workers.forEach((w) => w.stop()), { once: true })
     const workersDone = Promise.all(workers.map((w) => w.run()))
     const timer = setTimeout(() => stopper.abort(), c.minutes * 60_000)
-    const watching = evaluator.watch(stopper.signal)
+    const watching = evaluator.watch(stopper.signal, c.evalEverySeconds * 1000)
     let learnSummary: LearnSummary
     let rollouts: RolloutStats[]
     try {
@@ -260,6 +273,7 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
       })),
       learner: learnSummary,
       groups: counts,
+      sftSteps: sft.steps,
       sftSeconds,
       grpoSeconds,
       generationTokensPerSecond: genTokens / grpoSeconds,

@@ -14,7 +14,7 @@ describe('cohort demo options', () => {
   it('--help documents every option', () => {
     const r = demo('--help')
     expect(r.status).toBe(0)
-    for (const o of ['--minutes', '--workers', '--port', '--database-url', '--tasks', '--verifier', '--sft-steps', '--seed', '--data-dir', '--chat', '--lora-rank', '--lora-alpha', '--lora-dropout', '--lora-targets'])
+    for (const o of ['--minutes', '--workers', '--port', '--database-url', '--tasks', '--verifier', '--sft-steps', '--sft-target', '--seed', '--data-dir', '--chat', '--lora-rank', '--lora-alpha', '--lora-dropout', '--lora-targets'])
       expect(r.stdout).toContain(o)
   })
 
@@ -29,6 +29,8 @@ describe('cohort demo options', () => {
       [['--tasks', join(dir, 'missing.jsonl')], /no such file/],
       [['--tasks', bad, '--verifier', '{"type":"nope"}'], /bad\.jsonl:2/],
       [['--lora-rank', '0'], /rank must be a positive integer/],
+      [['--sft-target', '0'], /--sft-target must be a number in \(0, 1\]/],
+      [['--sft-target', 'high'], /--sft-target must be a number/],
     ]
     for (const [args, why] of cases) {
       const r = demo(...args)

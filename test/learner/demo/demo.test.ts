@@ -28,7 +28,7 @@ describe('cohort demo', () => {
       quiet: true,
       arith: { terms: 2, maxOperand: 9, ops: '+-*', train: 100, heldOut: 20 },
       evalPrompts: 20,
-      sft: { steps: 40, batchSize: 16, lr: 3e-3 },
+      sft: { ...DEFAULT_DEMO.sft, steps: 40, batchSize: 16, every: 10, validation: 16 },
       learn: { ...DEFAULT_DEMO.learn, publishEvery: 3 },
     })
     const key = decodeURIComponent(new URL(h.dashboard).hash.replace(/^#key=/, ''))
@@ -42,6 +42,8 @@ describe('cohort demo', () => {
     const s = await h.done
     expect(s.learner.steps).toBeGreaterThan(0)
     expect(s.rolloutGroups).toBeGreaterThan(0)
+    // SFT stopped at a validation check (every 10 steps) or ran its 40 steps
+    expect(s.sftSteps === 40 || (s.sftSteps > 0 && s.sftSteps % 10 === 0)).toBe(true)
     expect(s.versions.length).toBe(Math.floor(s.learner.steps / 3) + 1) // v0 (SFT) + one per 3 steps
     const evaluated = s.versions.filter((v) => v.accuracy !== null)
     expect(evaluated[0].version).toBe(0)
@@ -61,18 +63,20 @@ describe('cohort demo', () => {
       quiet: true,
       arith: { terms: 2, maxOperand: 9, ops: '+', train: 60, heldOut: 10 },
       evalPrompts: 10,
-      sft: { steps: 20, batchSize: 16, lr: 3e-3 },
+      sft: { ...DEFAULT_DEMO.sft, steps: 20, batchSize: 16, target: 1 },
       learn: { ...DEFAULT_DEMO.learn, publishEvery: 2 },
       chat: true,
       lora: resolveLora({ r: 8 }),
     })
     const s = await h.done
+    expect(s.sftSteps).toBe(20) // target 1: every step
     expect(s.learner.steps).toBeGreaterThan(0)
     expect(s.learner.groupsFlagged).toBe(0) // workers' log-probs (merged weights, chat prompts) = the learner's (adapters)
     expect(s.groups.trained).toBe(s.learner.groupsTrained)
     const files = readdirSync(join(s.runDir, 'artifacts'), { recursive: true }).map(String)
     const folders = files.filter((f) => f.endsWith('model.safetensors') && !f.endsWith('adapter_model.safetensors')).length
-    expect(folders).toBeGreaterThan(1) // versions with identical files share a folder (content-addressed)
+    // one folder per published version (each GRPO step changes the merged weights; identical files would share one)
+    expect(folders).toBe(s.versions.length)
     for (const f of ['adapter_config.json', 'adapter_model.safetensors', 'tokenizer_config.json']) // the chat template travels
       expect(files.filter((x) => x.endsWith(f)).length, f).toBe(folders)
     expect(s.versions.at(-1)!.accuracy).not.toBeNull()
@@ -89,7 +93,7 @@ describe('cohort demo', () => {
       await insertModelVersion(db.db, { version: 0, step: 0, artifactUri: 'file:///x/', sha256: 'ab'.repeat(32), files: {}, metrics: {} })
       const h = await startDemo({
         databaseUrl: created.url, port: 0, dataDir: dir, quiet: true, minutes: 0.05, workers: 1, evalPrompts: 10,
-        sft: { steps: 5, batchSize: 8, lr: 3e-3 },
+        sft: { ...DEFAULT_DEMO.sft, steps: 5, batchSize: 8, target: 1 },
       })
       const s = await h.done
       used = s.databaseUrl
