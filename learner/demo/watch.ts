@@ -45,12 +45,13 @@ export class VersionEvaluator {
     private readonly chat: ChatPrompt | null = null,
   ) {}
 
-  /** Evaluate the newest version unless it already was; a version that fails to verify or load is logged, skipped. */
-  async evaluateLatest(): Promise<void> {
+  /** Evaluate the newest version unless it already was (false: nothing new); a version that fails to verify or load is logged, skipped. */
+  async evaluateLatest(): Promise<boolean> {
     const m = await latestModel(this.db)
-    if (!m || m.version <= this.last) return
+    if (!m || m.version <= this.last) return false
     this.last = m.version
     await this.evaluate(m).catch((err) => this.log(`evaluation of v${m.version} failed: ${(err as Error).message}`))
+    return true
   }
 
   private async evaluate(m: ModelVersion): Promise<void> {
@@ -68,11 +69,11 @@ export class VersionEvaluator {
     this.onResult(m, r, prev?.rewardMean ?? null)
   }
 
-  /** Poll until `signal` aborts. */
-  async watch(signal: AbortSignal, everyMs = 1000): Promise<void> {
+  /** Poll every `pollMs` until `signal` aborts; after an evaluation wait `everyMs` (at most one evaluation per everyMs). */
+  async watch(signal: AbortSignal, everyMs = 1000, pollMs = Math.min(everyMs, 1000)): Promise<void> {
     while (!signal.aborted) {
-      await this.evaluateLatest()
-      await sleep(everyMs, signal).catch((e) => {
+      const evaluated = await this.evaluateLatest()
+      await sleep(evaluated ? everyMs : pollMs, signal).catch((e) => {
         if (!(e instanceof AbortedError)) throw e
       })
     }

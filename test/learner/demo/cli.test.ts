@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { demo as demoCommand } from '../../../cli/commands/demo.js'
 
 const BIN = join(import.meta.dirname, '../../../cli/bin.mjs')
 const dir = mkdtempSync(join(tmpdir(), 'cohort-demo-cli-'))
@@ -11,6 +12,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const demo = (...args: string[]) => spawnSync(process.execPath, [BIN, 'demo', ...args], { encoding: 'utf8', cwd: dir })
 
 describe('cohort demo options', () => {
+  it('--sft-target outside (0, 1] is refused before anything starts (in process: no spawn)', async () => {
+    for (const v of ['0', '1.5', 'high']) await expect(demoCommand.run(['--sft-target', v])).rejects.toThrow(/--sft-target must be a number in \(0, 1\]/)
+  })
+
   it('--help documents every option', () => {
     const r = demo('--help')
     expect(r.status).toBe(0)
@@ -29,8 +34,6 @@ describe('cohort demo options', () => {
       [['--tasks', join(dir, 'missing.jsonl')], /no such file/],
       [['--tasks', bad, '--verifier', '{"type":"nope"}'], /bad\.jsonl:2/],
       [['--lora-rank', '0'], /rank must be a positive integer/],
-      [['--sft-target', '0'], /--sft-target must be a number in \(0, 1\]/],
-      [['--sft-target', 'high'], /--sft-target must be a number/],
     ]
     for (const [args, why] of cases) {
       const r = demo(...args)
