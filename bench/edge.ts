@@ -8,7 +8,8 @@
  *   wrangler 16×1  the Worker bundle under `wrangler dev` (workerd, one Postgres client per request)
  *   wrangler 64×B  the same with the batch endpoints
  * B = BENCH_BATCH (default 16). Token ids / log-probs travel as base64 of their packed bytes, as the typed client
- * sends them (BENCH_WIRE=arrays: JSON arrays). BENCH_SERVERS=node skips wrangler dev. Latency (p50/p99) is a client's whole loop: lease + submit.
+ * sends them (BENCH_WIRE=arrays: JSON arrays). BENCH_ONLY=node16,node64,floor,wrangler16,wrangler64 runs a subset
+ * (e.g. BENCH_ONLY=node16 BENCH_CPU_PROF=dir profiles the one-group path alone). Latency (p50/p99) is a client's whole loop: lease + submit.
  * Each scenario runs BENCH_REPS times (default 3) for BENCH_SECONDS (default 5); the table gives the median and
  * [min–max]. Server CPU per group is the server process tree's own utime + stime (/proc) over a run divided by the
  * groups it stored. BENCH_CPU_PROF=<dir> runs the Node server under --cpu-prof and prints its hottest functions.
@@ -21,11 +22,12 @@ import { migrateDatabase } from '../schema/migrate.js'
 import { createKey, createTask, insertPrompts } from '../schema/queries/index.js'
 import { createServerDatabase, testServerUrl } from '../test/helpers/db.js'
 import { freePort } from '../test/helpers/net.js'
-import { treeCpuMs } from './edge/cpu.js'
+import { treeCpu } from './edge/cpu.js'
 import type { LoadJob, LoadResult } from './edge/load.js'
 import { mainProfile, summariseProfile } from './edge/profile.js'
 import { startServer, stopServer } from './edge/server.js'
 import { ADMIN_KEY, G, TOKENS } from './edge/shape.js'
+import { formatSpread, median, percentile } from './stats.js'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const REPS = Number(process.env.BENCH_REPS ?? 3)
@@ -33,37 +35,38 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 16)
 const PROMPTS = 20_000
 const CPU_PROF = process.env.BENCH_CPU_PROF
 const WIRE = process.env.BENCH_WIRE === 'arrays' ? 'arrays' : 'base64'
-const SERVERS = (process.env.BENCH_SERVERS ?? 'node,wrangler').split(',')
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'node16,node64,floor,wrangler16,wrangler64').split(','))
 
 interface Run {
   groupsPerS: number
   p50: number
   p99: number
   cpuMsPerGroup: number
+  /** of which in the kernel (stime: sockets, including loopback delivery) */
+  sysMsPerGroup: number
   errors: number
 }
 
-const percentile = (sorted: number[], p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN
-const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50)
 
 /** Run `job` split over `loaders` processes; server CPU is read around it when `serverPid` is given. */
 async function runLoad(job: LoadJob, loaders: number, serverPid?: number): Promise<Run> {
-  const cpu0 = serverPid ? treeCpuMs(serverPid) : 0
+  const cpu0 = serverPid ? treeCpu(serverPid) : undefined
   const per = Math.ceil(job.clients / loaders)
   const results = await Promise.all(
     Array.from({ length: loaders }, (_, i) =>
       loadProcess({ ...job, clients: Math.min(per, job.clients - i * per) }),
     ),
   )
-  const cpu = serverPid ? treeCpuMs(serverPid) - cpu0 : NaN
+  const cpu1 = serverPid ? treeCpu(serverPid) : undefined
+  const cpu = cpu0 && cpu1 ? cpu1.user + cpu1.sys - cpu0.user - cpu0.sys : NaN
+  const sys = cpu0 && cpu1 ? cpu1.sys - cpu0.sys : NaN
   const groups = results.reduce((n, r) => n + r.groups, 0)
   const errors = results.reduce((n, r) => n + r.errors, 0)
   const first = results.find((r) => r.firstError)?.firstError
   if (first) console.error(`    first error: ${first.slice(0, 300)}`)
   const seconds = Math.max(...results.map((r) => r.seconds))
   const lat = results.flatMap((r) => r.latencies).sort((a, b) => a - b)
-  return { groupsPerS: groups / seconds, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuMsPerGroup: cpu / groups, errors }
+  return { groupsPerS: groups / seconds, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuMsPerGroup: cpu / groups, sysMsPerGroup: sys / groups, errors }
 }
 
 function loadProcess(job: LoadJob): Promise<LoadResult> {
@@ -98,16 +101,13 @@ async function scenario(name: string, job: LoadJob, loaders: number, serverPid?:
   return s
 }
 
-const fmt = (xs: number[], digits: number) => {
-  const ok = xs.filter(Number.isFinite)
-  if (!ok.length) return '—'
-  return `${median(ok).toFixed(digits)} [${Math.min(...ok).toFixed(digits)}–${Math.max(...ok).toFixed(digits)}]`
-}
+const fmt = formatSpread
 const pick = (s: Scenario, k: keyof Run) => s.runs.map((r) => r[k])
 function row(s: Scenario) {
   return (
     `  ${s.name.padEnd(14)} ${fmt(pick(s, 'groupsPerS'), 0).padStart(18)} groups/s  p50 ${fmt(pick(s, 'p50'), 1).padStart(20)} ms` +
     `  p99 ${fmt(pick(s, 'p99'), 1).padStart(20)} ms  server CPU ${fmt(pick(s, 'cpuMsPerGroup'), 2).padStart(20)} ms/group` +
+    ` (sys ${fmt(pick(s, 'sysMsPerGroup'), 2)})` +
     `  errors ${pick(s, 'errors').reduce((a, b) => a + b, 0)}`
   )
 }
@@ -141,32 +141,35 @@ async function main() {
         `median [min–max]; load: ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
     )
 
-    const port = await freePort()
-    const url = `http://127.0.0.1:${port}`
-    const node = await startServer(
-      process.execPath,
-      [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), '--import', 'tsx', 'cli/run.ts', 'serve', '--port', String(port)],
-      { DATABASE_URL: created.url, COHORT_ADMIN_KEY: ADMIN_KEY },
-      url,
-    )
-    children.push(node)
-    const http = { url, key: worker.key, task: 'node', seconds: SECONDS, wire: WIRE } as const
-    await runLoad({ ...http, mode: 'single', clients: 16, seconds: 2 }, 1) // warm-up
-    const n16 = await scenario('node 16×1', { ...http, mode: 'single', clients: 16 }, 1, node.pid)
-    const n64 = await scenario(`node 64×${BATCH}`, { ...http, mode: 'batch', clients: 64, batch: BATCH }, 2, node.pid)
-    await stopServer(node)
-    const prof = CPU_PROF && mainProfile(CPU_PROF)
-    if (prof) console.log(summariseProfile(prof).map((l) => `  ${l}`).join('\n'))
+    let n16: Scenario | undefined, n64: Scenario | undefined, floor: Scenario | undefined
+    let w16: Scenario | undefined, w64: Scenario | undefined
+    if (ONLY.has('node16') || ONLY.has('node64')) {
+      const port = await freePort()
+      const url = `http://127.0.0.1:${port}`
+      const node = await startServer(
+        process.execPath,
+        [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), '--import', 'tsx', 'cli/run.ts', 'serve', '--port', String(port)],
+        { DATABASE_URL: created.url, COHORT_ADMIN_KEY: ADMIN_KEY },
+        url,
+      )
+      children.push(node)
+      const http = { url, key: worker.key, task: 'node', seconds: SECONDS, wire: WIRE } as const
+      await runLoad({ ...http, mode: 'single', clients: 16, seconds: 2 }, 1) // warm-up
+      if (ONLY.has('node16')) n16 = await scenario('node 16×1', { ...http, mode: 'single', clients: 16 }, 1, node.pid)
+      if (ONLY.has('node64')) n64 = await scenario(`node 64×${BATCH}`, { ...http, mode: 'batch', clients: 64, batch: BATCH }, 2, node.pid)
+      await stopServer(node)
+      const prof = CPU_PROF && mainProfile(CPU_PROF)
+      if (prof) console.log(summariseProfile(prof).map((l) => `  ${l}`).join('\n'))
+    }
 
-    const floor = await scenario(
-      `floor 64×${BATCH}`,
-      { mode: 'floor', clients: 64, batch: BATCH, seconds: SECONDS, task: 'floor', databaseUrl: created.url, taskId: taskIds.floor, workerKeyId: worker.id },
-      2,
-    )
+    if (ONLY.has('floor'))
+      floor = await scenario(
+        `floor 64×${BATCH}`,
+        { mode: 'floor', clients: 64, batch: BATCH, seconds: SECONDS, task: 'floor', databaseUrl: created.url, taskId: taskIds.floor, workerKeyId: worker.id },
+        2,
+      )
 
-    let w16: Scenario | undefined
-    let w64: Scenario | undefined
-    if (SERVERS.includes('wrangler')) {
+    if (ONLY.has('wrangler16') || ONLY.has('wrangler64')) {
       const devPort = await freePort()
       const devUrl = `http://127.0.0.1:${devPort}`
       const dev = await startServer(
@@ -179,21 +182,20 @@ async function main() {
       children.push(dev)
       const devJob = { url: devUrl, key: worker.key, task: 'workerd', seconds: SECONDS, wire: WIRE } as const
       await runLoad({ ...devJob, mode: 'single', clients: 16, seconds: 2 }, 1)
-      w16 = await scenario('wrangler 16×1', { ...devJob, mode: 'single', clients: 16 }, 1, dev.pid)
-      w64 = await scenario(`wrangler 64×${BATCH}`, { ...devJob, mode: 'batch', clients: 64, batch: BATCH }, 2, dev.pid)
+      if (ONLY.has('wrangler16')) w16 = await scenario('wrangler 16×1', { ...devJob, mode: 'single', clients: 16 }, 1, dev.pid)
+      if (ONLY.has('wrangler64')) w64 = await scenario(`wrangler 64×${BATCH}`, { ...devJob, mode: 'batch', clients: 64, batch: BATCH }, 2, dev.pid)
       await stopServer(dev)
     }
 
-    const m = (s: Scenario, k: keyof Run) => median(pick(s, k))
+    const m = (s: Scenario | undefined, k: keyof Run) => (s ? median(pick(s, k)) : NaN)
+    const f = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '—')
     console.log(`load after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
     console.log(
-      `headline: node ${m(n64, 'groupsPerS').toFixed(0)} groups/s at 64 clients × ${BATCH}-group batches (${m(n64, 'cpuMsPerGroup').toFixed(2)} ms server CPU/group) ` +
-        `= ${(m(n64, 'groupsPerS') / m(floor, 'groupsPerS')).toFixed(2)}× the floor ${m(floor, 'groupsPerS').toFixed(0)} groups/s; ` +
-        `p99 ${m(n16, 'p99').toFixed(0)} ms at 16 clients × 1 group (${m(n16, 'cpuMsPerGroup').toFixed(2)} ms CPU/group); ` +
-        (w16 && w64
-          ? `wrangler dev ${m(w64, 'groupsPerS').toFixed(0)} groups/s batched (${m(w64, 'cpuMsPerGroup').toFixed(2)} ms CPU/group), ` +
-            `p99 ${m(w16, 'p99').toFixed(0)} ms at 16 × 1`
-          : 'wrangler dev not run'),
+      `headline: node ${f(m(n64, 'groupsPerS'))} groups/s at 64 clients × ${BATCH}-group batches (${f(m(n64, 'cpuMsPerGroup'), 2)} ms server CPU/group) ` +
+        `= ${f(m(n64, 'groupsPerS') / m(floor, 'groupsPerS'), 2)}× the floor ${f(m(floor, 'groupsPerS'))} groups/s; ` +
+        `p99 ${f(m(n16, 'p99'))} ms at 16 clients × 1 group (${f(m(n16, 'cpuMsPerGroup'), 2)} ms CPU/group); ` +
+        `wrangler dev ${f(m(w64, 'groupsPerS'))} groups/s batched (${f(m(w64, 'cpuMsPerGroup'), 2)} ms CPU/group), ` +
+        `p99 ${f(m(w16, 'p99'))} ms at 16 × 1`,
     )
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) process.kill(-c.pid!, 'SIGKILL')

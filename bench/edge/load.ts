@@ -4,12 +4,14 @@
  *   mode "single"  each loop: POST /v1/leases → POST /v1/leases/{id}/group (one group per request)
  *   mode "batch"   each loop: POST /v1/leases {count: batch} → POST /v1/groups with those leases' groups
  *   mode "floor"   the same rows through the query functions on a bare postgres.js pool (leasePrompts with
- *                  `batch`, storeGroups with the arrays packed once up front): no HTTP, no auth, no validation,
- *                  no verification
+ *                  `batch`, storeGroups with the arrays packed once up front and the verifier's verdict — rewards,
+ *                  details, status — computed once up front, so the rows are the ones the edge stores): no HTTP,
+ *                  no auth, no validation, no verification
  * `wire` says how token ids / log-probs travel: "base64" of the packed bytes (what the typed client sends) or
  * JSON "arrays".
  */
 import { packFloat32, packInt32, toBase64 } from '../../common/packed.js'
+import { scoreGroup } from '../../edge/routes/verify/score.js'
 import { connectPostgres } from '../../schema/pg.js'
 import { leasePrompts, storeGroups } from '../../schema/queries/index.js'
 import { benchCompletions } from './shape.js'
@@ -46,12 +48,21 @@ const wireCompletions =
   job.wire === 'arrays'
     ? completions
     : completions.map((c) => ({ ...c, tokenIds: toBase64(packInt32(c.tokenIds)), logprobs: toBase64(packFloat32(c.logprobs)) }))
-const packedCompletions = completions.map((c) => ({
+/** The verdict the edge stores for these completions (bench tasks: exact verifier, every answer "42"). */
+const verdict = await scoreGroup(
+  {
+    task: { name: job.task, verifier: { type: 'exact' } },
+    prompt: { text: '', answer: '42' },
+    completions: completions.map((c) => ({ text: c.text, tokenCount: c.tokenIds.length, ratings: [] })),
+  },
+  [],
+)
+const packedCompletions = completions.map((c, i) => ({
   ...c,
   tokenIds: packInt32(c.tokenIds),
   logprobs: packFloat32(c.logprobs),
-  reward: 0,
-  details: {},
+  reward: verdict.rewards[i],
+  details: verdict.details[i],
 }))
 const latencies: number[] = []
 let groups = 0
@@ -121,9 +132,9 @@ async function floorLoop(end: number, db: ReturnType<typeof connectPostgres>['db
           leaseId: lease.leaseId,
           bodyHash: `floor-${lease.leaseId}`,
           policyVersion: 0,
-          status: 'ready' as const,
-          rewardMean: 0,
-          rewardStd: 0,
+          status: verdict.status,
+          rewardMean: verdict.rewardMean,
+          rewardStd: verdict.rewardStd,
           completions: packedCompletions,
         })),
       )

@@ -4,12 +4,14 @@
  * token ids / log-probs inside it as base64 of the packed bytes (common/packed.ts), decoded by Postgres.
  * Each lease row is locked (FOR UPDATE, in lease-id order) so racing submissions serialise: the first stores, the
  * second re-reads the lease with `submitted_hash` set and gets the same group (same body) or a conflict (another
- * body). groups.lease_id is unique as a second guard. Each group is decided on its own.
+ * body). groups.lease_id is unique as a second guard. Each group is decided on its own. Nothing is stored for a
+ * revoked or expired key (every outcome is then 'dead_key'); a revocation also ends the key's open leases, so one
+ * that commits while this statement waits for a lease lock leaves that lease expired here.
  */
 import { asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../pg.js'
 import { packFloat32, packInt32, toBase64 } from '../../common/packed.js'
-import { completions, groups, leases, prompts, type Completion, type Group } from '../schema.js'
+import { apiKeys, completions, groups, leases, prompts, type Completion, type Group } from '../schema.js'
 import { rows } from './rows.js'
 
 export type GroupStatus = Group['status']
@@ -44,7 +46,7 @@ export interface SubmitGroupArgs extends StoreGroupItem {
 
 export type SubmitOutcome =
   | { kind: 'created' | 'replayed'; groupId: number }
-  | { kind: 'not_found' | 'forbidden' | 'conflict' | 'expired' }
+  | { kind: 'not_found' | 'forbidden' | 'conflict' | 'expired' | 'dead_key' }
 
 const b64 = (xs: number[] | Uint8Array | null | undefined, pack: (xs: number[]) => Uint8Array) =>
   xs ? toBase64(xs instanceof Uint8Array ? xs : pack(xs)) : null
@@ -85,10 +87,14 @@ export async function storeGroups(db: Db, workerKeyId: number, items: StoreGroup
     group_id: number | null
     expired: boolean
     new_group_id: number | null
+    key_live: boolean
   }>(
     db,
     sql`
-    WITH input AS (
+    WITH k AS (
+      SELECT EXISTS (SELECT 1 FROM ${apiKeys} WHERE id = ${workerKeyId} AND revoked_at IS NULL
+                     AND (expires_at IS NULL OR expires_at > now())) AS live
+    ), input AS (
       SELECT * FROM jsonb_to_recordset(${input}::jsonb)
         AS x(lease int, hash text, pv int, status group_status, mean float8, std float8, flags jsonb, c jsonb)
     ), l AS (
@@ -101,7 +107,7 @@ export async function storeGroups(db: Db, workerKeyId: number, items: StoreGroup
       INSERT INTO ${groups} (task_id, prompt_id, lease_id, policy_version, status, reward_mean, reward_std, flags)
       SELECT l.task_id, l.prompt_id, l.lease_id, input.pv, input.status, input.mean, input.std, input.flags
       FROM l JOIN input ON input.lease = l.lease_id
-      WHERE l.worker_key_id = ${workerKeyId} AND l.submitted_hash IS NULL AND NOT l.expired
+      WHERE l.worker_key_id = ${workerKeyId} AND l.submitted_hash IS NULL AND NOT l.expired AND (SELECT live FROM k)
       ON CONFLICT (lease_id) DO NOTHING
       RETURNING id, lease_id, prompt_id
     ), c AS (
@@ -116,9 +122,10 @@ export async function storeGroups(db: Db, workerKeyId: number, items: StoreGroup
     ), p AS (
       UPDATE ${prompts} p SET leased_until = NULL FROM g WHERE p.id = g.prompt_id
     )
-    SELECT l.lease_id, l.worker_key_id, l.submitted_hash, l.group_id, l.expired, g.id AS new_group_id
-    FROM l LEFT JOIN g ON g.lease_id = l.lease_id`,
+    SELECT l.lease_id, l.worker_key_id, l.submitted_hash, l.group_id, l.expired, g.id AS new_group_id, k.live AS key_live
+    FROM l LEFT JOIN g ON g.lease_id = l.lease_id, k`,
   )
+  if (got.length && !got[0].key_live) return items.map(() => ({ kind: 'dead_key' }))
   const byLease = new Map(got.map((r) => [r.lease_id, r]))
   return items.map((a): SubmitOutcome => {
     const r = byLease.get(a.leaseId)

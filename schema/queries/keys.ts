@@ -89,6 +89,16 @@ export async function findKeyByHash(db: Db, keyHash: string): Promise<ApiKey | n
   return row ?? null
 }
 
+/** Whether key `id` exists and is neither revoked nor expired. */
+export async function isKeyLive(db: Db, id: number): Promise<boolean> {
+  const [r] = await rows<{ live: boolean }>(
+    db,
+    sql`SELECT EXISTS (SELECT 1 FROM ${apiKeys} WHERE id = ${id} AND revoked_at IS NULL
+                       AND (expires_at IS NULL OR expires_at > now())) AS live`,
+  )
+  return r.live
+}
+
 /** Set last_used_at = now() unless it was set less than `staleSeconds` ago (one write per key per minute). */
 export async function touchKey(db: Db, id: number, staleSeconds = 60): Promise<void> {
   await db

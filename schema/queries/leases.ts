@@ -3,10 +3,12 @@
  * Picking: among the task's prompts not leased right now, the least-leased one in a random order (`shuffle` is
  * redrawn on every lease, so every pass is a fresh permutation); `FOR UPDATE SKIP LOCKED` keeps concurrent
  * workers on different prompts (on a real server; PGlite serialises everything anyway). One statement.
+ * No lease is made for a revoked or expired key: the statement reads the key under FOR KEY SHARE, so it either
+ * sees a revocation that committed first or makes the revocation (which ends the key's open leases) wait for it.
  */
 import { eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../pg.js'
-import { leases, prompts, tasks, type Task } from '../schema.js'
+import { apiKeys, leases, prompts, tasks, type Task } from '../schema.js'
 import { rows } from './rows.js'
 
 export interface TakenLease {
@@ -25,7 +27,10 @@ export async function leasePrompt(
   return (await leasePrompts(db, { ...args, count: 1 }))[0] ?? null
 }
 
-/** Lease up to `count` distinct prompts of `task` in one statement; fewer (or none) when fewer are free. */
+/**
+ * Lease up to `count` distinct prompts of `task` in one statement; fewer (or none) when fewer are free or the key
+ * is no longer live (revoked or expired).
+ */
 export async function leasePrompts(
   db: Db,
   args: { taskId: number; workerKeyId: number; leaseSeconds: number; count: number },
@@ -40,9 +45,13 @@ export async function leasePrompts(
   }>(
     db,
     sql`
-    WITH pick AS (
+    WITH live AS (
+      SELECT id FROM ${apiKeys}
+      WHERE id = ${args.workerKeyId} AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+      FOR KEY SHARE
+    ), pick AS (
       SELECT id FROM ${prompts}
-      WHERE task_id = ${args.taskId} AND (leased_until IS NULL OR leased_until < now())
+      WHERE task_id = ${args.taskId} AND (leased_until IS NULL OR leased_until < now()) AND EXISTS (SELECT 1 FROM live)
       ORDER BY times_leased, shuffle
       LIMIT ${args.count}
       FOR UPDATE SKIP LOCKED
@@ -82,14 +91,19 @@ export interface LeaseForSubmit {
   prompt: { id: number; text: string; answer: string | null }
 }
 
-/** A lease with its task and prompt (including the reference answer: for verification only, never to send). */
-export async function getLease(db: Db, leaseId: number): Promise<LeaseForSubmit | null> {
-  return (await getLeases(db, [leaseId])).get(leaseId) ?? null
+/** Leases with their tasks and prompts, and whether the submitting key is still live. */
+export interface LeasesForSubmit {
+  leases: Map<number, LeaseForSubmit>
+  /** the key is neither revoked nor expired (null: no lease found to read it with) */
+  keyLive: boolean | null
 }
 
-/** Several leases with their tasks and prompts in one query, by lease id (unknown ids are absent). */
-export async function getLeases(db: Db, leaseIds: number[]): Promise<Map<number, LeaseForSubmit>> {
-  if (leaseIds.length === 0) return new Map()
+/**
+ * Several leases with their tasks and prompts (reference answers included: for verification only, never to send)
+ * in one query, by lease id (unknown ids are absent), and the state of key `workerKeyId` read in the same snapshot.
+ */
+export async function getLeases(db: Db, leaseIds: number[], workerKeyId: number): Promise<LeasesForSubmit> {
+  if (leaseIds.length === 0) return { leases: new Map(), keyLive: null }
   const got = await db
     .select({
       id: leases.id,
@@ -97,6 +111,7 @@ export async function getLeases(db: Db, leaseIds: number[]): Promise<Map<number,
       submittedHash: leases.submittedHash,
       groupId: leases.groupId,
       expired: sql<boolean>`${leases.expiresAt} < now()`,
+      keyLive: sql<boolean>`EXISTS (SELECT 1 FROM ${apiKeys} k WHERE k.id = ${workerKeyId} AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()))`,
       task: tasks,
       prompt: { id: prompts.id, text: prompts.text, answer: prompts.answer },
     })
@@ -104,5 +119,5 @@ export async function getLeases(db: Db, leaseIds: number[]): Promise<Map<number,
     .innerJoin(tasks, eq(tasks.id, leases.taskId))
     .innerJoin(prompts, eq(prompts.id, leases.promptId))
     .where(inArray(leases.id, leaseIds))
-  return new Map(got.map((r) => [r.id, r]))
+  return { leases: new Map(got.map(({ keyLive: _, ...r }) => [r.id, r])), keyLive: got.length ? got[0].keyLive : null }
 }

@@ -4,15 +4,16 @@
  * POST /v1/groups submits several leases' groups at once, each accepted, replayed or refused on its own.
  * Batches are for fleet keys: a key with a per-minute limit or a quota sends one lease / group per request.
  * Leasing is held back (503 + Retry-After) while the task's queue would outlast the staleness window
- * (backpressure.ts).
+ * (backpressure.ts). The worker key is cached (workerAuth): the statements re-check it, and a 503 re-reads it, so
+ * a revoked key gets its 401 at once.
  */
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { AppEnv, EdgeDeps } from '../../env.js'
 import { backpressureGate, type BackpressureGate } from './backpressure.js'
-import { leasePrompts, type Task, type TakenLease } from '../../../schema/index.js'
+import { isKeyLive, leasePrompts, type Db, type Task, type TakenLease } from '../../../schema/index.js'
 import { dbOf } from '../../env.js'
-import { auth, rateLimit } from '../../middleware/index.js'
+import { deadKey, rateLimit, workerAuth } from '../../middleware/index.js'
 import { ProblemError, problemBody, problems } from '../../problem.js'
 import { router } from '../../router.js'
 import { requireTask } from '../tasks/index.js'
@@ -34,7 +35,7 @@ const take = createRoute({
   path: '/leases',
   summary: 'Lease a prompt of a task (or up to `count` prompts)',
   security: [{ bearer: [] }],
-  middleware: [auth('worker'), rateLimit('leases')] as const,
+  middleware: [workerAuth(), rateLimit('leases')] as const,
   request: { body: { required: true, content: { 'application/json': { schema: CreateLeaseBody } } } },
   responses: {
     201: {
@@ -51,7 +52,7 @@ const submitRoute = createRoute({
   path: '/leases/{leaseId}/group',
   summary: 'Submit the group of completions for a lease',
   security: [{ bearer: [] }],
-  middleware: [auth('worker'), rateLimit('submissions')] as const,
+  middleware: [workerAuth(), rateLimit('submissions')] as const,
   request: {
     params: LeaseParams,
     body: { required: true, content: { 'application/json': { schema: SubmitGroupBody } } },
@@ -68,7 +69,7 @@ const submitManyRoute = createRoute({
   path: '/groups',
   summary: "Submit several leases' groups at once (each accepted, replayed or refused on its own)",
   security: [{ bearer: [] }],
-  middleware: [auth('worker'), rateLimit('submissions')] as const,
+  middleware: [workerAuth(), rateLimit('submissions')] as const,
   request: { body: { required: true, content: { 'application/json': { schema: SubmitGroupsBody } } } },
   responses: {
     200: { description: 'one outcome per group, in request order', content: { 'application/json': { schema: SubmitGroupsResult } } },
@@ -86,6 +87,11 @@ const gateOf = (deps: EdgeDeps) => {
 
 /** Seconds a worker should wait before asking again when every prompt is leased. */
 const RETRY_AFTER_S = 1
+
+/** Before a 503: a key the cache still holds but the database no longer does gets its 401 instead. */
+async function refuseDeadKey(db: Db, c: Context<AppEnv>) {
+  if (!(await isKeyLive(db, c.var.caller.id!))) throw deadKey()
+}
 
 /** Refuse a batch of more than one from a key that is rate-limited or has a quota for `kind`. */
 function batchAllowed(c: Context<AppEnv>, kind: 'leases' | 'submissions', n: number) {
@@ -115,6 +121,7 @@ export const leaseRoutes = router()
     const gate = task.backpressure ? gateOf(c.var.deps) : undefined
     if (gate) {
       const { granted, state } = await gate.admit(db, task.id, count)
+      if (granted === 0) await refuseDeadKey(db, c)
       if (granted === 0)
         throw new ProblemError(503, `task "${task.name}" is held back so rollouts do not go stale: ${state.reason}`, {
           headers: { 'retry-after': String(state.retryAfterS) },
@@ -128,6 +135,7 @@ export const leaseRoutes = router()
       count,
     })
     gate?.granted(task.id, leases.length)
+    if (leases.length === 0) await refuseDeadKey(db, c)
     if (leases.length === 0)
       throw new ProblemError(503, `task "${task.name}" has no prompt free right now`, {
         headers: { 'retry-after': String(RETRY_AFTER_S) },

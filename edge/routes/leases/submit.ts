@@ -15,6 +15,7 @@ import { groupAdvantages } from '../../../common/advantages.js'
 import {
   getGroupResult,
   getLeases,
+  isKeyLive,
   float32s,
   fromBase64,
   int32s,
@@ -27,6 +28,7 @@ import {
   type LeaseForSubmit,
   type StoreGroupItem,
 } from '../../../schema/index.js'
+import { deadKey } from '../../middleware/auth.js'
 import { ProblemError } from '../../problem.js'
 import { scoreGroup } from '../verify/score.js'
 import type { SecretSources } from '../verify/secrets.js'
@@ -141,7 +143,8 @@ const refusal = {
 
 /** Submit the groups of several leases of one worker; outcomes in input order (lease ids must be distinct). */
 export async function submitMany(db: Db, workerKeyId: number, items: SubmitItem[], secrets: SecretSources): Promise<SubmitOutcome[]> {
-  const leases = await getLeases(db, items.map((i) => i.leaseId))
+  const { leases, keyLive } = await getLeases(db, items.map((i) => i.leaseId), workerKeyId)
+  if (keyLive === false || (keyLive === null && !(await isKeyLive(db, workerKeyId)))) throw deadKey()
   const outcomes: SubmitOutcome[] = new Array(items.length)
   const toStore: { at: number; lease: LeaseForSubmit; store: StoreGroupItem; rewards: (number | null)[] }[] = []
   await Promise.all(
@@ -195,13 +198,14 @@ export async function submitMany(db: Db, workerKeyId: number, items: SubmitItem[
     }),
   )
   const stored = await storeGroups(db, workerKeyId, toStore.map((s) => s.store))
+  if (stored.some((o) => o.kind === 'dead_key')) throw deadKey() // revoked meanwhile: nothing stored
   await Promise.all(
     stored.map(async (out, k) => {
       const { at, lease, store, rewards } = toStore[k]
       const leaseId = store.leaseId
       if (out.kind === 'created') outcomes[at] = { leaseId, created: true, result: result(out.groupId, store.status, rewards, lease) }
       else if (out.kind === 'replayed') outcomes[at] = { leaseId, created: false, result: await replay(db, out.groupId, lease) }
-      else outcomes[at] = { leaseId, problem: refusal[out.kind](leaseId) }
+      else if (out.kind !== 'dead_key') outcomes[at] = { leaseId, problem: refusal[out.kind](leaseId) }
     }),
   )
   return outcomes

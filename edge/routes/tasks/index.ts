@@ -5,7 +5,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { createTask, getTaskByName, insertPrompts, listTasks, type Task } from '../../../schema/index.js'
 import { unscorablePrompts } from '../../../verifiers/index.js'
-import { dbOf } from '../../env.js'
+import type { Context } from 'hono'
+import { dbOf, type AppEnv, type EdgeDeps } from '../../env.js'
 import { anyRole, auth } from '../../middleware/index.js'
 import { ProblemError, problems } from '../../problem.js'
 import { router } from '../../router.js'
@@ -70,9 +71,22 @@ export const taskView = (t: Task): z.infer<typeof TaskSchema> => ({
 /** Messages listed in a 400 for unscorable prompts (every index is listed in `indexes`). */
 export const MAX_PROMPT_ERRORS = 100
 
-export async function requireTask(c: Parameters<typeof dbOf>[0], name: string): Promise<Task> {
+/**
+ * Tasks found by name, per app, for TASK_CACHE_MS: a task is never changed once created (nor deleted by the API),
+ * so leasing need not read it on every request. Unknown names are not cached (a task created meanwhile is found).
+ */
+const TASK_CACHE_MS = 10_000
+const taskCaches = new WeakMap<EdgeDeps, Map<string, { task: Task; at: number }>>()
+
+export async function requireTask(c: Context<AppEnv>, name: string): Promise<Task> {
+  let cache = taskCaches.get(c.var.deps)
+  if (!cache) taskCaches.set(c.var.deps, (cache = new Map()))
+  const hit = cache.get(name)
+  if (hit && performance.now() - hit.at < TASK_CACHE_MS) return hit.task
   const task = await getTaskByName(dbOf(c), name)
   if (!task) throw new ProblemError(404, `no task named "${name}"`)
+  if (cache.size >= 1000) cache.clear()
+  cache.set(name, { task, at: performance.now() })
   return task
 }
 
