@@ -6,7 +6,7 @@
  * No lease is made for a revoked or expired key: the statement reads the key under FOR KEY SHARE, so it either
  * sees a revocation that committed first or makes the revocation (which ends the key's open leases) wait for it.
  */
-import { eq, inArray, sql } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../pg.js'
 import { apiKeys, leases, prompts, tasks, type Task } from '../schema.js'
 import { rows } from './rows.js'
@@ -104,20 +104,35 @@ export interface LeasesForSubmit {
  */
 export async function getLeases(db: Db, leaseIds: number[], workerKeyId: number): Promise<LeasesForSubmit> {
   if (leaseIds.length === 0) return { leases: new Map(), keyLive: null }
-  const got = await db
+  const got = await leasesQuery(db).execute({ ids: leaseIds.join(','), me: workerKeyId })
+  return { leases: new Map(got.map(({ keyLive: _, ...r }) => [r.id, r])), keyLive: got.length ? got[0].keyLive : null }
+}
+
+/** getLeases' query, built once per database handle (it runs on every submission). */
+const leasesQueries = new WeakMap<Db, ReturnType<typeof buildLeasesQuery>>()
+function leasesQuery(db: Db) {
+  let q = leasesQueries.get(db)
+  if (!q) leasesQueries.set(db, (q = buildLeasesQuery(db)))
+  return q
+}
+
+function buildLeasesQuery(db: Db) {
+  const me = sql.placeholder('me')
+  return db
     .select({
       id: leases.id,
       workerKeyId: leases.workerKeyId,
       submittedHash: leases.submittedHash,
       groupId: leases.groupId,
       expired: sql<boolean>`${leases.expiresAt} < now()`,
-      keyLive: sql<boolean>`EXISTS (SELECT 1 FROM ${apiKeys} k WHERE k.id = ${workerKeyId} AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()))`,
+      keyLive: sql<boolean>`EXISTS (SELECT 1 FROM ${apiKeys} k WHERE k.id = ${me}::int AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()))`,
       task: tasks,
       prompt: { id: prompts.id, text: prompts.text, answer: prompts.answer },
     })
     .from(leases)
     .innerJoin(tasks, eq(tasks.id, leases.taskId))
     .innerJoin(prompts, eq(prompts.id, leases.promptId))
-    .where(inArray(leases.id, leaseIds))
-  return { leases: new Map(got.map(({ keyLive: _, ...r }) => [r.id, r])), keyLive: got.length ? got[0].keyLive : null }
+    // lease ids as one comma-separated text parameter: the same statement for any number of them
+    .where(sql`${leases.id} = ANY (string_to_array(${sql.placeholder('ids')}::text, ',')::int[])`)
+    .prepare('cohort_leases_for_submit')
 }
