@@ -11,7 +11,7 @@
  */
 import type { ModelConfig } from '../config.js'
 import { ops, type Graph, type Value } from '../graph/index.js'
-import { attention, mlp, rmsNorm, rotary, type KV, type LayerParams, type LoraGraph } from './layers.js'
+import { attention, linear, mlp, rmsNorm, rotary, type KV, type LayerParams, type LoraGraph } from './layers.js'
 import { param, type Params } from './params.js'
 
 export interface ForwardOptions {
@@ -23,6 +23,8 @@ export interface ForwardOptions {
   attentionMask?: Value
   /** LoRA scale / dropout, for params that hold adapters (learner/lora) */
   lora?: LoraGraph
+  /** inference graphs with weights as inputs: every projection as (W·xᵀ)ᵀ (layers.ts linear) */
+  stream?: boolean
 }
 
 export interface ForwardResult {
@@ -69,10 +71,11 @@ export function buildForward(cfg: ModelConfig, params: Params, ids: Value, opts:
       allowed,
       past: opts.past?.[l],
       lora: opts.lora,
+      stream: opts.stream,
     })
     present.push(a.present)
     h = ops.add(h, a.out) //                                                               [B,T,D]
-    h = ops.add(h, mlp(p, rmsNorm(h, param(params, pre + 'post_attention_layernorm.weight'), cfg.rms_norm_eps), opts.lora))
+    h = ops.add(h, mlp(p, rmsNorm(h, param(params, pre + 'post_attention_layernorm.weight'), cfg.rms_norm_eps), opts.lora, opts.stream))
   }
   return { hidden: rmsNorm(h, param(params, 'model.norm.weight'), cfg.rms_norm_eps), present }
 }
@@ -82,7 +85,7 @@ export function headWeight(cfg: ModelConfig, params: Params): Value {
   return param(params, cfg.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight')
 }
 
-/** logits = hidden · Wᵀ.   hidden [..., D] → [..., V] */
-export function lmHead(cfg: ModelConfig, params: Params, hidden: Value): Value {
-  return ops.matMul(hidden, ops.transposeLast2(headWeight(cfg, params)))
+/** logits = hidden · Wᵀ.   hidden [..., D] → [..., V]   (`stream`: as linear's) */
+export function lmHead(cfg: ModelConfig, params: Params, hidden: Value, stream = false): Value {
+  return linear(hidden, headWeight(cfg, params), undefined, stream)
 }

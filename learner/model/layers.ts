@@ -34,9 +34,21 @@ export function rmsNorm(x: Value, w: Value, eps: number): Value {
   })
 }
 
-/** y = x·Wᵀ (+ b), PyTorch layout.   x [..., in], w [out, in], b [out] → [..., out] */
-export function linear(x: Value, w: Value, b?: Value): Value {
-  const y = ops.matMul(x, ops.transposeLast2(w))
+/**
+ * y = x·Wᵀ (+ b), PyTorch layout.   x [..., in], w [out, in], b [out] → [..., out]
+ * `stream`: computed as (W·xᵀ)ᵀ over the M = numel(x)/in rows, for inference graphs whose weights are inputs:
+ * onnxruntime cannot pre-pack a weight that is not an initializer, and as the right operand it would be packed
+ * again on every run (a full extra pass over the weights per decode step); as the left operand it is read in
+ * place and only the small xᵀ [in,M] is packed. The two transposes touch M·(in + out) floats.
+ */
+export function linear(x: Value, w: Value, b?: Value, stream = false): Value {
+  let y: Value
+  if (stream) {
+    const [out, inp] = w.shape
+    const M = x.shape.slice(0, -1).reduce((a, d) => a * d, 1)
+    const yT = ops.matMul(w, ops.transpose(ops.reshape(x, [M, inp]), [1, 0])) //          [out,M]
+    y = ops.reshape(ops.transpose(yT, [1, 0]), [...x.shape.slice(0, -1), out]) //        [..., out]
+  } else y = ops.matMul(x, ops.transposeLast2(w))
   return b ? ops.add(y, b) : y
 }
 
@@ -55,8 +67,8 @@ function dropout(x: Value, p: number): Value {
  * The projection `name` of a layer (weight [out,in], optional bias) on x [..., in] → [..., out], plus its LoRA
  * adapter when the layer's params hold one: + scale · dropout(x)·Aᵀ·Bᵀ (A [r,in], B [out,r]; inner [..., r]).
  */
-export function project(p: LayerParams, name: string, x: Value, lora?: LoraGraph): Value {
-  const y = linear(x, required(p, `${name}.weight`), p(`${name}.bias`))
+export function project(p: LayerParams, name: string, x: Value, lora?: LoraGraph, stream = false): Value {
+  const y = linear(x, required(p, `${name}.weight`), p(`${name}.bias`), stream)
   const A = p(`${name}.lora_A.weight`)
   if (!A) return y
   if (!lora) throw new Error(`model: ${name} has a LoRA adapter but the graph was built without LoRA options`)
@@ -149,6 +161,8 @@ export interface AttentionInputs {
   allowed: Value
   past?: KV
   lora?: LoraGraph
+  /** weights stream through the matmuls as left operands (inference graphs with weights as inputs: linear) */
+  stream?: boolean
 }
 
 /**
@@ -164,7 +178,7 @@ export function attention(cfg: ModelConfig, p: LayerParams, x: Value, a: Attenti
   const KV = cfg.num_key_value_heads
   const G = H / KV
   const Dh = cfg.head_dim
-  const proj = (n: string) => project(p, `self_attn.${n}`, x, a.lora)
+  const proj = (n: string) => project(p, `self_attn.${n}`, x, a.lora, a.stream)
   // qwen3: RMSNorm over each head's Dh features (q_norm / k_norm), before rotary
   const headNorm = (y: Value, n: string) => (hasQkNorm(cfg) ? rmsNorm(y, required(p, `self_attn.${n}.weight`), cfg.rms_norm_eps) : y)
   const q0 = ops.transpose(headNorm(ops.reshape(proj('q_proj'), [B, T, KV, G, Dh]), 'q_norm'), [0, 2, 3, 1, 4]) // [B,KV,G,T,Dh]
@@ -184,11 +198,11 @@ export function attention(cfg: ModelConfig, p: LayerParams, x: Value, a: Attenti
     ? ops.add(ops.matMul(ops.slice(probs, [0], [P], [3]), a.past.value), ops.matMul(ops.slice(probs, [P], [S], [3]), v0))
     : ops.matMul(probs, v0)
   const merged = ops.reshape(ops.transpose(ops.reshape(ctx, [B, KV, G, T, Dh]), [0, 3, 1, 2, 4]), [B, T, H * Dh]) // [B,T,H·Dh]
-  return { out: project(p, 'self_attn.o_proj', merged, a.lora), present: { key: kNew, value: v0 } }
+  return { out: project(p, 'self_attn.o_proj', merged, a.lora, a.stream), present: { key: kNew, value: v0 } }
 }
 
 /** SwiGLU: down(silu(gate(x)) · up(x)).   x [B,T,D] → [B,T,D] (inner [B,T,F]) */
-export function mlp(p: LayerParams, x: Value, lora?: LoraGraph): Value {
-  const inner = ops.mul(ops.silu(project(p, 'mlp.gate_proj', x, lora)), project(p, 'mlp.up_proj', x, lora)) // [B,T,F]
-  return project(p, 'mlp.down_proj', inner, lora)
+export function mlp(p: LayerParams, x: Value, lora?: LoraGraph, stream = false): Value {
+  const inner = ops.mul(ops.silu(project(p, 'mlp.gate_proj', x, lora, stream)), project(p, 'mlp.up_proj', x, lora, stream)) // [B,T,F]
+  return project(p, 'mlp.down_proj', inner, lora, stream)
 }
