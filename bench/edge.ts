@@ -9,7 +9,8 @@
  *   wrangler 64×B  the same with the batch endpoints
  * B = BENCH_BATCH (default 16). Token ids / log-probs travel as base64 of their packed bytes, as the typed client
  * sends them (BENCH_WIRE=arrays: JSON arrays). BENCH_ONLY=node16,node64,floor,wrangler16,wrangler64 runs a subset
- * (e.g. BENCH_ONLY=node16 BENCH_CPU_PROF=dir profiles the one-group path alone). Latency (p50/p99) is a client's whole loop: lease + submit.
+ * (e.g. BENCH_ONLY=node16 BENCH_CPU_PROF=dir profiles the one-group path alone). Latency (p50/p99) is a client's whole loop: lease + submit
+ * (each request's own p50/p99 beside it).
  * Each scenario runs BENCH_REPS times (default 3) for BENCH_SECONDS (default 5); the table gives the median and
  * [min–max]. Server CPU per group is the server process tree's own utime + stime (/proc) over a run divided by the
  * groups it stored. BENCH_CPU_PROF=<dir> runs the Node server under --cpu-prof and prints its hottest functions.
@@ -44,6 +45,11 @@ interface Run {
   cpuMsPerGroup: number
   /** of which in the kernel (stime: sockets, including loopback delivery) */
   sysMsPerGroup: number
+  /** the loop's two requests on their own (HTTP modes): lease, then submit */
+  leaseP50: number
+  leaseP99: number
+  submitP50: number
+  submitP99: number
   errors: number
 }
 
@@ -65,8 +71,11 @@ async function runLoad(job: LoadJob, loaders: number, serverPid?: number): Promi
   const first = results.find((r) => r.firstError)?.firstError
   if (first) console.error(`    first error: ${first.slice(0, 300)}`)
   const seconds = Math.max(...results.map((r) => r.seconds))
-  const lat = results.flatMap((r) => r.latencies).sort((a, b) => a - b)
-  return { groupsPerS: groups / seconds, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuMsPerGroup: cpu / groups, sysMsPerGroup: sys / groups, errors }
+  const sorted = (k: 'latencies' | 'leaseLatencies' | 'submitLatencies') => results.flatMap((r) => r[k]).sort((a, b) => a - b)
+  const lat = sorted('latencies')
+  const [lease, submit] = [sorted('leaseLatencies'), sorted('submitLatencies')]
+  return { groupsPerS: groups / seconds, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuMsPerGroup: cpu / groups, sysMsPerGroup: sys / groups, errors,
+    leaseP50: percentile(lease, 50), leaseP99: percentile(lease, 99), submitP50: percentile(submit, 50), submitP99: percentile(submit, 99) }
 }
 
 function loadProcess(job: LoadJob): Promise<LoadResult> {
@@ -108,7 +117,11 @@ function row(s: Scenario) {
     `  ${s.name.padEnd(14)} ${fmt(pick(s, 'groupsPerS'), 0).padStart(18)} groups/s  p50 ${fmt(pick(s, 'p50'), 1).padStart(20)} ms` +
     `  p99 ${fmt(pick(s, 'p99'), 1).padStart(20)} ms  server CPU ${fmt(pick(s, 'cpuMsPerGroup'), 2).padStart(20)} ms/group` +
     ` (sys ${fmt(pick(s, 'sysMsPerGroup'), 2)})` +
-    `  errors ${pick(s, 'errors').reduce((a, b) => a + b, 0)}`
+    `  errors ${pick(s, 'errors').reduce((a, b) => a + b, 0)}` +
+    (Number.isFinite(s.runs[0].leaseP50)
+      ? `\n  ${''.padEnd(14)} of which lease p50 ${fmt(pick(s, 'leaseP50'), 1)} p99 ${fmt(pick(s, 'leaseP99'), 1)} ms, ` +
+        `submit p50 ${fmt(pick(s, 'submitP50'), 1)} p99 ${fmt(pick(s, 'submitP99'), 1)} ms`
+      : '')
   )
 }
 

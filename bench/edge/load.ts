@@ -1,6 +1,7 @@
 /**
  * One load-generator process of bench:edge. Reads its job from the BENCH_JOB env (JSON), runs `clients` loops for
- * `seconds` and prints one JSON line: { groups, errors, seconds, latencies (ms per loop iteration) }.
+ * `seconds` and prints one JSON line: { groups, errors, seconds, latencies (ms per loop iteration), and the lease
+ * and submit requests' own latencies (HTTP modes: where a loop's time goes) }.
  *   mode "single"  each loop: POST /v1/leases → POST /v1/leases/{id}/group (one group per request)
  *   mode "batch"   each loop: POST /v1/leases {count: batch} → POST /v1/groups with those leases' groups
  *   mode "floor"   the same rows through the query functions on a bare postgres.js pool (leasePrompts with
@@ -39,6 +40,8 @@ export interface LoadResult {
   errors: number
   seconds: number
   latencies: number[]
+  leaseLatencies: number[]
+  submitLatencies: number[]
   firstError?: string
 }
 
@@ -65,6 +68,8 @@ const packedCompletions = completions.map((c, i) => ({
   details: verdict.details[i],
 }))
 const latencies: number[] = []
+const leaseLatencies: number[] = []
+const submitLatencies: number[] = []
 let groups = 0
 let errors = 0
 let firstError: string | undefined
@@ -83,10 +88,14 @@ async function httpLoop(end: number) {
       const l = await fetch(`${job.url}/v1/leases`, { method: 'POST', headers, body: leaseBody })
       if (l.status !== 201) throw new Error(`lease ${l.status}: ${await l.text()}`)
       const { leaseId } = (await l.json()) as { leaseId: number }
+      const t1 = performance.now()
       const s = await fetch(`${job.url}/v1/leases/${leaseId}/group`, { method: 'POST', headers, body: groupBody })
       if (s.status !== 201) throw new Error(`group ${s.status}: ${await s.text()}`)
       await s.arrayBuffer()
-      latencies.push(performance.now() - t0)
+      const t2 = performance.now()
+      latencies.push(t2 - t0)
+      leaseLatencies.push(t1 - t0)
+      submitLatencies.push(t2 - t1)
       groups++
     } catch (err) {
       fail(err)
@@ -106,12 +115,16 @@ async function batchLoop(end: number) {
       if (l.status !== 201) throw new Error(`lease ${l.status}: ${await l.text()}`)
       const { leases } = (await l.json()) as { leases: { leaseId: number }[] }
       const body = `{"groups":[${leases.map((x) => `{"leaseId":${x.leaseId},${groupJson}`).join(',')}]}`
+      const t1 = performance.now()
       const s = await fetch(`${job.url}/v1/groups`, { method: 'POST', headers, body })
       if (s.status !== 200) throw new Error(`groups ${s.status}: ${await s.text()}`)
       const { results } = (await s.json()) as { results: { status: number; problem?: { detail: string } }[] }
       const bad = results.find((r) => r.status !== 201)
       if (bad) throw new Error(`group ${bad.status}: ${bad.problem?.detail}`)
-      latencies.push(performance.now() - t0)
+      const t2 = performance.now()
+      latencies.push(t2 - t0)
+      leaseLatencies.push(t1 - t0)
+      submitLatencies.push(t2 - t1)
       groups += results.length
     } catch (err) {
       fail(err)
@@ -156,6 +169,14 @@ await Promise.all(
     database ? floorLoop(end, database.db) : job.mode === 'batch' ? batchLoop(end) : httpLoop(end),
   ),
 )
-const result: LoadResult = { groups, errors, seconds: (performance.now() - t0) / 1000, latencies, firstError }
+const result: LoadResult = {
+  groups,
+  errors,
+  seconds: (performance.now() - t0) / 1000,
+  latencies,
+  leaseLatencies,
+  submitLatencies,
+  firstError,
+}
 await database?.close()
 process.stdout.write(JSON.stringify(result) + '\n')
