@@ -64,7 +64,7 @@ function runSeed(seed: number): Promise<SeedResult> {
         const line = buf.slice(0, nl).trim()
         buf = buf.slice(nl + 1)
         // progress: the SFT checks and result, and each evaluated version
-        if (/SFT (done|step \d+ · validation)|held-out accuracy/.test(line) && !line.startsWith('held-out')) console.log(`${clock()} seed ${seed} │ ${line}`)
+        if (/SFT done|validation accuracy|held-out accuracy/.test(line) && !line.startsWith('held-out')) console.log(`${clock()} seed ${seed} │ ${line}`)
       }
     })
     child.on('error', reject)

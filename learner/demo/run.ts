@@ -160,6 +160,7 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
       microBatchSize: c.sft.batchSize,
     })
     const sftStart = performance.now()
+    let sftLoss = NaN
     const { sft: sftItems, validation } = validationSplit(split.train, c.sft.target < 1 ? c.sft.validation : 0)
     const sft = await sftColdStart(sftTrainer, tok, sftItems, {
       steps: c.sft.steps,
@@ -168,14 +169,15 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
       signal: stopper.signal,
       chat,
       onStep: (s, loss) => {
-        if (s % 50 === 0 || s === c.sft.steps) progress.step(`${since()} SFT step ${s}/${c.sft.steps} · loss ${loss.toFixed(3)}`)
+        sftLoss = loss
+        if (validation.length === 0 && (s % 50 === 0 || s === c.sft.steps)) progress.step(`${since()} SFT step ${s}/${c.sft.steps} · loss ${loss.toFixed(3)}`)
       },
       until: validation.length > 0
         ? {
             validate: async () => (await evalOn(base, validation)).accuracy,
             target: c.sft.target,
             every: c.sft.every,
-            onCheck: (s, acc) => progress.step(`${since()} SFT step ${s} · validation accuracy ${pct(acc)} (stops at ${pct(c.sft.target)})`),
+            onCheck: (s, acc) => progress.step(`${since()} SFT step ${s} · loss ${sftLoss.toFixed(3)} · validation accuracy ${pct(acc)} (stops at ${pct(c.sft.target)})`),
           }
         : undefined,
     })
