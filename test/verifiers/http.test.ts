@@ -40,9 +40,11 @@ beforeEach(() => {
   lastSignatureOk = false
 })
 
+// Generous per-attempt timeout: under load a first attempt slower than a tight one would be retried and counted twice;
+// the timeout test sets its own.
 const run = (extra: object = {}, secrets: Record<string, string> = { grader: SECRET }, completions = ['a', 'bb']) =>
   verifyGroup(
-    verifierSpec.parse({ type: 'http', url: `${base}/score`, secretRef: 'grader', backoffMs: 10, timeoutMs: 300, ...extra }),
+    verifierSpec.parse({ type: 'http', url: `${base}/score`, secretRef: 'grader', backoffMs: 10, timeoutMs: 10_000, ...extra }),
     { prompt: 'p?', reference: 'ref', completions },
     { secrets },
   )
