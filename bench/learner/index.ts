@@ -30,6 +30,7 @@ import * as ort from 'onnxruntime-node'
 import { countParams, resolveConfig, type ModelConfig } from '../../learner/config.js'
 import { loraSpecs, resolveLora } from '../../learner/lora/index.js'
 import { B, COMPLETION, GEN, loadConfig, ROOT, T } from './setup.js'
+import { spread, type Spread } from '../stats.js'
 
 const TORCH_SCRIPT = join(ROOT, 'tools/torch/grpo_bench.py')
 const PYTHON = '/usr/bin/python3'
@@ -70,11 +71,6 @@ class Worker {
   }
 }
 
-interface Steps { median: number; min: number; max: number }
-const stats = (xs: number[]): Steps => {
-  const s = [...xs].sort((a, b) => a - b)
-  return { median: s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2, min: s[0], max: s.at(-1)! }
-}
 const fmt = (x: number | undefined, d = 1) => (x !== undefined && Number.isFinite(x) ? x.toFixed(d) : 'n/a')
 const ratio = (a?: number, b?: number) => (a && b && Number.isFinite(a) && Number.isFinite(b) ? `${(a / b).toFixed(2)}×` : 'n/a')
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ')
@@ -89,8 +85,8 @@ function torchMissing(): string | undefined {
 interface Row {
   name: string
   params: number
-  ours: { step?: Steps; rss?: number; gen?: number; genThreads?: number; handover?: number }
-  torch: { step?: Steps; rss?: number; gen?: number; genThreads?: string; handover?: number; note?: string }
+  ours: { step?: Spread; rss?: number; gen?: number; genThreads?: number; handover?: number }
+  torch: { step?: Spread; rss?: number; gen?: number; genThreads?: string; handover?: number; note?: string }
 }
 
 async function benchConfig(name: string, steps: number, threads: number, genThreads: number[]): Promise<Row> {
@@ -123,10 +119,10 @@ async function benchConfig(name: string, steps: number, threads: number, genThre
       console.log(`  ${w.name.padEnd(5)} ${i === 0 ? 'warm-up' : `step ${i}/${steps}`}: ${s.toFixed(2)} s`)
     }
   }
-  row.ours.step = stats(times.ours)
+  row.ours.step = spread(times.ours)
   row.ours.rss = (await ours.ask('rss')).max_rss_mb as number
   if (torch) {
-    row.torch.step = stats(times.torch)
+    row.torch.step = spread(times.torch)
     row.torch.rss = (await torch.ask('rss')).max_rss_mb as number
     await torch.exit()
   }
@@ -167,8 +163,8 @@ async function main() {
   console.log(`bench:learner — onnxruntime-node ${ort.env.versions.common} CPU EP vs PyTorch CPU (tools/torch/grpo_bench.py), ${steps} timed steps after 1 warm-up, interleaved`)
   const rows: Row[] = []
   for (const name of args.configs!.split(',').map((s) => s.trim()).filter(Boolean)) rows.push(await benchConfig(name, steps, threads, genThreads))
-  const tok = (s?: Steps) => (s ? (B * T) / s.median : undefined)
-  const step = (s?: Steps) => (s ? `${s.median.toFixed(2)} s (${s.min.toFixed(2)}–${s.max.toFixed(2)})` : 'n/a')
+  const tok = (s?: Spread) => (s ? (B * T) / s.median : undefined)
+  const step = (s?: Spread) => (s ? `${s.median.toFixed(2)} s (${s.min.toFixed(2)}–${s.max.toFixed(2)})` : 'n/a')
   console.log('\nconfig  params  step ours (median, min–max)  step torch (median, min–max)  tok/s ours  tok/s torch  ratio  RSS ours  RSS torch  gen ours  gen torch  ratio  handover ours  handover torch')
   for (const r of rows) {
     console.log([
