@@ -15,10 +15,9 @@ import { join } from 'node:path'
 import { arithmeticTask } from '../learner/demo/arith.js'
 import { openDatabase } from '../schema/db.js'
 import { migrateDatabase } from '../schema/migrate.js'
-import { createKey, createTask, insertPrompts, rows } from '../schema/queries/index.js'
+import { createKey, createTask, insertPrompts, staleCounts, stepTimeline } from '../schema/queries/index.js'
 import { createServerDatabase, testServerUrl } from '../test/helpers/db.js'
 import { freePort } from '../test/helpers/net.js'
-import { sql } from 'drizzle-orm'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 70)
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 20)
@@ -75,32 +74,24 @@ async function side(backpressure: boolean): Promise<Side> {
       }
     }
     for (const p of procs) p.kill('SIGKILL')
-    const [g] = await rows<{ trained: unknown; stale: unknown; s_trained: unknown; s_stale: unknown }>(
-      db,
-      sql`SELECT count(*) FILTER (WHERE status = 'trained') AS trained, count(*) FILTER (WHERE status = 'stale') AS stale,
-                 count(*) FILTER (WHERE status = 'trained' AND created_at > ${new Date(t0 + WARMUP * 1000).toISOString()}::timestamptz) AS s_trained,
-                 count(*) FILTER (WHERE status = 'stale' AND created_at > ${new Date(t0 + WARMUP * 1000).toISOString()}::timestamptz) AS s_stale
-          FROM groups`,
-    )
-    const steps = await rows<{ created_at: Date | string; metrics: { step_time_s?: number } }>(
-      db, sql`SELECT created_at, metrics FROM train_steps ORDER BY step`,
-    )
+    const g = await staleCounts(db, new Date(t0 + WARMUP * 1000))
+    const steps = await stepTimeline(db)
     let wait = 0
     let waitHeld = 0
     for (let i = 1; i < steps.length; i++) {
-      const end = new Date(steps[i].created_at).getTime()
-      const gap = (end - new Date(steps[i - 1].created_at).getTime()) / 1000 - (steps[i].metrics.step_time_s ?? 0)
+      const end = steps[i].endedAt.getTime()
+      const gap = (end - steps[i - 1].endedAt.getTime()) / 1000 - steps[i].stepSeconds
       if (gap <= 0) continue
       wait += gap
       // the gap's share spent while a poll found workers held back
       const inGap = held.filter((h) => h.at > end - gap * 1000 && h.at <= end)
       if (inGap.length) waitHeld += (gap * inGap.filter((h) => h.held).length) / inGap.length
     }
-    const sTrained = Number(g.s_trained)
-    const sStale = Number(g.s_stale)
+    const sTrained = g.steadyTrained
+    const sStale = g.steadyStale
     return {
-      trained: Number(g.trained),
-      stale: Number(g.stale),
+      trained: g.trained,
+      stale: g.stale,
       steadyStaleFraction: sTrained + sStale ? sStale / (sTrained + sStale) : NaN,
       heldBackShare: held.length ? held.filter((h) => h.held).length / held.length : NaN,
       learnerWaitS: wait,

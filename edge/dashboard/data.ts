@@ -5,13 +5,12 @@
  * Reference answers never appear here.
  */
 import { createRoute, z } from '@hono/zod-openapi'
-import { ingestPressure, stats } from '../../schema/index.js'
 import { ingestState } from '../routes/leases/backpressure.js'
 import { dbOf } from '../env.js'
 import { auth } from '../middleware/index.js'
 import { problems } from '../problem.js'
 import { router } from '../router.js'
-import { DASHBOARD_LIMITS, recentCompletions, recentSteps, versionSummary } from './queries.js'
+import { DASHBOARD_LIMITS, ingestPressure, recentCompletions, recentSteps, stats, versionSummary } from '../../schema/index.js'
 
 const count = z.number().int()
 const json = z.record(z.string(), z.unknown())

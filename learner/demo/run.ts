@@ -10,11 +10,11 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
-import postgres from 'postgres'
+import { createDatabaseOn } from '../../schema/admin.js'
 import { startNodeServer, type NodeServer } from '../../edge/node.js'
 import { openDatabase, type OpenDatabase } from '../../schema/db.js'
 import { migrateDatabase } from '../../schema/migrate.js'
-import { createKey, createTask, insertPrompts, latestModel } from '../../schema/queries/index.js'
+import { createKey, createTask, groupCounts, insertPrompts, latestModel, stepThroughput, versionRows } from '../../schema/queries/index.js'
 import type { VerifierSpec } from '../../verifiers/index.js'
 import { inferenceModel, OnnxGenerator, type InferenceBucket } from '../generate/index.js'
 import { saveCheckpoint, type Checkpoint } from '../io/index.js'
@@ -27,7 +27,6 @@ import { Trainer } from '../trainer/index.js'
 import { arithmeticTask, ARITH_VERIFIER, type TaskItem, type TaskSplit } from './arith.js'
 import { DEFAULT_DEMO, DEMO_CHAT_TEMPLATE, DEMO_SYSTEM_PROMPT, type DemoConfig } from './config.js'
 import { evaluateHeldOut, type EvalResult } from './eval.js'
-import { groupCounts, stepThroughput, versionRows } from './queries.js'
 import { sftColdStart, validationSplit } from './sft.js'
 import { summaryTable, type DemoSummary } from './summary.js'
 import { loadTaskFile } from './tasks-file.js'
@@ -50,19 +49,13 @@ export interface DemoHandle {
 /** A setup the demo refuses before starting anything (the CLI prints the message, exit 2). */
 export class DemoSetupError extends Error {}
 
-/** CREATE DATABASE `name` on the server of `url`; returns its URL. */
+/** A fresh database `name` on the server of `url`; returns its URL. */
 async function freshDatabaseOn(url: string, name: string): Promise<string> {
-  const admin = postgres(url, { max: 1, onnotice: () => {} })
   try {
-    await admin.unsafe(`CREATE DATABASE ${name}`)
+    return await createDatabaseOn(url, name)
   } catch (err) {
     throw new DemoSetupError(`the database at --database-url holds an earlier run's model and a fresh one cannot be made (${(err as Error).message}): point it at an empty database`)
-  } finally {
-    await admin.end()
   }
-  const u = new URL(url)
-  u.pathname = `/${name}`
-  return u.toString()
 }
 
 /** Longest prompt the demo's tiny byte-level model takes (tokens = UTF-8 bytes). */

@@ -5,14 +5,13 @@
  * When versions come faster than evaluations, intermediate ones are skipped (the newest is what matters).
  */
 import type { Db } from '../../schema/index.js'
-import { latestModel } from '../../schema/queries/index.js'
+import { latestModel, mergeVersionMetrics, versionRows } from '../../schema/queries/index.js'
 import type { ModelVersion } from '../../schema/schema.js'
 import type { VerifierSpec } from '../../verifiers/index.js'
 import { loadInferenceModel, OnnxGenerator } from '../generate/index.js'
 import { AbortedError, fetchModelFiles, sleep, type ModelFileReader, type ModelInfo } from '../rollout/index.js'
 import type { TaskItem } from './arith.js'
 import { evaluateHeldOut, type EvalResult } from './eval.js'
-import { mergeVersionMetrics, versionRows } from './queries.js'
 import type { ChatPrompt } from '../tokenizer/index.js'
 
 export const modelInfoOf = (m: ModelVersion): ModelInfo => ({

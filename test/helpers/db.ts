@@ -5,7 +5,7 @@
  * (SKIP LOCKED across connections) can tell.
  */
 import { connect } from 'node:net'
-import postgres from 'postgres'
+import { createDatabaseOn, dropDatabaseOn } from '../../schema/admin.js'
 import { openDatabase, type OpenDatabase } from '../../schema/db.js'
 import { migrateDatabase } from '../../schema/migrate.js'
 
@@ -37,18 +37,9 @@ export type TestDatabase = OpenDatabase & { drop(): Promise<void> }
 /** Create an empty database on the server at `serverUrl`; returns its URL and a dropper. */
 export async function createServerDatabase(serverUrl: string) {
   const name = `cohort_t_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
-  await admin.unsafe(`CREATE DATABASE ${name}`)
-  await admin.end()
-  const url = new URL(serverUrl)
-  url.pathname = `/${name}`
   return {
-    url: url.toString(),
-    async drop() {
-      const a = postgres(serverUrl, { max: 1, onnotice: () => {} })
-      await a.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await a.end()
-    },
+    url: await createDatabaseOn(serverUrl, name),
+    drop: () => dropDatabaseOn(serverUrl, name),
   }
 }
 

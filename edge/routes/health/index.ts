@@ -1,6 +1,6 @@
 /** GET /healthz: 200 { ok: true } when the database answers, 503 problem otherwise. No key needed. */
 import { createRoute, z } from '@hono/zod-openapi'
-import { sql } from 'drizzle-orm'
+import { ping } from '../../../schema/index.js'
 import { dbOf } from '../../env.js'
 import { ProblemError, problems } from '../../problem.js'
 import { router } from '../../router.js'
@@ -17,7 +17,7 @@ const health = createRoute({
 
 export const healthRoutes = router().openapi(health, async (c) => {
   try {
-    await dbOf(c).execute(sql`select 1`)
+    await ping(dbOf(c))
   } catch (err) {
     throw new ProblemError(503, `database unreachable: ${(err as Error).message}`, { headers: { 'retry-after': '2' } })
   }

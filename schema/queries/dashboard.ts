@@ -4,7 +4,8 @@
  * Accuracy of a version = the fraction of its scored completions that earned the full reward (reward ≥ 1).
  */
 import { sql } from 'drizzle-orm'
-import { rows, type Db } from '../../schema/index.js'
+import type { Db } from '../pg.js'
+import { rows } from './rows.js'
 
 /** Most steps / versions / completions one poll may ask for. */
 export const DASHBOARD_LIMITS = { steps: 2000, versions: 200, recent: 100 } as const

@@ -1,9 +1,11 @@
 /**
- * The demo's own reads and writes: merge evaluation figures into a version's metrics (the dashboard draws
- * `eval/accuracy` from there), and the per-version rollout reward for the summary table.
+ * A run's summary reads and writes (the demo and the benches that run the loop): merge evaluation figures into a
+ * version's metrics (the dashboard draws `eval/accuracy` from there), per-version rollout reward, group counts by
+ * status, the learner's own throughput, and the stale/trained split and step timeline bench:backpressure reports.
  */
 import { sql } from 'drizzle-orm'
-import { rows, type Db } from '../../schema/index.js'
+import type { Db } from '../pg.js'
+import { rows } from './rows.js'
 
 /** metrics := metrics || patch (jsonb merge) on one model version. */
 export async function mergeVersionMetrics(db: Db, version: number, patch: Record<string, unknown>): Promise<void> {
@@ -51,4 +53,26 @@ export async function stepThroughput(db: Db): Promise<{ tokens: number; seconds:
                coalesce(sum((metrics->>'step_time_s')::float8), 0) AS seconds FROM train_steps`,
   )
   return { tokens: Number(r.tokens), seconds: Number(r.seconds) }
+}
+
+/** Trained and stale group counts, in all and among groups created after `since` (the steady state). */
+export async function staleCounts(db: Db, since: Date): Promise<{ trained: number; stale: number; steadyTrained: number; steadyStale: number }> {
+  const at = since.toISOString()
+  const [g] = await rows<{ trained: unknown; stale: unknown; s_trained: unknown; s_stale: unknown }>(
+    db,
+    sql`SELECT count(*) FILTER (WHERE status = 'trained') AS trained, count(*) FILTER (WHERE status = 'stale') AS stale,
+               count(*) FILTER (WHERE status = 'trained' AND created_at > ${at}::timestamptz) AS s_trained,
+               count(*) FILTER (WHERE status = 'stale' AND created_at > ${at}::timestamptz) AS s_stale
+        FROM groups`,
+  )
+  return { trained: Number(g.trained), stale: Number(g.stale), steadyTrained: Number(g.s_trained), steadyStale: Number(g.s_stale) }
+}
+
+/** Every train step's end time and its own duration (seconds), in step order: the gaps between are the learner's waits. */
+export async function stepTimeline(db: Db): Promise<{ endedAt: Date; stepSeconds: number }[]> {
+  const r = await rows<{ created_at: Date | string; metrics: { step_time_s?: number } | string }>(db, sql`SELECT created_at, metrics FROM train_steps ORDER BY step`)
+  return r.map((x) => {
+    const m = (typeof x.metrics === 'string' ? JSON.parse(x.metrics) : x.metrics) as { step_time_s?: number }
+    return { endedAt: new Date(x.created_at), stepSeconds: m.step_time_s ?? 0 }
+  })
 }

@@ -1,0 +1,40 @@
+/**
+ * Database administration on a Postgres server: make and drop whole databases (the demo's fresh database per run,
+ * the tests' throwaway ones). Names are checked: CREATE/DROP DATABASE take no bind parameters.
+ */
+import postgres from 'postgres'
+
+const NAME = /^[a-z_][a-z0-9_]{0,62}$/
+
+function checked(name: string): string {
+  if (!NAME.test(name)) throw new RangeError(`database name must match ${NAME}, got ${JSON.stringify(name)}`)
+  return name
+}
+
+/** The URL of database `name` on the server of `serverUrl`. */
+export function databaseUrlOn(serverUrl: string, name: string): string {
+  const u = new URL(serverUrl)
+  u.pathname = `/${checked(name)}`
+  return u.toString()
+}
+
+/** CREATE DATABASE `name` on the server of `serverUrl`; returns its URL. */
+export async function createDatabaseOn(serverUrl: string, name: string): Promise<string> {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
+  try {
+    await admin.unsafe(`CREATE DATABASE ${checked(name)}`)
+  } finally {
+    await admin.end()
+  }
+  return databaseUrlOn(serverUrl, name)
+}
+
+/** DROP DATABASE IF EXISTS `name` (closing its connections) on the server of `serverUrl`. */
+export async function dropDatabaseOn(serverUrl: string, name: string): Promise<void> {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
+  try {
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${checked(name)} WITH (FORCE)`)
+  } finally {
+    await admin.end()
+  }
+}
