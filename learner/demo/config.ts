@@ -50,7 +50,7 @@ export interface DemoConfig {
   maxNewTokens: number
   /** learn loop (publishEvery, batchGroups, maxStaleness …) */
   learn: Partial<Omit<LearnConfig, 'owner'>>
-  /** the GRPO update (lr, beta, lossType …) */
+  /** the GRPO update (lr, beta, lossType …); a cosine without totalSteps/totalSeconds decays over `minutes` */
   train: Partial<TrainConfig>
   /** held-out prompts evaluated per published version (greedy) */
   evalPrompts: number
@@ -91,8 +91,9 @@ export const DEFAULT_DEMO: DemoConfig = {
   temperature: 1,
   maxNewTokens: 6,
   learn: { batchGroups: 8, batchWaitMs: 0, publishEvery: 4, maxStaleness: 4, checkpointEvery: 20, pollMs: 100 },
-  // GRPO: a cosine decay to 10 % over 600 updates (about the 3 default minutes on 2 idle cores) keeps the final version near its peak
-  train: { lr: 4e-4, schedule: 'cosine', totalSteps: 600, minLrRatio: 0.1, lossType: 'dapo', beta: 0.01, epsilon: 0.2, epsilonHigh: 0.28, warmupSteps: 0, entropy: true },
+  // GRPO: a cosine decay to 10 % over the GRPO minutes (wall clock: runDemo sets totalSeconds = minutes · 60 unless
+  // totalSteps or totalSeconds is given) keeps the final version near its peak on an idle or a busy machine alike
+  train: { lr: 4e-4, schedule: 'cosine', minLrRatio: 0.1, lossType: 'dapo', beta: 0.01, epsilon: 0.2, epsilonHigh: 0.28, warmupSteps: 0, entropy: true },
   evalPrompts: 80,
   evalEverySeconds: 10,
   threads: 1,

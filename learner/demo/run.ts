@@ -210,7 +210,12 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
         quiet: c.quiet,
         ...c.learn,
       },
-      train: { temperature: c.temperature, threads, maxCompletionLength: c.maxNewTokens, ...c.train, ...(c.lora && c.loraTrain) },
+      train: {
+        temperature: c.temperature, threads, maxCompletionLength: c.maxNewTokens,
+        // the GRPO phase is limited by the clock, so by default a cosine decays over its minutes, not a count of updates
+        ...(c.train.schedule === 'cosine' && c.train.totalSteps === undefined && c.train.totalSeconds === undefined ? { totalSeconds: c.minutes * 60 } : {}),
+        ...c.train, ...(c.lora && c.loraTrain),
+      },
       lora: c.lora,
       signal: stopper.signal,
       progress,

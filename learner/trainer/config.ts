@@ -31,6 +31,12 @@ export interface TrainConfig extends GrpoLossOptions {
   warmupSteps: number
   /** cosine only: the update at which the rate reaches lr · minLrRatio */
   totalSteps?: number
+  /**
+   * cosine only, instead of totalSteps: the wall-clock seconds of training (counted from the first update, kept
+   * across save/load) at which the rate reaches lr · minLrRatio — for a run limited by time, so a busy machine
+   * (fewer updates) decays as fully as an idle one
+   */
+  totalSeconds?: number
   /** cosine only: floor of the schedule as a fraction of lr (default 0) */
   minLrRatio?: number
   /** weight_decay: decoupled (AdamW), on matrices only — never on norms or biases */
@@ -130,5 +136,5 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
 }
 
 export function schedule(c: TrainConfig): LrSchedule {
-  return { kind: c.schedule, lr: c.lr, warmupSteps: c.warmupSteps, totalSteps: c.totalSteps, minLrRatio: c.minLrRatio }
+  return { kind: c.schedule, lr: c.lr, warmupSteps: c.warmupSteps, totalSteps: c.totalSteps, totalSeconds: c.totalSeconds, minLrRatio: c.minLrRatio }
 }

@@ -124,6 +124,10 @@ export class Trainer {
   private momentT?: { m: ort.Tensor[]; v: ort.Tensor[] }
   /** optimizer 'graph' on a device: params / moments on the device are newer than the host copies */
   private deviceAhead = false
+  /** the schedule's clock (totalSeconds): training seconds before this process (from a saved state), and when
+   * this process's first update ran (performance.now(); undefined until then) */
+  private secondsBefore = 0
+  private clockStart?: number
 
   /** `params` (paramSpecs order, HF names) become the live weights: they are updated in place. */
   constructor(readonly model: ModelConfig, params: Map<string, Float32Array>, train: Partial<TrainConfig> = {}, o: TrainerOptions = {}) {
@@ -168,6 +172,11 @@ export class Trainer {
   /** Optimizer updates applied so far (the schedule's step). */
   get updates(): number {
     return this.optimizer.t
+  }
+
+  /** Wall-clock seconds of training so far (the clock of a totalSeconds schedule): from the first update, across save/load. */
+  get trainingSeconds(): number {
+    return this.secondsBefore + (this.clockStart === undefined ? 0 : (performance.now() - this.clockStart) / 1000)
   }
 
   /** Freeze these weights as the reference policy (copied; full fine-tuning only: LoRA's reference is its base). */
@@ -294,7 +303,7 @@ export class Trainer {
     await writeFile(join(dir, OPTIMIZER_FILE), saveAdamWState(this.optimizer))
     if (this.reference) await writeFile(join(dir, REFERENCE_FILE), writeSafetensors(this.namedTensors(this.reference)))
     const { ep: _ep, threads: _threads, optimizer: _opt, ...portable } = this.train // machine-specific: not persisted
-    await writeFile(join(dir, STATE_FILE), JSON.stringify({ updates: this.optimizer.t, skipped: this.skipped, train: portable }, null, 2))
+    await writeFile(join(dir, STATE_FILE), JSON.stringify({ updates: this.optimizer.t, seconds: this.trainingSeconds, skipped: this.skipped, train: portable }, null, 2))
   }
 
   /** Restore weights (into the live buffers), optimizer state and reference from a folder written by save(). */
@@ -333,8 +342,10 @@ export class Trainer {
   private async loadState(dir: string): Promise<void> {
     loadAdamWState(this.optimizer, await readFile(join(dir, OPTIMIZER_FILE)))
     this.resetDeviceState()
-    const state = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as { skipped?: number }
+    const state = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as { skipped?: number; seconds?: number }
     this.skipped = state.skipped ?? 0
+    this.secondsBefore = state.seconds ?? 0
+    this.clockStart = undefined
     if (await exists(join(dir, REFERENCE_FILE))) {
       const t = readSafetensors(await readFile(join(dir, REFERENCE_FILE)))
       this.setReference(new Map(this.specs.map((s) => [s.name, toFloat32(t[s.name])])))
@@ -429,7 +440,8 @@ export class Trainer {
 
   /** Clip + AdamW on the accumulated gradient, with the schedule's rate for this update. */
   private async update(sums: Sums): Promise<void> {
-    const lr = lrAt(this.optimizer.t, schedule(this.train))
+    this.clockStart ??= performance.now()
+    const lr = lrAt(this.optimizer.t, schedule(this.train), this.trainingSeconds)
     const r = this.momentT
       ? await this.graphUpdate(lr)
       : this.optimizer.step(this.specs.map((s) => this.params.get(s.name)!), this.acc, lr)

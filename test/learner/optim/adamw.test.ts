@@ -138,6 +138,16 @@ describe('lrAt', () => {
     expect(lrAt(50, { kind: 'constant', lr: 0.3, warmupSteps: 0 })).toBe(0.3)
     expect(lrAt(0, { kind: 'constant', lr: 0.3, warmupSteps: 3 })).toBeCloseTo(0.1, 12)
   })
+  it('cosine over totalSeconds: progress is the given training seconds, not the update count', () => {
+    const s = { kind: 'cosine' as const, lr: 1, warmupSteps: 0, totalSeconds: 180, minLrRatio: 0.1 }
+    expect(lrAt(500, s, 0)).toBe(1) // many updates, no time: the peak
+    expect(lrAt(3, s, 90)).toBeCloseTo(0.55, 12) // half the seconds: halfway, whatever the updates
+    expect(lrAt(3, s, 180)).toBeCloseTo(0.1, 12)
+    expect(lrAt(3, s, 1e6)).toBeCloseTo(0.1, 12)
+    expect(() => checkSchedule({ ...s, totalSteps: 600 })).toThrow(/not both/)
+    expect(() => checkSchedule({ ...s, totalSeconds: 0 })).toThrow(/totalSeconds/)
+  })
+
   it('rejects inconsistent schedules', () => {
     expect(() => checkSchedule({ kind: 'cosine', lr: 1, warmupSteps: 5, totalSteps: 5 })).toThrow(/totalSteps/)
     expect(() => checkSchedule({ kind: 'cosine', lr: 1, warmupSteps: 0, totalSteps: 5, minLrRatio: 2 })).toThrow(/minLrRatio/)

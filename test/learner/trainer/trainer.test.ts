@@ -303,6 +303,26 @@ describe('Trainer', () => {
     }
   })
 
+  it('a cosine over totalSeconds follows the clock from the first update, and the clock survives save/load', async () => {
+    const batch = await grpoBatch(12)
+    const t = make({ lr: 0.1, schedule: 'cosine', totalSeconds: 0.2, minLrRatio: 0.1, beta: 0 })
+    const first = await t.step({ ...batch, oldLogprobs: undefined })
+    expect(first.learning_rate).toBeGreaterThan(0.09) // the clock starts at the first update: (near) the peak
+    await new Promise((r) => setTimeout(r, 250))
+    const later = await t.step({ ...batch, oldLogprobs: undefined })
+    expect(later.learning_rate).toBeCloseTo(0.01, 12) // past totalSeconds: the floor, after 2 updates of a cosine
+    const dir = await mkdtemp(join(tmpdir(), 'cohort-trainer-'))
+    try {
+      await t.save(dir)
+      const resumed = await Trainer.fromCheckpoint(dir)
+      trainers.push(resumed)
+      expect(resumed.trainingSeconds).toBeGreaterThanOrEqual(0.25)
+      expect((await resumed.step({ ...batch, oldLogprobs: undefined })).learning_rate).toBeCloseTo(0.01, 12) // not restarted at the peak
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it("optimizer 'graph' (the device path's AdamW graph, here on cpu) applies the same updates as the JS loop", async () => {
     const batch = await grpoBatch(15)
     const js = make({ lossType: 'dapo', beta: 0, microBatchSize: 4, optimizer: 'js' })
