@@ -190,4 +190,12 @@ describe('math spec switches', () => {
     expect(await rewards({ type: 'math' }, '$\\frac{8}{3}$', ['$2.6667$'])).toEqual([0])
     expect(await rewards({ type: 'math', precision: 2 }, '$\\frac{8}{3}$', ['$2.6667$', '$2.68$'])).toEqual([1, 0])
   })
+
+  it('setRelation lets an inequality answer an interval; a percent word glued to a number is a percent', async () => {
+    const ineq = ['$-2 \\le x \\le 7$', '$-2 < x \\le 7$', '$x \\in [-2,7]$']
+    expect(await rewards({ type: 'math' }, '$x \\in [-2,7]$', ineq)).toEqual([0, 0, 1])
+    expect(await rewards({ type: 'math', setRelation: true }, '$x \\in [-2,7]$', ineq)).toEqual([1, 0, 1])
+    expect(await rewards({ type: 'math' }, '0.28', ['28pct', '28percent', '28 percentage', '28'])).toEqual([1, 1, 1, 0])
+    expect(await rewards({ type: 'math' }, '40/900', ['4 4/9pct', '4 4/9'])).toEqual([1, 0])
+  })
 })

@@ -6,7 +6,7 @@
  * half, and no wrong answer may score 1 on the Math-Verify family.
  */
 import { describe, expect, it } from 'vitest'
-import { FOLLOW_MATH_VERIFY, loadThirdParty, runCase, score, type CaseResult, type Half } from '../fixtures/verifiers/third-party/index.js'
+import { FOLLOW_MATH_VERIFY, MATH_VERIFY_QUIRKS, loadThirdParty, runCase, score, type CaseResult, type Half } from '../fixtures/verifiers/third-party/index.js'
 
 /** Agreement each family must reach on each half (the bar). */
 const FLOOR: Record<Half, Record<string, number>> = {
@@ -27,6 +27,7 @@ describe('third-party math corpus', () => {
     const ids = [...loadThirdParty('tune'), ...loadThirdParty('heldout')].map((r) => r.id)
     expect(new Set(ids).size).toBe(ids.length)
     expect(Object.keys(FOLLOW_MATH_VERIFY).length).toBeLessThanOrEqual(5)
+    expect(Object.keys(MATH_VERIFY_QUIRKS).length).toBeLessThanOrEqual(3)
   })
 
   for (const half of ['tune', 'heldout'] as const)

@@ -4,9 +4,9 @@
  * are ordered and keep their brackets (`[0,1)` ≠ `[0,1]`); sets, bare lists and unions are unordered, and sizes
  * must agree (a prediction listing several answers never matches a single gold). A tuple and a bare list compare
  * in written order (`(1,3)` = `{1,3}` ≠ `(3,1)`). An interval gold is not matched by an inequality (Math-Verify's
- * default; the other way round matches). Equations compare up to a nonzero factor; an assignment `y = …` is its
- * value, or its equation against an equation gold. Percent (Math-Verify's rule): a gold `28\%` accepts 28 and
- * 0.28; a prediction `28\%` is 0.28 (or 28 when the gold is that integer, as "60%" for a gold of 60).
+ * default; `setRelation` allows it; the other way round matches). Equations compare up to a nonzero factor; an
+ * assignment `y = …` is its value, or its equation against an equation gold. Percent (Math-Verify's rule): a gold
+ * `28\%` accepts 28 and 0.28; a prediction `28\%` is 0.28 (or 28 when the gold is that integer, as "60%" for a gold of 60).
  * `precision` (digits after the point, as Math-Verify's `float_rounding`) widens numeric equality to
  * |a − b| ≤ ½·10^−precision.
  */
@@ -26,6 +26,9 @@ export interface EquivOptions {
   precision?: number
   /** Assignments on both sides must name the same variable (`x = 3` ≠ `y = 3`); default false. */
   strict?: boolean
+  /** An inequality answer may match an interval gold (`-2 ≤ x ≤ 7` for `[-2,7]`), as Math-Verify's
+   * `allow_set_relation_comp`; default false (the other way round always matches). */
+  setRelation?: boolean
 }
 
 export interface Equivalence {
@@ -50,6 +53,7 @@ interface Opts {
   tolerance: Tolerance
   cas: boolean
   strict: boolean
+  setRelation: boolean
 }
 
 interface Ctx {
@@ -149,7 +153,7 @@ function answersEqual(g: Answer, p: Answer, c: Ctx): Equivalence {
     return inOrder(g.rows.flat(), p.rows.flat(), c, 'matrices')
   }
   if (g.kind === 'seq' && p.kind === 'seq') {
-    if (p.fromIneq && !g.fromIneq) return { equal: false, path: 'shape', reason: 'the reference is a set; the answer is an inequality' }
+    if (p.fromIneq && !g.fromIneq && !c.opts.setRelation) return { equal: false, path: 'shape', reason: 'the reference is a set; the answer is an inequality' }
     if (g.open !== p.open || g.close !== p.close) return { equal: false, path: 'shape', reason: 'different brackets' }
     return inOrder(g.items, p.items, c, 'elementwise')
   }
@@ -229,6 +233,7 @@ export async function compareRead(g: Read, p: Read, options: EquivOptions = {}):
     tolerance: options.precision === undefined ? tol : { rel: tol.rel, abs: Math.max(tol.abs, 0.5 * 10 ** -options.precision) },
     cas: options.cas ?? true,
     strict: options.strict ?? false,
+    setRelation: options.setRelation ?? false,
   }
   if (g.n.text === '' || p.n.text === '') return { equal: false, path: 'shape', reason: 'empty answer' }
   if (answerSize(g.answer) > MAX_ITEMS || answerSize(p.answer) > MAX_ITEMS)

@@ -32,6 +32,8 @@ export const mathSpec = z
     precision: z.number().int().min(0).max(15).optional(),
     /** Assignments on both sides must name the same variable: `x = 3` ≠ `y = 3` (default false: values compared). */
     strict: z.boolean().default(false),
+    /** An inequality answer may match an interval reference: `-2 ≤ x ≤ 7` for `[-2,7]` (Math-Verify's `allow_set_relation_comp`; default false). */
+    setRelation: z.boolean().default(false),
     /** Use the CAS when the fast paths cannot decide (default true). */
     cas: z.boolean().default(true),
   })
@@ -71,7 +73,7 @@ export const math: VerifierDef<MathSpec> = {
         ctx.deadline += ctx.now() - t
       }
       const extracted = p.n.text
-      const r = await compareRead(g, p, { tolerance: spec.tolerance, cas: spec.cas, precision: spec.precision, strict: spec.strict })
+      const r = await compareRead(g, p, { tolerance: spec.tolerance, cas: spec.cas, precision: spec.precision, strict: spec.strict, setRelation: spec.setRelation })
       return {
         reward: r.equal ? 1 : 0,
         status: 'ok',

@@ -6,8 +6,8 @@
  * (`\$`, €, £, ¥), thousands separators (`1,000`, `1{,}000`, `1\,000`, `1,\!000`, `1 000`), a decimal comma in
  * prose (`2,74`; `plain` answers only), `\dfrac`/`\tfrac`/`\cfrac`, `\frac12`, `\frac3{3}`, `\sqrt2`, base
  * subscripts `_{7}`, sentence punctuation, `x \in`, and "or"/"and" between answers (→ a list). Relations are
- * spelled one way (`<=` → `\le`, `!=` → `\ne`). Percent signs and words (`%`, percent, pct) are removed and
- * remembered (`percent`).
+ * spelled one way (`<=` → `\le`, `!=` → `\ne`). Percent signs and words (`%`, percent, pct, also glued to a number: `28pct`) are
+ * removed and remembered (`percent`).
  */
 import { braceGroup } from './extract.js'
 
@@ -74,7 +74,7 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
     .replace(/\\(?:le|leq)(?![a-zA-Z])/g, '\\le ')
     .replace(/\\(?:ge|geq)(?![a-zA-Z])/g, '\\ge ')
   let percent = false
-  s = s.replace(/\s*(?:\\?%|\\percent\b|\bpercent(?:age)?\b|\bpct\b)/gi, () => {
+  s = s.replace(/\s*(?:\\?%|\\percent\b|(?<![a-zA-Z])(?:percent(?:age)?|pct)\b)/gi, () => {
     percent = true
     return ''
   })
