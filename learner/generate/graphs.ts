@@ -72,8 +72,9 @@ export function buildPrefillGraph(cfg: ModelConfig, b: InferenceBucket): Graph {
   const attentionMask = g.input(IO.attentionMask, 'int64', [B, T])
   const positions = g.input(IO.positionIds, 'int64', [B, T])
   const params = paramInputs(g, cfg)
-  const { hidden, present } = buildForward(cfg, params, ids, { positions, attentionMask, stream: true }) // hidden [B,T,D]
-  g.output(lmHead(cfg, params, ops.slice(hidden, [T - 1], [T], [1]), true), IO.logits) //          [B,1,V]
+  const { hidden, present } = buildForward(cfg, params, ids, { positions, attentionMask, columns: true }) // hidden [D,B·T]
+  const last = ops.reshape(ops.slice(ops.reshape(hidden, [cfg.hidden_size, B, T]), [T - 1], [T], [2]), [cfg.hidden_size, B]) // [D,B]
+  g.output(ops.reshape(lmHead(cfg, params, last, true), [B, 1, cfg.vocab_size]), IO.logits) //     [B,1,V]
   const toCapacity = (x: Value) => (C === T ? x : ops.pad(x, [0, 0, 0, 0, 0, 0, C - T, 0])) //     [B,KV,C,Dh]
   present.forEach((kv, l) => {
     g.output(toCapacity(kv.key), IO.presentKey(l))
@@ -100,8 +101,8 @@ export function buildDecodeGraph(cfg: ModelConfig, b: InferenceBucket): Graph {
     value: g.input(IO.pastValue(l), 'float', [B, KVh, C, Dh]),
   }))
   const params = paramInputs(g, cfg)
-  const { hidden, present } = buildForward(cfg, params, ids, { positions, past, attentionMask, stream: true }) // present [B,KV,1,Dh]
-  g.output(lmHead(cfg, params, hidden, true), IO.logits) //                                               [B,1,V]
+  const { hidden, present } = buildForward(cfg, params, ids, { positions, past, attentionMask, columns: true }) // hidden [D,B]; present [B,KV,1,Dh]
+  g.output(ops.reshape(lmHead(cfg, params, hidden, true), [B, 1, cfg.vocab_size]), IO.logits) //        [B,1,V]
   present.forEach((kv, l) => {
     g.output(kv.key, IO.presentKey(l))
     g.output(kv.value, IO.presentValue(l))

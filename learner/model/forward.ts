@@ -1,7 +1,7 @@
 /**
  * The decoder forward pass, one code path for training and inference:
  *   (a) training / scoring: ids [B,T] at positions 0 … T−1, causal mask built as a constant;
- *   (b) prefill / decode step: `past` caches [B,KV,P,Dh] per layer, `positions` int64 [B,T] and an HF-style
+ *   (b) prefill / decode step (inference graphs, `columns` layout): `past` caches [B,KV,P,Dh] per layer, `positions` int64 [B,T] and an HF-style
  *       `attentionMask` [B,P+T] (1 = real token) fed at run time; `present` returns this call's keys/values (the caller's cache
  *       stores them: the graph never copies the past).
  *
@@ -11,7 +11,7 @@
  */
 import type { ModelConfig } from '../config.js'
 import { ops, type Graph, type Value } from '../graph/index.js'
-import { attention, linear, mlp, rmsNorm, rotary, type KV, type LayerParams, type LoraGraph } from './layers.js'
+import { attention, linear, mlp, rmsNorm, rmsNormColumns, rotary, type KV, type LayerParams, type LoraGraph } from './layers.js'
 import { param, type Params } from './params.js'
 
 export interface ForwardOptions {
@@ -23,12 +23,15 @@ export interface ForwardOptions {
   attentionMask?: Value
   /** LoRA scale / dropout, for params that hold adapters (learner/lora) */
   lora?: LoraGraph
-  /** inference graphs with weights as inputs: every projection as (W·xᵀ)ᵀ (layers.ts linear) */
-  stream?: boolean
+  /**
+   * inference graphs with weights as inputs: the hidden states are kept as columns [D, B·T] between layers, every
+   * projection is W·x with the weight as left operand (layers.ts linear), and `hidden` is returned as columns
+   */
+  columns?: boolean
 }
 
 export interface ForwardResult {
-  /** final-normed hidden states [B,T,D] */
+  /** final-normed hidden states [B,T,D] (`columns`: [D, B·T], column b·T + t) */
   hidden: Value
   /** per layer keys/values of the T new positions [B,KV,T,Dh] (what a KV cache stores for them) */
   present: KV[]
@@ -61,23 +64,27 @@ export function buildForward(cfg: ModelConfig, params: Params, ids: Value, opts:
     const keys = am.dtype === 'bool' ? am : ops.cast(am, 'bool')
     allowed = ops.and(allowed, ops.reshape(keys, [B, 1, 1, 1, S])) //                   [B,1,1,T,S]
   }
+  const D = cfg.hidden_size
+  const cols = opts.columns ? ([B, T] as const) : undefined
+  const norm = (x: Value, w: string) => (cols ? rmsNormColumns : rmsNorm)(x, param(params, w), cfg.rms_norm_eps)
   let h = ops.gather(param(params, 'model.embed_tokens.weight'), ids) //                 [B,T,D]
+  if (cols) h = ops.transpose(ops.reshape(h, [B * T, D]), [1, 0]) //                     [D,B·T]
   const present: KV[] = []
   for (let l = 0; l < L; l++) {
     const pre = `model.layers.${l}.`
     const p: LayerParams = (n) => params.get(pre + n)
-    const a = attention(cfg, p, rmsNorm(h, param(params, pre + 'input_layernorm.weight'), cfg.rms_norm_eps), {
+    const a = attention(cfg, p, norm(h, pre + 'input_layernorm.weight'), {
       rotary: rope,
       allowed,
       past: opts.past?.[l],
       lora: opts.lora,
-      stream: opts.stream,
+      columns: cols,
     })
     present.push(a.present)
-    h = ops.add(h, a.out) //                                                               [B,T,D]
-    h = ops.add(h, mlp(p, rmsNorm(h, param(params, pre + 'post_attention_layernorm.weight'), cfg.rms_norm_eps), opts.lora, opts.stream))
+    h = ops.add(h, a.out) //                                                               [B,T,D] or [D,B·T]
+    h = ops.add(h, mlp(p, norm(h, pre + 'post_attention_layernorm.weight'), opts.lora, !!cols))
   }
-  return { hidden: rmsNorm(h, param(params, 'model.norm.weight'), cfg.rms_norm_eps), present }
+  return { hidden: norm(h, 'model.norm.weight'), present }
 }
 
 /** The LM head matrix [V,D]: lm_head.weight, or embed_tokens when tied. */
@@ -85,7 +92,8 @@ export function headWeight(cfg: ModelConfig, params: Params): Value {
   return param(params, cfg.tie_word_embeddings ? 'model.embed_tokens.weight' : 'lm_head.weight')
 }
 
-/** logits = hidden · Wᵀ.   hidden [..., D] → [..., V]   (`stream`: as linear's) */
-export function lmHead(cfg: ModelConfig, params: Params, hidden: Value, stream = false): Value {
-  return linear(hidden, headWeight(cfg, params), undefined, stream)
+/** logits = hidden · Wᵀ.   hidden [..., D] → [..., V]; `columns`: hidden [D,N] → logits [N,V] (W·hidden, transposed) */
+export function lmHead(cfg: ModelConfig, params: Params, hidden: Value, columns = false): Value {
+  const z = linear(hidden, headWeight(cfg, params), undefined, columns)
+  return columns ? ops.transpose(z, [1, 0]) : z
 }

@@ -35,20 +35,28 @@ export function rmsNorm(x: Value, w: Value, eps: number): Value {
 }
 
 /**
- * y = x·Wᵀ (+ b), PyTorch layout.   x [..., in], w [out, in], b [out] → [..., out]
- * `stream`: computed as (W·xᵀ)ᵀ over the M = numel(x)/in rows, for inference graphs whose weights are inputs:
- * onnxruntime cannot pre-pack a weight that is not an initializer, and as the right operand it would be packed
- * again on every run (a full extra pass over the weights per decode step); as the left operand it is read in
- * place and only the small xᵀ [in,M] is packed. The two transposes touch M·(in + out) floats.
+ * RMSNorm of columns, for inference graphs whose activations are laid out [D, M] (`columns` below): the
+ * statistic runs over axis 0.   x [D,M], w [D] → [D,M]. Forward only (inference graphs have no backward).
  */
-export function linear(x: Value, w: Value, b?: Value, stream = false): Value {
-  let y: Value
-  if (stream) {
-    const [out, inp] = w.shape
-    const M = x.shape.slice(0, -1).reduce((a, d) => a * d, 1)
-    const yT = ops.matMul(w, ops.transpose(ops.reshape(x, [M, inp]), [1, 0])) //          [out,M]
-    y = ops.reshape(ops.transpose(yT, [1, 0]), [...x.shape.slice(0, -1), out]) //        [..., out]
-  } else y = ops.matMul(x, ops.transposeLast2(w))
+export function rmsNormColumns(x: Value, w: Value, eps: number): Value {
+  const s = ops.sqrt(ops.add(ops.reduceMean(ops.mul(x, x), [0], true), eps)) //     [1,M]
+  return ops.mul(ops.div(x, s), ops.reshape(w, [w.shape[0], 1])) //                 [D,M]
+}
+
+/**
+ * y = x·Wᵀ (+ b), PyTorch layout.   x [..., in], w [out, in], b [out] → [..., out]
+ * `columns`: x is transposed, xᵀ [in,M] (M rows), and so is the result: W·xᵀ (+ b) [out,M]. Inference graphs
+ * (weights as inputs) keep their activations in that layout between layers: onnxruntime cannot pre-pack a
+ * weight that is not an initializer, and as the right operand it would be packed again on every run (a full
+ * extra pass over the weights per decode step); as the left operand it is read in place and only the small
+ * activation [in,M] is packed, and no projection needs a transpose.
+ */
+export function linear(x: Value, w: Value, b?: Value, columns = false): Value {
+  if (columns) {
+    const y = ops.matMul(w, x) //                                                   [out,M]
+    return b ? ops.add(y, ops.reshape(b, [b.shape[0], 1])) : y
+  }
+  const y = ops.matMul(x, ops.transposeLast2(w))
   return b ? ops.add(y, b) : y
 }
 
@@ -66,14 +74,15 @@ function dropout(x: Value, p: number): Value {
 /**
  * The projection `name` of a layer (weight [out,in], optional bias) on x [..., in] → [..., out], plus its LoRA
  * adapter when the layer's params hold one: + scale · dropout(x)·Aᵀ·Bᵀ (A [r,in], B [out,r]; inner [..., r]).
+ * `columns`: x [in,M] → [out,M] (linear).
  */
-export function project(p: LayerParams, name: string, x: Value, lora?: LoraGraph, stream = false): Value {
-  const y = linear(x, required(p, `${name}.weight`), p(`${name}.bias`), stream)
+export function project(p: LayerParams, name: string, x: Value, lora?: LoraGraph, columns = false): Value {
+  const y = linear(x, required(p, `${name}.weight`), p(`${name}.bias`), columns)
   const A = p(`${name}.lora_A.weight`)
   if (!A) return y
   if (!lora) throw new Error(`model: ${name} has a LoRA adapter but the graph was built without LoRA options`)
   const xd = lora.dropout > 0 ? dropout(x, lora.dropout) : x
-  return ops.add(y, ops.mul(linear(linear(xd, A), required(p, `${name}.lora_B.weight`)), lora.scale))
+  return ops.add(y, ops.mul(linear(linear(xd, A, undefined, columns), required(p, `${name}.lora_B.weight`), undefined, columns), lora.scale))
 }
 
 /** A layer's parameters by their name inside the layer (e.g. `self_attn.q_proj.weight`); undefined = absent. */
@@ -93,6 +102,26 @@ export interface Rotary {
   sin: Value
   /** [Dh,Dh] constant R with x·R = rotate_half(x) = concat(−x[Dh/2:], x[:Dh/2]) */
   rot: Value
+  /** one new token per row (decode): the rotations as matrices, built once per graph by rowRotations */
+  rows?: RowRotations
+}
+
+/**
+ * Rotary of one token per row as one matrix product, x·Rot with Rot = diag(cos) + R·diag(sin) (x·Rot =
+ * x·cos + rotate_half(x)·sin), per row b: [B,1,Dh,Dh] from fed positions' tables [B,1,1,Dh]. `q` also carries
+ * the attention scale 1/√Dh. A decode step rotates q and k with one MatMul each instead of four ops.
+ */
+export interface RowRotations {
+  q: Value
+  k: Value
+}
+
+function rowRotations(r: Rotary, scale: number): RowRotations {
+  const Dh = r.rot.shape[0]
+  const eye = new Float64Array(Dh * Dh)
+  for (let i = 0; i < Dh; i++) eye[i * Dh + i] = 1
+  const k = ops.add(ops.mul(r.rot.graph.constant(eye, [Dh, Dh], 'float', 'rope.eye'), r.cos), ops.mul(r.rot, r.sin)) // [B,1,Dh,Dh]
+  return { q: ops.mul(k, scale), k }
 }
 
 /** angle table [n, Dh] (rotate_half layout) for positions start … start+n−1, computed in float64. */
@@ -161,29 +190,43 @@ export interface AttentionInputs {
   allowed: Value
   past?: KV
   lora?: LoraGraph
-  /** weights stream through the matmuls as left operands (inference graphs with weights as inputs: linear) */
-  stream?: boolean
+  /**
+   * inference graphs (weights as inputs): x and the output are columns [D, B·T] (linear's `columns`; row b·T + t
+   * of the usual layout is column b·T + t), given with the [B, T] they hold
+   */
+  columns?: readonly [number, number]
 }
 
 /**
- * Grouped-query causal self-attention of one layer on normalised input x [B,T,D]; returns the o_proj output
- * [B,T,D] and this call's keys/values over its T new positions (what a KV cache stores for them).
+ * Grouped-query causal self-attention of one layer on normalised input x [B,T,D] (or columns [D,B·T]); returns the
+ * o_proj output [B,T,D] (or [D,B·T]) and this call's keys/values over its T new positions (what a KV cache stores
+ * for them).
  * With `past` [B,KV,P,Dh] the queries attend the cached keys and the new ones without concatenating them: scores
  * against each part are joined ([B,KV,G,T,P] + [B,KV,G,T,T], small), one softmax, and the context is the sum of
  * the two parts' probability-weighted values, so a decode step never copies the cache.
  */
 export function attention(cfg: ModelConfig, p: LayerParams, x: Value, a: AttentionInputs): { out: Value; present: KV } {
-  const [B, T] = x.shape
+  const cols = a.columns
+  const [B, T] = cols ?? x.shape
   const H = cfg.num_attention_heads
   const KV = cfg.num_key_value_heads
   const G = H / KV
   const Dh = cfg.head_dim
-  const proj = (n: string) => project(p, `self_attn.${n}`, x, a.lora, a.stream)
+  const proj = (n: string) => project(p, `self_attn.${n}`, x, a.lora, !!cols)
   // qwen3: RMSNorm over each head's Dh features (q_norm / k_norm), before rotary
   const headNorm = (y: Value, n: string) => (hasQkNorm(cfg) ? rmsNorm(y, required(p, `self_attn.${n}.weight`), cfg.rms_norm_eps) : y)
-  const q0 = ops.transpose(headNorm(ops.reshape(proj('q_proj'), [B, T, KV, G, Dh]), 'q_norm'), [0, 2, 3, 1, 4]) // [B,KV,G,T,Dh]
-  const k0 = ops.transpose(headNorm(ops.reshape(proj('k_proj'), [B, T, KV, Dh]), 'k_norm'), [0, 2, 1, 3]) //        [B,KV,T,Dh]
-  const v0 = ops.transpose(ops.reshape(proj('v_proj'), [B, T, KV, Dh]), [0, 2, 1, 3]) //        [B,KV,T,Dh]
+  if (cols && T === 1 && a.rotary.cos.shape.length === 4) return decodeAttention(cfg, p, x, a, B, headNorm, proj)
+  let q0: Value, k0: Value, v0: Value //                                                  [B,KV,G,T,Dh], [B,KV,T,Dh] ×2
+  if (cols) {
+    // columns [H·Dh, B·T] = [KV,G,Dh,B,T]: one transpose per projection to the head layout
+    q0 = headNorm(ops.transpose(ops.reshape(proj('q_proj'), [KV, G, Dh, B, T]), [3, 0, 1, 4, 2]), 'q_norm')
+    k0 = headNorm(ops.transpose(ops.reshape(proj('k_proj'), [KV, Dh, B, T]), [2, 0, 3, 1]), 'k_norm')
+    v0 = ops.transpose(ops.reshape(proj('v_proj'), [KV, Dh, B, T]), [2, 0, 3, 1])
+  } else {
+    q0 = ops.transpose(headNorm(ops.reshape(proj('q_proj'), [B, T, KV, G, Dh]), 'q_norm'), [0, 2, 3, 1, 4])
+    k0 = ops.transpose(headNorm(ops.reshape(proj('k_proj'), [B, T, KV, Dh]), 'k_norm'), [0, 2, 1, 3])
+    v0 = ops.transpose(ops.reshape(proj('v_proj'), [B, T, KV, Dh]), [0, 2, 1, 3])
+  }
   const q = ops.reshape(ops.mul(applyRotary(q0, a.rotary), 1 / Math.sqrt(Dh)), [B, KV, G * T, Dh]) // [B,KV,G·T,Dh]
   const kNew = applyRotary(k0, a.rotary) //                                                      [B,KV,T,Dh]
   const P = a.past?.key.shape[2] ?? 0
@@ -197,12 +240,42 @@ export function attention(cfg: ModelConfig, p: LayerParams, x: Value, a: Attenti
   const ctx = a.past //                                                                          [B,KV,G·T,Dh]
     ? ops.add(ops.matMul(ops.slice(probs, [0], [P], [3]), a.past.value), ops.matMul(ops.slice(probs, [P], [S], [3]), v0))
     : ops.matMul(probs, v0)
-  const merged = ops.reshape(ops.transpose(ops.reshape(ctx, [B, KV, G, T, Dh]), [0, 3, 1, 2, 4]), [B, T, H * Dh]) // [B,T,H·Dh]
-  return { out: project(p, 'self_attn.o_proj', merged, a.lora, a.stream), present: { key: kNew, value: v0 } }
+  const merged = cols //                                                                      [B,T,H·Dh] or [H·Dh,B·T]
+    ? ops.reshape(ops.transpose(ops.reshape(ctx, [B, KV, G, T, Dh]), [1, 2, 4, 0, 3]), [H * Dh, B * T])
+    : ops.reshape(ops.transpose(ops.reshape(ctx, [B, KV, G, T, Dh]), [0, 3, 1, 2, 4]), [B, T, H * Dh])
+  return { out: project(p, 'self_attn.o_proj', merged, a.lora, !!cols), present: { key: kNew, value: v0 } }
 }
 
-/** SwiGLU: down(silu(gate(x)) · up(x)).   x [B,T,D] → [B,T,D] (inner [B,T,F]) */
-export function mlp(p: LayerParams, x: Value, lora?: LoraGraph, stream = false): Value {
-  const inner = ops.mul(ops.silu(project(p, 'mlp.gate_proj', x, lora, stream)), project(p, 'mlp.up_proj', x, lora, stream)) // [B,T,F]
-  return project(p, 'mlp.down_proj', inner, lora, stream)
+/**
+ * attention() for one new token per row (decode step) in the columns layout, x [D,B] → out [D,B]: heads as
+ * [B,KV,G,Dh] (G·T = G, so no reshapes around the scores), rotary and scale as one MatMul (RowRotations), the mask
+ * as [B,1,1,S].
+ */
+function decodeAttention(cfg: ModelConfig, p: LayerParams, x: Value, a: AttentionInputs, B: number, headNorm: (y: Value, n: string) => Value, proj: (n: string) => Value): { out: Value; present: KV } {
+  const H = cfg.num_attention_heads
+  const KV = cfg.num_key_value_heads
+  const G = H / KV
+  const Dh = cfg.head_dim
+  const rot = (a.rotary.rows ??= rowRotations(a.rotary, 1 / Math.sqrt(Dh)))
+  const heads = (n: string, g: number) => ops.reshape(ops.transpose(proj(n), [1, 0]), [B, KV, g, Dh]) // [out,B] → [B,KV,g,Dh]
+  const q = ops.matMul(headNorm(heads('q_proj', G), 'q_norm'), rot.q) //                      [B,KV,G,Dh]
+  const kNew = ops.matMul(headNorm(heads('k_proj', 1), 'k_norm'), rot.k) //                   [B,KV,1,Dh]
+  const v0 = heads('v_proj', 1) //                                                           [B,KV,1,Dh]
+  const P = a.past?.key.shape[2] ?? 0
+  const S = P + 1
+  const against = (key: Value) => ops.matMul(q, ops.transposeLast2(key)) //                   [B,KV,G,·]
+  const scores = a.past ? ops.concat([against(a.past.key), against(kNew)], -1) : against(kNew) // [B,KV,G,S]
+  const allowed = a.allowed.shape.length === 5 ? ops.reshape(a.allowed, [B, 1, 1, S]) : a.allowed // [B,1,1,S] or [1,S]
+  const probs = ops.softmax(ops.add(scores, ops.where(allowed, 0, LOWEST[x.graph.floatType])), -1) // [B,KV,G,S]
+  const ctx = a.past //                                                                      [B,KV,G,Dh]
+    ? ops.add(ops.matMul(ops.slice(probs, [0], [P], [3]), a.past.value), ops.matMul(ops.slice(probs, [P], [S], [3]), v0))
+    : ops.matMul(probs, v0)
+  const merged = ops.transpose(ops.reshape(ctx, [B, H * Dh]), [1, 0]) //                     [H·Dh,B]
+  return { out: project(p, 'self_attn.o_proj', merged, a.lora, true), present: { key: kNew, value: v0 } }
+}
+
+/** SwiGLU: down(silu(gate(x)) · up(x)).   x [B,T,D] → [B,T,D] (inner [B,T,F]); `columns`: [D,M] → [D,M] (inner [F,M]) */
+export function mlp(p: LayerParams, x: Value, lora?: LoraGraph, columns = false): Value {
+  const inner = ops.mul(ops.silu(project(p, 'mlp.gate_proj', x, lora, columns)), project(p, 'mlp.up_proj', x, lora, columns))
+  return project(p, 'mlp.down_proj', inner, lora, columns)
 }

@@ -47,7 +47,8 @@ describe.each(GOLDEN_MODELS)('golden forward: %s', (name) => {
     }
   })
 
-  it('prefill + decode steps with a KV cache reproduce the full-sequence logits', async () => {
+  // rows: the training layout; columns: the inference graphs' ([D, B·T] activations, one-token decode attention)
+  it.each(['rows', 'columns'] as const)('prefill + decode steps with a KV cache reproduce the full-sequence logits (%s layout)', async (layout) => {
     const { config, params, batch, expected } = await loadGolden(name)
     const B = batch.input_ids.length
     const T = batch.input_ids[0].length
@@ -65,8 +66,11 @@ describe.each(GOLDEN_MODELS)('golden forward: %s', (name) => {
         key: g.input(`past_key_values.${l}.key`, 'float', [B, KVh, P, Dh]),
         value: g.input(`past_key_values.${l}.value`, 'float', [B, KVh, P, Dh]),
       }))
-      const f = buildForward(config, pv, ids, { positions, past, attentionMask: mask })
-      g.output(lmHead(config, pv, ops.slice(f.hidden, [Tn - 1], [Tn], [1])), 'logits') // last position [B,1,V]
+      const columns = layout === 'columns'
+      const f = buildForward(config, pv, ids, { positions, past, attentionMask: mask, columns })
+      const D = config.hidden_size
+      if (columns) g.output(ops.reshape(lmHead(config, pv, ops.reshape(ops.slice(ops.reshape(f.hidden, [D, B, Tn]), [Tn - 1], [Tn], [2]), [D, B]), true), [B, 1, V]), 'logits')
+      else g.output(lmHead(config, pv, ops.slice(f.hidden, [Tn - 1], [Tn], [1])), 'logits') // last position [B,1,V]
       f.present.forEach((kv, l) => { g.output(kv.key, `present.${l}.key`); g.output(kv.value, `present.${l}.value`) })
       return encodeModel(g)
     }
