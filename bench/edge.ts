@@ -8,12 +8,14 @@
  *   wrangler 16×1  the Worker bundle under `wrangler dev` (workerd, one Postgres client per request)
  *   wrangler 64×B  the same with the batch endpoints
  * B = BENCH_BATCH (default 16). Token ids / log-probs travel as base64 of their packed bytes, as the typed client
- * sends them (BENCH_WIRE=arrays: JSON arrays). BENCH_ONLY=node16,node64,floor,wrangler16,wrangler64 runs a subset
+ * sends them (BENCH_WIRE=arrays: JSON arrays). The load generators speak HTTP through node:http keep-alive sockets
+ * (BENCH_CLIENT=fetch: Node's fetch, about twice their CPU per request, on the cores the server shares). BENCH_ONLY=node16,node64,floor,wrangler16,wrangler64 runs a subset
  * (e.g. BENCH_ONLY=node16 BENCH_CPU_PROF=dir profiles the one-group path alone). Latency (p50/p99) is a client's whole loop: lease + submit
  * (each request's own p50/p99 beside it).
  * Each scenario runs BENCH_REPS times (default 3) for BENCH_SECONDS (default 5); the table gives the median and
  * [min–max]. Server CPU per group is the server process tree's own utime + stime (/proc) over a run divided by the
- * groups it stored. BENCH_CPU_PROF=<dir> runs the Node server under --cpu-prof and prints its hottest functions.
+ * groups it stored; beside it the CPU of the bench database's Postgres backends and of the load generators, per
+ * group (all three share this machine's cores, so their sum bounds throughput). BENCH_CPU_PROF=<dir> runs the Node server under --cpu-prof and prints its hottest functions.
  * Needs a Postgres server (DATABASE_URL or 127.0.0.1:5432); the last line is the headline.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -23,7 +25,7 @@ import { migrateDatabase } from '../schema/migrate.js'
 import { createKey, createTask, insertPrompts } from '../schema/queries/index.js'
 import { createServerDatabase, testServerUrl } from '../test/helpers/db.js'
 import { freePort } from '../test/helpers/net.js'
-import { treeCpu } from './edge/cpu.js'
+import { treeCpu, treeCpuMs } from './edge/cpu.js'
 import type { LoadJob, LoadResult } from './edge/load.js'
 import { mainProfile, summariseProfile } from './edge/profile.js'
 import { startServer, stopServer } from './edge/server.js'
@@ -36,6 +38,7 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 16)
 const PROMPTS = 20_000
 const CPU_PROF = process.env.BENCH_CPU_PROF
 const WIRE = process.env.BENCH_WIRE === 'arrays' ? 'arrays' : 'base64'
+const CLIENT = process.env.BENCH_CLIENT === 'fetch' ? 'fetch' : 'http'
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'node16,node64,floor,wrangler16,wrangler64').split(','))
 
 interface Run {
@@ -51,11 +54,28 @@ interface Run {
   submitP50: number
   submitP99: number
   errors: number
+  /** Postgres: CPU of the bench database's backends per group (ms; the WAL writer and other shared processes not counted) */
+  pgMsPerGroup: number
+  /** the load generators' own CPU per group (ms) */
+  loadMsPerGroup: number
 }
 
 
+/** The bench database's Postgres backends (same machine: their CPU is read from /proc). */
+let pgBackends: () => Promise<number[]> = async () => []
+async function pgCpu(): Promise<Map<number, number>> {
+  return new Map((await pgBackends()).map((pid) => [pid, treeCpuMs(pid)]))
+}
+/** CPU ms the backends used between two readings (a backend that connected meanwhile: all of its time). */
+function pgUsed(a: Map<number, number>, b: Map<number, number>) {
+  let ms = 0
+  for (const [pid, t] of b) ms += t - (a.get(pid) ?? 0)
+  return ms
+}
+
 /** Run `job` split over `loaders` processes; server CPU is read around it when `serverPid` is given. */
 async function runLoad(job: LoadJob, loaders: number, serverPid?: number): Promise<Run> {
+  const pg0 = await pgCpu()
   const cpu0 = serverPid ? treeCpu(serverPid) : undefined
   const per = Math.ceil(job.clients / loaders)
   const results = await Promise.all(
@@ -64,6 +84,9 @@ async function runLoad(job: LoadJob, loaders: number, serverPid?: number): Promi
     ),
   )
   const cpu1 = serverPid ? treeCpu(serverPid) : undefined
+  // backends that exited meanwhile (a load process's pool closing) are read before it ends: see loadProcess
+  const pg1 = await pgCpu()
+  for (const r of results) for (const [pid, ms] of Object.entries(r.pgAtEnd ?? {})) if (!pg1.has(Number(pid))) pg1.set(Number(pid), ms)
   const cpu = cpu0 && cpu1 ? cpu1.user + cpu1.sys - cpu0.user - cpu0.sys : NaN
   const sys = cpu0 && cpu1 ? cpu1.sys - cpu0.sys : NaN
   const groups = results.reduce((n, r) => n + r.groups, 0)
@@ -75,7 +98,8 @@ async function runLoad(job: LoadJob, loaders: number, serverPid?: number): Promi
   const lat = sorted('latencies')
   const [lease, submit] = [sorted('leaseLatencies'), sorted('submitLatencies')]
   return { groupsPerS: groups / seconds, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuMsPerGroup: cpu / groups, sysMsPerGroup: sys / groups, errors,
-    leaseP50: percentile(lease, 50), leaseP99: percentile(lease, 99), submitP50: percentile(submit, 50), submitP99: percentile(submit, 99) }
+    leaseP50: percentile(lease, 50), leaseP99: percentile(lease, 99), submitP50: percentile(submit, 50), submitP99: percentile(submit, 99),
+    pgMsPerGroup: pgUsed(pg0, pg1) / groups, loadMsPerGroup: results.reduce((n, r) => n + r.cpuMs, 0) / groups }
 }
 
 function loadProcess(job: LoadJob): Promise<LoadResult> {
@@ -116,7 +140,7 @@ function row(s: Scenario) {
   return (
     `  ${s.name.padEnd(14)} ${fmt(pick(s, 'groupsPerS'), 0).padStart(18)} groups/s  p50 ${fmt(pick(s, 'p50'), 1).padStart(20)} ms` +
     `  p99 ${fmt(pick(s, 'p99'), 1).padStart(20)} ms  server CPU ${fmt(pick(s, 'cpuMsPerGroup'), 2).padStart(20)} ms/group` +
-    ` (sys ${fmt(pick(s, 'sysMsPerGroup'), 2)})` +
+    ` (sys ${fmt(pick(s, 'sysMsPerGroup'), 2)})  postgres ${fmt(pick(s, 'pgMsPerGroup'), 2)}  load gen ${fmt(pick(s, 'loadMsPerGroup'), 2)} ms/group` +
     `  errors ${pick(s, 'errors').reduce((a, b) => a + b, 0)}` +
     (Number.isFinite(s.runs[0].leaseP50)
       ? `\n  ${''.padEnd(14)} of which lease p50 ${fmt(pick(s, 'leaseP50'), 1)} p99 ${fmt(pick(s, 'leaseP99'), 1)} ms, ` +
@@ -133,6 +157,11 @@ async function main() {
   const children: ChildProcess[] = []
   try {
     await migrateDatabase(database)
+    const dbName = new URL(created.url).pathname.slice(1)
+    const pgSql = (database as { sql?: import('postgres').Sql }).sql
+    if (pgSql)
+      pgBackends = async () =>
+        (await pgSql`SELECT pid FROM pg_stat_activity WHERE datname = ${dbName} AND pid <> pg_backend_pid()`).map((r) => Number(r.pid))
     const worker = await createKey(database.db, 'worker')
     const taskIds: Record<string, number> = {}
     for (const task of ['node', 'floor', 'workerd']) {
@@ -150,7 +179,7 @@ async function main() {
       await insertPrompts(database.db, t.id, Array.from({ length: PROMPTS }, (_, i) => ({ text: `what is ${i} + 0?`, answer: '42' })))
     }
     console.log(
-      `bench:edge — G=${G} × ${TOKENS} tokens with log-probs (${WIRE}), ${REPS} × ${SECONDS} s per scenario, local Postgres; ` +
+      `bench:edge — G=${G} × ${TOKENS} tokens with log-probs (${WIRE}, client ${CLIENT}), ${REPS} × ${SECONDS} s per scenario, local Postgres; ` +
         `median [min–max]; load: ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
     )
 
@@ -166,7 +195,7 @@ async function main() {
         url,
       )
       children.push(node)
-      const http = { url, key: worker.key, task: 'node', seconds: SECONDS, wire: WIRE } as const
+      const http = { url, key: worker.key, task: 'node', seconds: SECONDS, wire: WIRE, client: CLIENT } as const
       await runLoad({ ...http, mode: 'single', clients: 16, seconds: 2 }, 1) // warm-up
       if (ONLY.has('node16')) n16 = await scenario('node 16×1', { ...http, mode: 'single', clients: 16 }, 1, node.pid)
       if (ONLY.has('node64')) n64 = await scenario(`node 64×${BATCH}`, { ...http, mode: 'batch', clients: 64, batch: BATCH }, 2, node.pid)
@@ -193,7 +222,7 @@ async function main() {
         devUrl,
       )
       children.push(dev)
-      const devJob = { url: devUrl, key: worker.key, task: 'workerd', seconds: SECONDS, wire: WIRE } as const
+      const devJob = { url: devUrl, key: worker.key, task: 'workerd', seconds: SECONDS, wire: WIRE, client: CLIENT } as const
       await runLoad({ ...devJob, mode: 'single', clients: 16, seconds: 2 }, 1)
       if (ONLY.has('wrangler16')) w16 = await scenario('wrangler 16×1', { ...devJob, mode: 'single', clients: 16 }, 1, dev.pid)
       if (ONLY.has('wrangler64')) w64 = await scenario(`wrangler 64×${BATCH}`, { ...devJob, mode: 'batch', clients: 64, batch: BATCH }, 2, dev.pid)

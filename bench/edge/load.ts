@@ -11,10 +11,12 @@
  * `wire` says how token ids / log-probs travel: "base64" of the packed bytes (what the typed client sends) or
  * JSON "arrays".
  */
+import { Agent, request } from 'node:http'
 import { packFloat32, packInt32, toBase64 } from '../../common/packed.js'
 import { scoreGroup } from '../../edge/routes/verify/score.js'
 import { connectPostgres } from '../../schema/pg.js'
 import { leasePrompts, storeGroups } from '../../schema/queries/index.js'
+import { treeCpuMs } from './cpu.js'
 import { benchCompletions } from './shape.js'
 
 export interface LoadJob {
@@ -23,6 +25,11 @@ export interface LoadJob {
   /** groups per loop iteration (batch and floor modes) */
   batch?: number
   seconds: number
+  /**
+   * the load generator's HTTP client: "http" (default) node:http with keep-alive sockets, one per client, the
+   * least CPU on the cores the server shares; "fetch" Node's fetch (undici), ~2× the client CPU per request
+   */
+  client?: 'http' | 'fetch'
   /** how token ids / log-probs are sent (HTTP modes; default base64) */
   wire?: 'base64' | 'arrays'
   /** edge URL (HTTP modes) */
@@ -42,6 +49,10 @@ export interface LoadResult {
   latencies: number[]
   leaseLatencies: number[]
   submitLatencies: number[]
+  /** this load process's own CPU time over the run (user + system, ms) */
+  cpuMs: number
+  /** floor: CPU ms of the database's backends just before this process closes its pool (pid → ms) */
+  pgAtEnd?: Record<number, number>
   firstError?: string
 }
 
@@ -78,6 +89,29 @@ const fail = (err: unknown) => {
   firstError ??= (err as Error).message
 }
 
+/** A response: status and body text. */
+interface Reply {
+  status: number
+  text: string
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: Math.max(job.clients, 1) })
+/** POST `body` to `path` (node:http over keep-alive sockets, or fetch). */
+function post(path: string, headers: Record<string, string>, body: string): Promise<Reply> {
+  if (job.client === 'fetch')
+    return fetch(`${job.url}${path}`, { method: 'POST', headers, body }).then(async (r) => ({ status: r.status, text: await r.text() }))
+  return new Promise((resolve, reject) => {
+    const req = request(`${job.url}${path}`, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (d: Buffer) => chunks.push(d))
+      res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString('utf8') }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
 async function httpLoop(end: number) {
   const headers = { authorization: `Bearer ${job.key}`, 'content-type': 'application/json' }
   const leaseBody = JSON.stringify({ task: job.task })
@@ -85,13 +119,12 @@ async function httpLoop(end: number) {
   while (performance.now() < end) {
     const t0 = performance.now()
     try {
-      const l = await fetch(`${job.url}/v1/leases`, { method: 'POST', headers, body: leaseBody })
-      if (l.status !== 201) throw new Error(`lease ${l.status}: ${await l.text()}`)
-      const { leaseId } = (await l.json()) as { leaseId: number }
+      const l = await post('/v1/leases', headers, leaseBody)
+      if (l.status !== 201) throw new Error(`lease ${l.status}: ${l.text}`)
+      const { leaseId } = JSON.parse(l.text) as { leaseId: number }
       const t1 = performance.now()
-      const s = await fetch(`${job.url}/v1/leases/${leaseId}/group`, { method: 'POST', headers, body: groupBody })
-      if (s.status !== 201) throw new Error(`group ${s.status}: ${await s.text()}`)
-      await s.arrayBuffer()
+      const s = await post(`/v1/leases/${leaseId}/group`, headers, groupBody)
+      if (s.status !== 201) throw new Error(`group ${s.status}: ${s.text}`)
       const t2 = performance.now()
       latencies.push(t2 - t0)
       leaseLatencies.push(t1 - t0)
@@ -111,14 +144,14 @@ async function batchLoop(end: number) {
   while (performance.now() < end) {
     const t0 = performance.now()
     try {
-      const l = await fetch(`${job.url}/v1/leases`, { method: 'POST', headers, body: leaseBody })
-      if (l.status !== 201) throw new Error(`lease ${l.status}: ${await l.text()}`)
-      const { leases } = (await l.json()) as { leases: { leaseId: number }[] }
+      const l = await post('/v1/leases', headers, leaseBody)
+      if (l.status !== 201) throw new Error(`lease ${l.status}: ${l.text}`)
+      const { leases } = JSON.parse(l.text) as { leases: { leaseId: number }[] }
       const body = `{"groups":[${leases.map((x) => `{"leaseId":${x.leaseId},${groupJson}`).join(',')}]}`
       const t1 = performance.now()
-      const s = await fetch(`${job.url}/v1/groups`, { method: 'POST', headers, body })
-      if (s.status !== 200) throw new Error(`groups ${s.status}: ${await s.text()}`)
-      const { results } = (await s.json()) as { results: { status: number; problem?: { detail: string } }[] }
+      const s = await post('/v1/groups', headers, body)
+      if (s.status !== 200) throw new Error(`groups ${s.status}: ${s.text}`)
+      const { results } = JSON.parse(s.text) as { results: { status: number; problem?: { detail: string } }[] }
       const bad = results.find((r) => r.status !== 201)
       if (bad) throw new Error(`group ${bad.status}: ${bad.problem?.detail}`)
       const t2 = performance.now()
@@ -162,6 +195,7 @@ async function floorLoop(end: number, db: ReturnType<typeof connectPostgres>['db
 }
 
 const database = job.mode === 'floor' ? connectPostgres(job.databaseUrl!, { max: job.clients }) : undefined
+const cpu0 = process.cpuUsage()
 const t0 = performance.now()
 const end = t0 + job.seconds * 1000
 await Promise.all(
@@ -176,7 +210,13 @@ const result: LoadResult = {
   latencies,
   leaseLatencies,
   submitLatencies,
+  cpuMs: ((c) => (c.user + c.system) / 1000)(process.cpuUsage(cpu0)),
   firstError,
 }
+if (database) {
+  const pids = await database.sql`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`
+  result.pgAtEnd = Object.fromEntries(pids.map((r) => [Number(r.pid), treeCpuMs(Number(r.pid))]))
+}
 await database?.close()
+agent.destroy()
 process.stdout.write(JSON.stringify(result) + '\n')
