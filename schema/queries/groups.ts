@@ -12,7 +12,7 @@ import { asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../pg.js'
 import { packFloat32, packInt32, toBase64 } from '../../common/packed.js'
 import { apiKeys, completions, groups, leases, prompts, type Completion, type Group } from '../schema.js'
-import { rows } from './rows.js'
+import { preparedRows } from './rows.js'
 
 export type GroupStatus = Group['status']
 
@@ -80,7 +80,7 @@ export async function storeGroups(db: Db, workerKeyId: number, items: StoreGroup
   if (items.length === 0) return []
   if (new Set(items.map((i) => i.leaseId)).size !== items.length) throw new RangeError('storeGroups: a lease appears twice')
   const input = JSON.stringify(items.map(storeInput))
-  const got = await rows<{
+  const got = await preparedRows<{
     lease_id: number
     worker_key_id: number
     submitted_hash: string | null

@@ -9,7 +9,7 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../pg.js'
 import { apiKeys, leases, prompts, tasks, type Task } from '../schema.js'
-import { rows } from './rows.js'
+import { preparedRows } from './rows.js'
 
 export interface TakenLease {
   leaseId: number
@@ -36,7 +36,7 @@ export async function leasePrompts(
   args: { taskId: number; workerKeyId: number; leaseSeconds: number; count: number },
 ): Promise<TakenLease[]> {
   if (!(Number.isInteger(args.count) && args.count >= 1)) throw new RangeError(`leasePrompts: count must be ≥ 1, got ${args.count}`)
-  const got = await rows<{
+  const got = await preparedRows<{
     lease_id: number
     prompt_id: number
     text: string
