@@ -28,6 +28,7 @@ import {
   SubmitGroupsResult,
 } from './schemas.js'
 import { secretSources } from '../verify/secrets.js'
+import { coalescer, perOwner } from './coalesce.js'
 import { submit, submitMany } from './submit.js'
 
 const take = createRoute({
@@ -85,6 +86,32 @@ const gateOf = (deps: EdgeDeps) => {
   return g
 }
 
+interface LeaseAsk {
+  taskId: number
+  workerKeyId: number
+  leaseSeconds: number
+  count: number
+}
+
+/**
+ * Lease requests of one key for one task that arrive while earlier ones are at the database go together as one
+ * leasePrompts (coalesce.ts): one statement for all, the leases handed out in arrival order (fewer free prompts
+ * than asked: the last ones get fewer, or none, and answer 503 as they would have alone).
+ */
+const leaseCalls = perOwner((db: Db) =>
+  coalescer<LeaseAsk, TakenLease[]>({
+    run: async (asks) => {
+      const total = asks.reduce((n, a) => n + a.count, 0)
+      const got = await leasePrompts(db, { ...asks[0], count: total })
+      let at = 0
+      return asks.map((a) => got.slice(at, (at += a.count)))
+    },
+    weight: (a) => a.count,
+    maxWeight: 64,
+  }),
+)
+const takeLeases = (db: Db, ask: LeaseAsk) => leaseCalls(db).run(`${ask.workerKeyId}:${ask.taskId}:${ask.leaseSeconds}`, ask)
+
 /** Seconds a worker should wait before asking again when every prompt is leased. */
 const RETRY_AFTER_S = 1
 
@@ -128,12 +155,7 @@ export const leaseRoutes = router()
         })
       count = granted
     }
-    const leases = await leasePrompts(db, {
-      taskId: task.id,
-      workerKeyId: c.var.caller.id!,
-      leaseSeconds: task.leaseSeconds,
-      count,
-    })
+    const leases = await takeLeases(db, { taskId: task.id, workerKeyId: c.var.caller.id!, leaseSeconds: task.leaseSeconds, count })
     gate?.granted(task.id, leases.length)
     if (leases.length === 0) await refuseDeadKey(db, c)
     if (leases.length === 0)

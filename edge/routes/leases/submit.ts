@@ -31,6 +31,7 @@ import {
 import { deadKey } from '../../middleware/auth.js'
 import { ProblemError } from '../../problem.js'
 import { scoreGroup } from '../verify/score.js'
+import { coalescer, perOwner } from './coalesce.js'
 import type { SecretSources } from '../verify/secrets.js'
 import type { GroupResultSchema, SubmitGroupBody } from './schemas.js'
 
@@ -211,9 +212,30 @@ export async function submitMany(db: Db, workerKeyId: number, items: SubmitItem[
   return outcomes
 }
 
-/** Submit one lease's group; a refusal is thrown as its problem. */
+/** One lease's group as the coalescer carries it. */
+interface OneSubmission extends SubmitItem {
+  workerKeyId: number
+  secrets: SecretSources
+}
+
+/**
+ * Single submissions of one worker key that arrive while earlier ones are at the database go together as one
+ * submitMany (coalesce.ts): one getLeases and one storeGroups for all of them, each with its own outcome. The
+ * secrets are the first request's (on Node every request's are process.env; Workers never combine requests).
+ */
+const singleSubmits = perOwner((db: Db) =>
+  coalescer<OneSubmission, SubmitOutcome>({
+    run: (items) => submitMany(db, items[0].workerKeyId, items, items[0].secrets),
+    distinct: (item) => item.leaseId,
+  }),
+)
+
+/** Submit one lease's group (combined with concurrent ones of the same key); a refusal is thrown as its problem. */
 export async function submit(db: Db, leaseId: number, workerKeyId: number, body: Body, secrets: SecretSources) {
-  const [out] = await submitMany(db, workerKeyId, [{ leaseId, body }], secrets)
+  const out = await singleSubmits(db).run(String(workerKeyId), { leaseId, body, workerKeyId, secrets })
   if ('problem' in out) throw out.problem
   return out
 }
+
+/** The coalescer of single submissions on `db` (tests: how many calls carried how many groups). */
+export const singleSubmitStats = (db: Db) => singleSubmits(db).stats
