@@ -187,11 +187,12 @@ export class OnnxGenerator implements Generator {
       ...Object.fromEntries(cache.map((c, i) => [past(i), tensor('float32', c, [B, KV, C, Dh])])),
     }
     const fetches = { [IO.logits]: logitsOut, ...Object.fromEntries(cur.map((c, i) => [name(i), tensor('float32', c, [B, KV, 1, Dh])])) }
+    const scratch = new Float64Array(V) // the sampler's working row, reused by every row and step
     for (let s = 0; ; s++) {
       let live = 0
       rows.forEach((row, b) => {
         if (row.finish) return
-        const { token, logprob } = sampleToken(logits.subarray(b * V, (b + 1) * V), opts, row.rng)
+        const { token, logprob } = sampleToken(logits.subarray(b * V, (b + 1) * V), opts, row.rng, scratch)
         row.tokens.push(token)
         row.logprobs.push(logprob)
         next[b] = BigInt(token)

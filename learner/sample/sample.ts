@@ -77,10 +77,15 @@ function scaledLogSumExp(row: Float32Array, invT: number, w?: Float64Array): { l
   return { lse: m + Math.log(sum), arg, sum }
 }
 
-/** Sample one token from a logits row [V]. */
-export function sampleToken(logitsRow: Float32Array, opts: SampleOptions, rng: Rng): Sampled {
+/**
+ * Sample one token from a logits row [V]. `scratch` (≥ V elements, overwritten): working memory reused across
+ * calls; without it a fresh [V] array per call (a 64 KB allocation per row and step at V = 8192, which cost
+ * about as much as the sampling itself).
+ */
+export function sampleToken(logitsRow: Float32Array, opts: SampleOptions, rng: Rng, scratch?: Float64Array): Sampled {
   checkSampleOptions(opts)
-  return sampleRow(logitsRow, opts, rng, new Float64Array(logitsRow.length))
+  const V = logitsRow.length
+  return sampleRow(logitsRow, opts, rng, scratch && scratch.length >= V ? scratch.subarray(0, V) : new Float64Array(V))
 }
 
 /**
