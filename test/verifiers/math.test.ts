@@ -198,4 +198,12 @@ describe('math spec switches', () => {
     expect(await rewards({ type: 'math' }, '0.28', ['28pct', '28percent', '28 percentage', '28'])).toEqual([1, 1, 1, 0])
     expect(await rewards({ type: 'math' }, '40/900', ['4 4/9pct', '4 4/9'])).toEqual([1, 0])
   })
+
+  it('a made-up next chat turn ends the completion; a signed interval bound is not a thousands group', async () => {
+    const turn = 'So $b = \\boxed{\\frac{5}{3}}$. <|im_start|>user Another one? <|im_start|>assistant $x = \\boxed{8}$.'
+    expect(await rewards({ type: 'math' }, '5/3', [turn, '<|im_start|>assistant The answer is $\\frac{5}{3}$.'])).toEqual([1, 1])
+    expect(await rewards({ type: 'math' }, '8', [turn])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '$[-36,104]$', ['$[-36, 104]$', '$[-36104]$', '$(-36, 104]$'])).toEqual([1, 0, 0])
+    expect(await rewards({ type: 'math' }, '$-36,104$', ['$-36104$'])).toEqual([1])
+  })
 })

@@ -349,8 +349,20 @@ function extractFrom(text: string, order: readonly Extractor[]): Found | null {
   return null
 }
 
-/** The final answer and how it was found, or null. Text before the last `</think>` is reasoning, not answer. */
-export function extractAnswer(text: string, order: readonly Extractor[] = DEFAULT_EXTRACT_ORDER): Found | null {
+/** A chat-template turn marker (`<|im_start|>`, `<|im_end|>`, `<|endoftext|>`, `<|eot_id|>`, …). */
+const TURN_MARKER = /<\|(?:im_start|im_end|endoftext|eot_id|end_of_text|start_header_id|end)\|>/g
+
+/** The text up to the first turn marker written after some content: a model that runs on into a made-up next turn
+ * (`… I hope it is correct. <|im_start|>user …`) has ended its answer there. */
+function ownTurn(text: string): string {
+  for (const m of text.matchAll(TURN_MARKER)) if (text.slice(0, m.index).replace(TURN_MARKER, '').trim()) return text.slice(0, m.index)
+  return text
+}
+
+/** The final answer and how it was found, or null. The completion ends at a chat-template turn marker written after
+ * it (ownTurn); text before the last `</think>` is reasoning, not answer. */
+export function extractAnswer(raw: string, order: readonly Extractor[] = DEFAULT_EXTRACT_ORDER): Found | null {
+  const text = raw.includes('<|') ? ownTurn(raw) : raw
   const think = text.lastIndexOf('</think>')
   return extractFrom(think >= 0 ? text.slice(think + 8) : text, order)
 }

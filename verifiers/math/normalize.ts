@@ -81,7 +81,7 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
   // Thousands separators: 1{,}000, 1\,000 (thin space marked above), 1 000, 1,000,000 (groups of exactly three digits).
   s = s.replace(/(\d)\{,\}(?=\d{3})/g, '$1').replace(/(\d)\u2009(?=\d{3}(?!\d))/g, '$1').replace(/\u2009/g, ' ')
   s = s.replace(/(?<![\d.,])[1-9]\d{0,2}(?:,\d{3})+(?=\.\d|(?![\d,]))/g, (m, at: number) =>
-    /[([,]\s*$/.test(s.slice(0, at)) && /^\s*[)\],]/.test(s.slice(at + m.length)) ? m : m.replace(/,/g, ''),
+    /[([,]\s*[-+]?$/.test(s.slice(0, at)) && /^\s*[)\],]/.test(s.slice(at + m.length)) ? m : m.replace(/,/g, ''),
   )
   s = s.replace(/(?<![\d.,/] ?)\d{1,3}(?: \d{3})+(?![\d/,.])/g, (m) => m.replace(/ /g, ''))
   // A decimal comma in prose: `2,74`, `1000,99`, `0,111` (not a thousands group, not a list).
