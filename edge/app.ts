@@ -48,7 +48,8 @@ export function createApp(opts: EdgeOptions) {
     c.set('deps', deps)
     await next()
   })
-  app.use('/v1/*', bodyLimit(deps.config.bodyLimitBytes), requireJson())
+  // /v1 routes read bodies only through c.req: on Node straight from the socket's stream
+  app.use('/v1/*', bodyLimit(deps.config.bodyLimitBytes, { readOnNode: true }), requireJson())
 
   app.route('/', healthRoutes)
   app.route('/', dashboardRoutes) // GET / (page) and GET /v1/dashboard (its data)

@@ -12,19 +12,69 @@ import { ProblemError } from '../problem.js'
 /** Whether a handler (not only middleware, registered for every method) matched this request. */
 const routed = (c: Context) => matchedRoutes(c).some((r) => r.method !== 'ALL')
 
-/** Whether the request carries a body: Node's server gives body-less DELETEs an empty stream, so ask the headers. */
-const hasBody = (c: Context) =>
-  c.req.raw.body !== null &&
-  (c.req.header('transfer-encoding') !== undefined || (c.req.header('content-length') ?? '0') !== '0')
+/**
+ * Whether the request carries a body, from its headers (HTTP frames a body by Content-Length or Transfer-Encoding;
+ * Node's server gives body-less DELETEs an empty stream, and asking for `raw.body` there builds a whole Request).
+ */
+const hasBody = (c: Context) => c.req.header('transfer-encoding') !== undefined || (c.req.header('content-length') ?? '0') !== '0'
 
-export function bodyLimit(maxBytes: number): MiddlewareHandler<AppEnv> {
+/** The Node request under a @hono/node-server request (its bindings are { incoming, outgoing }); else undefined. */
+const nodeIncoming = (c: Context): NodeIncoming | undefined => {
+  const incoming = (c.env as { incoming?: NodeIncoming } | undefined)?.incoming
+  return incoming && typeof incoming.on === 'function' && typeof incoming.resume === 'function' ? incoming : undefined
+}
+interface NodeIncoming {
+  on(event: 'data', f: (chunk: Uint8Array) => void): unknown
+  on(event: 'end' | 'error' | 'aborted', f: (err?: unknown) => void): unknown
+  removeAllListeners(event: string): unknown
+  resume(): unknown
+}
+
+/** The body's bytes as UTF-8 text (a leading BOM dropped, as Request.text() does); 413 past `maxBytes`. */
+function readIncoming(incoming: NodeIncoming, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = []
+    let size = 0
+    incoming.on('data', (chunk) => {
+      size += chunk.byteLength
+      if (size > maxBytes) {
+        incoming.removeAllListeners('data')
+        incoming.resume() // discard the rest
+        reject(new ProblemError(413, `request body is larger than the limit of ${maxBytes} bytes`))
+      } else chunks.push(chunk)
+    })
+    incoming.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8')
+      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
+    })
+    incoming.on('error', reject)
+    incoming.on('aborted', () => reject(new Error('request aborted')))
+  })
+}
+
+/**
+ * 413 past `maxBytes` (by Content-Length, or counted while reading). `readOnNode`: on Node, read the body straight
+ * from the socket's stream and hand it to Hono's body cache, so neither this check nor the routes' validators
+ * build a web Request and ReadableStream around it (for routes that only read the body through `c.req`).
+ */
+export function bodyLimit(maxBytes: number, opts: { readOnNode?: boolean } = {}): MiddlewareHandler<AppEnv> {
+  const tooLarge = () => new ProblemError(413, `request body is larger than the limit of ${maxBytes} bytes`)
   const limit = honoBodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new ProblemError(413, `request body is larger than the limit of ${maxBytes} bytes`)
+      throw tooLarge()
     },
   })
-  return (c, next) => (routed(c) ? limit(c, next) : next())
+  return async (c, next) => {
+    if (!routed(c)) return next()
+    const incoming = opts.readOnNode ? nodeIncoming(c) : undefined
+    if (!incoming || !hasBody(c)) return limit(c, next)
+    const length = c.req.header('content-length')
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined && Number(length) > maxBytes) throw tooLarge()
+    // Hono's own body cache (HonoRequest.bodyCache): c.req.json() / text() parse this text
+    ;(c.req as unknown as { bodyCache: { text?: Promise<string> } }).bodyCache.text = Promise.resolve(await readIncoming(incoming, maxBytes))
+    return next()
+  }
 }
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i
