@@ -206,4 +206,13 @@ describe('math spec switches', () => {
     expect(await rewards({ type: 'math' }, '$[-36,104]$', ['$[-36, 104]$', '$[-36104]$', '$(-36, 104]$'])).toEqual([1, 0, 0])
     expect(await rewards({ type: 'math' }, '$-36,104$', ['$-36104$'])).toEqual([1])
   })
+
+  it('a sum or product compares by its bounds and its term, never evaluated', async () => {
+    const gold = '$F_n = \\sum_{k=0}^{n-1} F_k F_{n-k-1}$'
+    const preds = ['$F_n = \\sum_{k=0}^{n-1} F_{n-k-1} F_k$', '$F_n = \\sum_{k=0}^{n-2} F_k F_{n-k-2}$', '$F_n = \\sum_{j=0}^{n-1} F_j F_{n-j-1}$']
+    expect(await rewards({ type: 'math' }, gold, preds)).toEqual([1, 0, 0])
+    expect(await rewards({ type: 'math' }, '$\\sum_{k=1}^n (k+1)$', ['$\\sum_{k=1}^{n} \\left(1+k\\right)$', '$\\sum_{k=1}^n k + 1$', '$\\prod_{k=1}^n (k+1)$'])).toEqual([1, 0, 0])
+    // Not read (sizing commands inside, as Math-Verify cannot read it): the number written after it is the answer.
+    expect(await rewards({ type: 'math' }, '42', ['Final answer is $\\sum_{k=0}^n\\bigl(k\\bigr)$. I hope. 42'])).toEqual([1])
+  })
 })

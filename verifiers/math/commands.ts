@@ -1,7 +1,7 @@
 /**
  * LaTeX commands the CAS may see. Big operators and calculus (`\sum`, `\prod`, `\int`, `\lim`, …) are left out:
  * the engine evaluates them by iteration (`\prod_{k=1}^{100000} k` took 12 s), so an answer using them never
- * reaches the CAS (it can still match the reference textually).
+ * reaches the CAS: a sum or product compares by its bounds and its term (compare.ts).
  */
 export const CAS_COMMANDS = new Set(
   (
@@ -11,3 +11,6 @@ export const CAS_COMMANDS = new Set(
     'emptyset varnothing circ lfloor rfloor lceil rceil vert mid ldots cdots dots binom'
   ).split(' '),
 )
+
+/** Big operators an answer may hold: compared by their bounds and terms (compare.ts), never by the CAS. */
+export const BIG_OPERATORS = new Set(['sum', 'prod'])

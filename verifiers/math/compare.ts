@@ -84,6 +84,7 @@ function scalarEqual(gold: string, pred: string, c: Ctx): Equivalence {
     return { equal: false, path: 'rational', reason: 'different numbers' }
   }
   if (gold === pred) return { equal: true, path: 'text', reason: 'identical' }
+  if (/\\(?:sum|prod)(?![a-zA-Z])/.test(gold + pred)) return bigOperatorEqual(gold, pred, c)
   if (!c.ce) return { equal: false, path: 'shape', reason: 'needs the CAS (disabled)' }
   if (c.gp === c.pp || c.gp) {
     const r = casEqual(c.ce, gold, pred, c.opts.tolerance)
@@ -93,6 +94,33 @@ function scalarEqual(gold: string, pred: string, c: Ctx): Equivalence {
   }
   const r = casEqual(c.ce, gold, `\\frac{${pred}}{100}`, c.opts.tolerance)
   return { equal: r.equal, path: 'cas', reason: r.equal ? r.reason : `${r.reason} (the answer is a percentage)` }
+}
+
+/** `\sum_{k=0}^{n-1} F_k F_{n-k-1}`: operator, lower and upper bound, and a term that is one product (no sum or
+ * difference at its top level, no further big operator), so the operator's scope is unambiguous. */
+function bigOperator(s: string): { head: string; term: string } | null {
+  const m = /^\\(sum|prod)\s*_\s*\{([^{}]*)\}\s*\^\s*(\{[^{}]*\}|[a-zA-Z0-9])(.*)$/.exec(s.trim())
+  if (!m) return null
+  const term = m[4].trim()
+  let depth = 0
+  for (let i = 0; i < term.length; i++) {
+    const ch = term[i]
+    if ('({['.includes(ch)) depth++
+    else if (')}]'.includes(ch)) depth--
+    else if (depth === 0 && i > 0 && (ch === '+' || ch === '-')) return null
+  }
+  if (!term || /\\(?:sum|prod)(?![a-zA-Z])/.test(term)) return null
+  return { head: `${m[1]}_{${m[2]}}^{${m[3].replace(/^\{|\}$/g, '')}}`.replace(/\s+/g, ''), term }
+}
+
+/** Sums and products never reach the CAS (it iterates them): equal when the same operator has the same bounds
+ * (as written) and equivalent terms. */
+function bigOperatorEqual(gold: string, pred: string, c: Ctx): Equivalence {
+  const g = bigOperator(gold)
+  const p = bigOperator(pred)
+  if (!g || !p || g.head !== p.head || c.gp !== c.pp) return { equal: false, path: 'shape', reason: 'not compared: a sum or product matches only one with the same operator and bounds (never evaluated)' }
+  const r = scalarEqual(g.term, p.term, c)
+  return { ...r, reason: `${r.reason} (the terms, same bounds)` }
 }
 
 function eqEqual(a: Eq, b: Eq, c: Ctx): Equivalence {
