@@ -1,8 +1,11 @@
 /**
  * The demo's settings: one typed object, a comment per field. Defaults are tuned so that on 2 CPU cores the
  * held-out accuracy and mean reward visibly rise within a few minutes: two-operand addition up to 19 (400
- * expressions: 320 trained, 80 held out) is learnt as a procedure, not as facts, so what GRPO teaches on the
- * training prompts carries over to the held-out ones; the SFT cold start stops at a validation target (sft below)
+ * expressions: 320 trained, 80 held out) is learnt mostly as a procedure, so what GRPO teaches on the training
+ * prompts carries over to the held-out ones — for most seeds: seed 3 partly memorises (its SFT start answers 51 %
+ * of the training prompts greedily but 30 % of the held-out ones, and GRPO widens that gap; measured, see
+ * README). Addition up to 29 (820 trained) closes that gap at SFT, but GRPO learnt more slowly on it in the runs
+ * tried, so it stays at 19. The SFT cold start stops at a validation target (sft below)
  * so every seed starts GRPO from a model that answers some prompts, with room left for GRPO to show.
  * (3-operand precedence, e.g. "2+2*6", or the whole +−* table are learnt as facts by this tiny model: their
  * held-out accuracy barely moves in minutes — measured, see the report.)
