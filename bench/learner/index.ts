@@ -12,9 +12,9 @@
  * (TRL's logits_to_keep). Peak RSS of each process after its steps.
  * Generation: 8 rows × 64 new tokens after a 32-token prompt, KV-cached, temperature 1; each side tries every
  * --gen-threads setting (PyTorch one process per setting, OMP = BLAS threads) and reports its best.
- * Version handover: ours = what the in-memory loop does per published version after the first (weights snapshot
- * fed to the prefill / decode sessions the versions share: nothing is compiled; the first version's session
- * build is printed beside it); PyTorch = copying the new weights into the sampler's model (load_state_dict).
+ * Version handover: ours = what the in-memory loop does per published version in the steady state (weights snapshot
+ * into one of two reused buffer sets, fed to the prefill / decode sessions the versions share: nothing is
+ * compiled; the first version's session build is printed beside it); PyTorch = copying the new weights into the sampler's model (load_state_dict).
  * --profile: ORT's profiler on our step sessions; prints the op types that take the most kernel time.
  *
  *   npm run bench:learner [-- --configs 10m,100m --steps 5 --threads N --gen-threads 1,N --no-torch --profile]

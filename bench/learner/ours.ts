@@ -4,8 +4,9 @@
  *   step            one GRPO step                → {"step_s", "loss"}
  *   rss             peak resident set so far     → {"max_rss_mb"}
  *   gen <threads>   generation tokens/s          → {"gen_tok_s"}  (KV-cached OnnxGenerator, warm sessions)
- *   handover        a new version to the sampler → {"handover_s", "first_s"} (weights snapshot + weight tensors on
- *                   the sessions shared with the previous version; first_s: the first version, which compiles them)
+ *   handover        a new version to the sampler → {"handover_s", "first_s"} (weights snapshot into a reused buffer
+ *                   set + weight tensors on the sessions shared with the previous version, steady state: the third
+ *                   version; first_s: the first version, which compiles them)
  *   profile         ORT profile of the steps run since start (with --profile) → {"ops": [[op, ms, share]…]}
  *   exit
  *   tsx bench/learner/ours.ts --config 10m --threads 2 [--profile]
@@ -17,7 +18,7 @@ import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { inferenceModel, OnnxGenerator } from '../../learner/generate/index.js'
 import { initParams } from '../../learner/io/index.js'
-import { onnxGenerator, snapshot } from '../../learner/loop/index.js'
+import { onnxGenerator, Snapshots } from '../../learner/loop/index.js'
 import { createRng } from '../../learner/sample/index.js'
 import { Trainer } from '../../learner/trainer/index.js'
 import { summariseProfile } from './profile.js'
@@ -45,22 +46,27 @@ async function generation(threads: number): Promise<number> {
 }
 
 /**
- * What the in-memory loop does per published version (learner/loop/policy.ts onnxGenerator): snapshot the
- * weights, open a generator on the runtime shared with the previous version, warm it. The first version compiles
- * the sessions (first_s); the handover is the next one (handover_s), until it can generate.
+ * What the in-memory loop does per published version (learner/loop: Snapshots, policy.ts onnxGenerator): snapshot
+ * the weights into the buffer set of two versions back, open a generator on the runtime shared with the previous
+ * version, warm it, close the previous one. The first version compiles the sessions (first_s); the second fills
+ * the second buffer set for the first time; the handover is the third (handover_s, the steady state), until it
+ * can generate.
  */
 async function handover(): Promise<{ handover_s: number; first_s: number }> {
   const open = onnxGenerator({ config: cfg }, bucket, { threads: Number(args.threads) })
+  const snapshots = new Snapshots()
   const one = { n: 1, maxNewTokens: 1, temperature: 0 }
   let t = performance.now()
-  const v0 = await open(snapshot(params))
+  const v0 = await open(snapshots.take(params))
   await v0.generate([prompts[0]], one)
   const first = (performance.now() - t) / 1000
-  t = performance.now()
-  const v1 = await open(snapshot(params))
+  const v1 = await open(snapshots.take(params))
   await v0.close()
-  const handover = (performance.now() - t) / 1000
+  t = performance.now()
+  const v2 = await open(snapshots.take(params))
   await v1.close()
+  const handover = (performance.now() - t) / 1000
+  await v2.close()
   return { handover_s: handover, first_s: first }
 }
 

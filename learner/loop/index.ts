@@ -9,7 +9,7 @@
  */
 export { grpoLoop, type LoopResult } from './loop.js'
 export { resolveLoopOptions, LOOP_DEFAULTS, type LoopOptions, type LoopInput } from './options.js'
-export { onnxGenerator, snapshot, type OpenGenerator } from './policy.js'
+export { onnxGenerator, snapshot, Snapshots, type OpenGenerator } from './policy.js'
 export { grpoBatch, scoreGroups, rolloutStats, type ScoredGroup, type RolloutStats } from './rollout.js'
 export { loopLine, type LoopStepMetrics } from './metrics.js'
 export { sftThenGrpo, LEARNING_TEST, LEARNING_BENCH, LEARNING_LORA_TEST, type LearningConfig, type LearningHooks, type LearningResult } from './proof.js'

@@ -16,7 +16,7 @@ import type { Generator } from '../generate/index.js'
 import { shuffledCycle } from '../sample/index.js'
 import { evalSummary, type LoopStepMetrics } from './metrics.js'
 import { resolveLoopOptions, type LoopInput } from './options.js'
-import { snapshot } from './policy.js'
+import { Snapshots } from './policy.js'
 import { grpoBatch, rolloutStats, scoreGroups } from './rollout.js'
 
 export interface LoopResult {
@@ -37,9 +37,10 @@ export async function grpoLoop(input: LoopInput): Promise<LoopResult> {
 
   let generator: Generator | null = null
   let version = -1 // trainer updates behind the generator's weights
+  const snapshots = new Snapshots()
   const handover = async () => {
     const t = performance.now()
-    const opened = await o.generator(snapshot(trainer.policyWeights())) // with LoRA: base + scale·B·A merged
+    const opened = await o.generator(snapshots.take(trainer.policyWeights())) // with LoRA: base + scale·B·A merged
     await generator?.close()
     generator = opened
     version = trainer.updates

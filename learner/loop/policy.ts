@@ -11,12 +11,37 @@ import { inferenceModel, OnnxGenerator, type Generator, type InferenceBucket, ty
 import { Runtime } from '../runtime/index.js'
 import type { Tokenizer } from '../tokenizer/index.js'
 
-/** Opens a Generator that samples from exactly these weights (paramSpecs names); the map is the caller's to keep. */
+/**
+ * Opens a Generator that samples from exactly these weights (paramSpecs names). The loop hands it a Snapshots
+ * buffer set: unchanged while this generator is the current one and until the next handover has closed it, then
+ * rewritten for a later version; a generator must not read the arrays after close().
+ */
 export type OpenGenerator = (weights: ReadonlyMap<string, Float32Array>) => Generator | Promise<Generator>
 
 /** A copy of the weights (what a published version is). */
 export function snapshot(params: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
   return new Map([...params].map(([name, w]) => [name, w.slice()]))
+}
+
+/**
+ * Snapshots into two buffer sets used in turn: take k writes the set of take k − 2, whose generator the loop has
+ * closed by then (it closes the previous generator right after opening the next). A 100M model's snapshot is
+ * 0.4 GB: copying into buffers already faulted in costs about half of allocating a fresh copy each version, and
+ * memory holds two sets instead of whatever the garbage collector has not yet freed.
+ */
+export class Snapshots {
+  private readonly sets: (Map<string, Float32Array> | undefined)[] = [undefined, undefined]
+  private turn = 0
+
+  take(params: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
+    const i = this.turn
+    this.turn ^= 1
+    const set = this.sets[i]
+    const fits = set && set.size === params.size && [...params].every(([name, w]) => set.get(name)?.length === w.length)
+    if (!fits) return (this.sets[i] = snapshot(params))
+    for (const [name, w] of params) set.get(name)!.set(w)
+    return set
+  }
 }
 
 /** Handover to an in-process OnnxGenerator over the snapshot, for one inference bucket. */
