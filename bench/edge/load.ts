@@ -40,6 +40,8 @@ export interface LoadJob {
   databaseUrl?: string
   taskId?: number
   workerKeyId?: number
+  /** floor: connections of this process's pool (default: one per client) */
+  poolMax?: number
 }
 
 export interface LoadResult {
@@ -194,7 +196,7 @@ async function floorLoop(end: number, db: ReturnType<typeof connectPostgres>['db
   }
 }
 
-const database = job.mode === 'floor' ? connectPostgres(job.databaseUrl!, { max: job.clients }) : undefined
+const database = job.mode === 'floor' ? connectPostgres(job.databaseUrl!, { max: Math.min(job.clients, job.poolMax ?? job.clients) }) : undefined
 const cpu0 = process.cpuUsage()
 const t0 = performance.now()
 const end = t0 + job.seconds * 1000
