@@ -1,12 +1,19 @@
 /** A server under test in its own process (its own process group): started, awaited on /healthz, stopped. */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { appendFileSync } from 'node:fs'
 
 /** Start a server process and wait until /healthz answers 200. */
 export async function startServer(cmd: string, args: string[], env: NodeJS.ProcessEnv, url: string): Promise<ChildProcess> {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let log = ''
-  child.stdout!.on('data', (d) => (log += d))
-  child.stderr!.on('data', (d) => (log += d))
+  // BENCH_SERVER_LOG=<file>: the servers' output is appended there (e.g. why wrangler dev restarted its worker)
+  const keep = process.env.BENCH_SERVER_LOG
+  const take = (d: Buffer) => {
+    if (log.length < 100_000) log += d
+    if (keep) appendFileSync(keep, d)
+  }
+  child.stdout!.on('data', take)
+  child.stderr!.on('data', take)
   const deadline = Date.now() + 120_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break
