@@ -159,6 +159,10 @@ async function main() {
   const children: ChildProcess[] = []
   try {
     await migrateDatabase(database)
+    // BENCH_ASYNC_COMMIT=1: the bench database commits without waiting for the WAL flush — for comparison only (a
+    // 201'd group could be lost in a crash, which the edge must never do); it says what fsync waits cost
+    if (process.env.BENCH_ASYNC_COMMIT === '1')
+      await (database as { sql?: import('postgres').Sql }).sql?.unsafe(`ALTER DATABASE "${new URL(created.url).pathname.slice(1)}" SET synchronous_commit = off`)
     const dbName = new URL(created.url).pathname.slice(1)
     const pgSql = (database as { sql?: import('postgres').Sql }).sql
     if (pgSql)
@@ -181,7 +185,7 @@ async function main() {
       await insertPrompts(database.db, t.id, Array.from({ length: PROMPTS }, (_, i) => ({ text: `what is ${i} + 0?`, answer: '42' })))
     }
     console.log(
-      `bench:edge — G=${G} × ${TOKENS} tokens with log-probs (${WIRE}, client ${CLIENT}), ${REPS} × ${SECONDS} s per scenario, local Postgres; ` +
+      `bench:edge — G=${G} × ${TOKENS} tokens with log-probs (${WIRE}, client ${CLIENT}${process.env.BENCH_ASYNC_COMMIT === '1' ? ', synchronous_commit OFF: comparison only' : ''}), ${REPS} × ${SECONDS} s per scenario, local Postgres; ` +
         `median [min–max]; load: ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
     )
 
