@@ -22,7 +22,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { openDatabase } from '../schema/db.js'
 import { migrateDatabase } from '../schema/migrate.js'
-import { createKey, createTask, insertPrompts } from '../schema/queries/index.js'
+import { setSynchronousCommit } from '../schema/admin.js'
+import { backendPids, createKey, createTask, insertPrompts } from '../schema/queries/index.js'
 import { createServerDatabase, testServerUrl } from '../test/helpers/db.js'
 import { freePort } from '../test/helpers/net.js'
 import { treeCpu, treeCpuMs } from './edge/cpu.js'
@@ -161,13 +162,8 @@ async function main() {
     await migrateDatabase(database)
     // BENCH_ASYNC_COMMIT=1: the bench database commits without waiting for the WAL flush — for comparison only (a
     // 201'd group could be lost in a crash, which the edge must never do); it says what fsync waits cost
-    if (process.env.BENCH_ASYNC_COMMIT === '1')
-      await (database as { sql?: import('postgres').Sql }).sql?.unsafe(`ALTER DATABASE "${new URL(created.url).pathname.slice(1)}" SET synchronous_commit = off`)
-    const dbName = new URL(created.url).pathname.slice(1)
-    const pgSql = (database as { sql?: import('postgres').Sql }).sql
-    if (pgSql)
-      pgBackends = async () =>
-        (await pgSql`SELECT pid FROM pg_stat_activity WHERE datname = ${dbName} AND pid <> pg_backend_pid()`).map((r) => Number(r.pid))
+    if (process.env.BENCH_ASYNC_COMMIT === '1') await setSynchronousCommit(serverUrl, new URL(created.url).pathname.slice(1), false)
+    pgBackends = () => backendPids(database.db, { self: false })
     const worker = await createKey(database.db, 'worker')
     const taskIds: Record<string, number> = {}
     for (const task of ['node', 'floor', 'workerd']) {

@@ -38,3 +38,13 @@ export async function dropDatabaseOn(serverUrl: string, name: string): Promise<v
     await admin.end()
   }
 }
+
+/** ALTER DATABASE `name` SET synchronous_commit: commits stop waiting for the WAL flush when off (benchmarks' comparisons only: a crash could lose a committed row). */
+export async function setSynchronousCommit(serverUrl: string, name: string, on: boolean): Promise<void> {
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
+  try {
+    await admin.unsafe(`ALTER DATABASE ${checked(name)} SET synchronous_commit = ${on ? 'on' : 'off'}`)
+  } finally {
+    await admin.end()
+  }
+}

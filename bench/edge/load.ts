@@ -15,7 +15,7 @@ import { Agent, request } from 'node:http'
 import { packFloat32, packInt32, toBase64 } from '../../common/packed.js'
 import { scoreGroup } from '../../edge/routes/verify/score.js'
 import { connectPostgres } from '../../schema/pg.js'
-import { leasePrompts, storeGroups } from '../../schema/queries/index.js'
+import { backendPids, leasePrompts, storeGroups } from '../../schema/queries/index.js'
 import { treeCpuMs } from './cpu.js'
 import { benchCompletions } from './shape.js'
 
@@ -216,8 +216,8 @@ const result: LoadResult = {
   firstError,
 }
 if (database) {
-  const pids = await database.sql`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`
-  result.pgAtEnd = Object.fromEntries(pids.map((r) => [Number(r.pid), treeCpuMs(Number(r.pid))]))
+  const pids = await backendPids(database.db)
+  result.pgAtEnd = Object.fromEntries(pids.map((pid) => [pid, treeCpuMs(pid)]))
 }
 await database?.close()
 agent.destroy()

@@ -14,7 +14,7 @@ const SQL_SIGNS: [string, RegExp][] = [
   ['drizzle sql tag', /import\s*\{[^}]*\bsql\b[^}]*\}\s*from\s*'drizzle-orm'/],
   ['raw postgres.js query', /\.unsafe\(/],
   ['drizzle builder', /\.(select|insert|update|delete)\([^)]*\)\s*\.(from|values|set|where)\(/],
-  ['SQL text', /\b(SELECT\s+[\w*]|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+(TABLE|DATABASE))\b/],
+  ['SQL text', /\b(?:SELECT\s+[\w*(]|INSERT\s+INTO\b|UPDATE\s+\w+\s+SET\b|DELETE\s+FROM\b|(?:CREATE|ALTER|DROP)\s+(?:TABLE|DATABASE|INDEX)\b)/],
 ]
 
 function sources(dir: string): string[] {
