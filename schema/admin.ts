@@ -18,33 +18,28 @@ export function databaseUrlOn(serverUrl: string, name: string): string {
   return u.toString()
 }
 
-/** CREATE DATABASE `name` on the server of `serverUrl`; returns its URL. */
-export async function createDatabaseOn(serverUrl: string, name: string): Promise<string> {
+/** One statement on a single-use admin connection to the server of `serverUrl`. */
+async function onServer(serverUrl: string, statement: string): Promise<void> {
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
   try {
-    await admin.unsafe(`CREATE DATABASE ${checked(name)}`)
+    await admin.unsafe(statement)
   } finally {
     await admin.end()
   }
+}
+
+/** CREATE DATABASE `name` on the server of `serverUrl`; returns its URL. */
+export async function createDatabaseOn(serverUrl: string, name: string): Promise<string> {
+  await onServer(serverUrl, `CREATE DATABASE ${checked(name)}`)
   return databaseUrlOn(serverUrl, name)
 }
 
 /** DROP DATABASE IF EXISTS `name` (closing its connections) on the server of `serverUrl`. */
-export async function dropDatabaseOn(serverUrl: string, name: string): Promise<void> {
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
-  try {
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${checked(name)} WITH (FORCE)`)
-  } finally {
-    await admin.end()
-  }
+export function dropDatabaseOn(serverUrl: string, name: string): Promise<void> {
+  return onServer(serverUrl, `DROP DATABASE IF EXISTS ${checked(name)} WITH (FORCE)`)
 }
 
 /** ALTER DATABASE `name` SET synchronous_commit: commits stop waiting for the WAL flush when off (benchmarks' comparisons only: a crash could lose a committed row). */
-export async function setSynchronousCommit(serverUrl: string, name: string, on: boolean): Promise<void> {
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} })
-  try {
-    await admin.unsafe(`ALTER DATABASE ${checked(name)} SET synchronous_commit = ${on ? 'on' : 'off'}`)
-  } finally {
-    await admin.end()
-  }
+export function setSynchronousCommit(serverUrl: string, name: string, on: boolean): Promise<void> {
+  return onServer(serverUrl, `ALTER DATABASE ${checked(name)} SET synchronous_commit = ${on ? 'on' : 'off'}`)
 }
