@@ -237,13 +237,22 @@ export function attention(cfg: ModelConfig, p: LayerParams, x: Value, a: Attenti
   // additive mask built on the mask's own small shape ([T,S] or [B,1,1,T,S]; folded when constant)
   const masked = ops.add(scores, ops.where(a.allowed, 0, LOWEST[x.graph.floatType])) //          [B,KV,G,T,S]
   const probs = ops.reshape(ops.softmax(masked, -1), [B, KV, G * T, S]) //                      [B,KV,G·T,S]
-  const ctx = a.past //                                                                          [B,KV,G·T,Dh]
-    ? ops.add(ops.matMul(ops.slice(probs, [0], [P], [3]), a.past.value), ops.matMul(ops.slice(probs, [P], [S], [3]), v0))
-    : ops.matMul(probs, v0)
+  const ctx = weightedValues(probs, v0, a.past) //                                                [B,KV,G·T,Dh]
   const merged = cols //                                                                      [B,T,H·Dh] or [H·Dh,B·T]
     ? ops.reshape(ops.transpose(ops.reshape(ctx, [B, KV, G, T, Dh]), [1, 2, 4, 0, 3]), [H * Dh, B * T])
     : ops.reshape(ops.transpose(ops.reshape(ctx, [B, KV, G, T, Dh]), [0, 3, 1, 2, 4]), [B, T, H * Dh])
   return { out: project(p, 'self_attn.o_proj', merged, a.lora, !!cols), present: { key: kNew, value: v0 } }
+}
+
+/**
+ * The context: probabilities [..., S] over the cached keys (the first P = S − T) and the new ones, times their
+ * values, as the sum of the two parts' products so the cache is never concatenated.   vNew [..., T, Dh] → [..., Dh]
+ */
+function weightedValues(probs: Value, vNew: Value, past?: KV): Value {
+  if (!past) return ops.matMul(probs, vNew)
+  const P = past.value.shape[2]
+  const S = probs.shape[3]
+  return ops.add(ops.matMul(ops.slice(probs, [0], [P], [3]), past.value), ops.matMul(ops.slice(probs, [P], [S], [3]), vNew))
 }
 
 /**
@@ -267,9 +276,7 @@ function decodeAttention(cfg: ModelConfig, p: LayerParams, x: Value, a: Attentio
   const scores = a.past ? ops.concat([against(a.past.key), against(kNew)], -1) : against(kNew) // [B,KV,G,S]
   const allowed = a.allowed.shape.length === 5 ? ops.reshape(a.allowed, [B, 1, 1, S]) : a.allowed // [B,1,1,S] or [1,S]
   const probs = ops.softmax(ops.add(scores, ops.where(allowed, 0, LOWEST[x.graph.floatType])), -1) // [B,KV,G,S]
-  const ctx = a.past //                                                                      [B,KV,G,Dh]
-    ? ops.add(ops.matMul(ops.slice(probs, [0], [P], [3]), a.past.value), ops.matMul(ops.slice(probs, [P], [S], [3]), v0))
-    : ops.matMul(probs, v0)
+  const ctx = weightedValues(probs, v0, a.past) //                                            [B,KV,G,Dh]
   const merged = ops.transpose(ops.reshape(ctx, [B, H * Dh]), [1, 0]) //                     [H·Dh,B]
   return { out: project(p, 'self_attn.o_proj', merged, a.lora, true), present: { key: kNew, value: v0 } }
 }
