@@ -14,3 +14,10 @@ export const CAS_COMMANDS = new Set(
 
 /** Big operators an answer may hold: compared by their bounds and terms (compare.ts), never by the CAS. */
 export const BIG_OPERATORS = new Set(['sum', 'prod'])
+
+const BIG_OPERATOR = new RegExp(`\\\\(?:${[...BIG_OPERATORS].join('|')})(?![a-zA-Z])`)
+
+/** Whether `s` holds a big operator (`\sum`, `\prod`; not `\summary`). */
+export function hasBigOperator(s: string): boolean {
+  return BIG_OPERATOR.test(s)
+}

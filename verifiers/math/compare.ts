@@ -12,6 +12,7 @@
  */
 import { LIMITS, nestingDepth } from '../limits.js'
 import { casEqual, casProportional, loadEngine } from './cas.js'
+import { hasBigOperator } from './commands.js'
 import { normalizeAnswer, type Normalized } from './normalize.js'
 import { parseRational, rational, rationalEqual, type Rational, type Tolerance } from './number.js'
 import { answerSize, MAX_ITEMS, parseAnswer, type Answer, type Eq } from './structure.js'
@@ -84,7 +85,7 @@ function scalarEqual(gold: string, pred: string, c: Ctx): Equivalence {
     return { equal: false, path: 'rational', reason: 'different numbers' }
   }
   if (gold === pred) return { equal: true, path: 'text', reason: 'identical' }
-  if (/\\(?:sum|prod)(?![a-zA-Z])/.test(gold + pred)) return bigOperatorEqual(gold, pred, c)
+  if (hasBigOperator(gold + pred)) return bigOperatorEqual(gold, pred, c)
   if (!c.ce) return { equal: false, path: 'shape', reason: 'needs the CAS (disabled)' }
   if (c.gp === c.pp || c.gp) {
     const r = casEqual(c.ce, gold, pred, c.opts.tolerance)
@@ -109,7 +110,7 @@ function bigOperator(s: string): { head: string; term: string } | null {
     else if (')}]'.includes(ch)) depth--
     else if (depth === 0 && i > 0 && (ch === '+' || ch === '-')) return null
   }
-  if (!term || /\\(?:sum|prod)(?![a-zA-Z])/.test(term)) return null
+  if (!term || hasBigOperator(term)) return null
   return { head: `${m[1]}_{${m[2]}}^{${m[3].replace(/^\{|\}$/g, '')}}`.replace(/\s+/g, ''), term }
 }
 

@@ -16,7 +16,7 @@
  * "… \boxed{255} … Final answer: $10,455$" gives 10,455. A candidate that is not a well-formed answer (unknown
  * commands, unbalanced braces, prose) is skipped for the next one. All scans are linear.
  */
-import { BIG_OPERATORS, CAS_COMMANDS } from './commands.js'
+import { BIG_OPERATORS, CAS_COMMANDS, hasBigOperator } from './commands.js'
 
 export const EXTRACTORS = ['boxed', 'hash', 'answer-tag', 'answer-is', 'latex', 'last-number'] as const
 export type Extractor = (typeof EXTRACTORS)[number]
@@ -227,7 +227,7 @@ export function wellFormed(a: string): boolean {
   if (depth !== 0) return false
   // A sum or product (compared by its bounds and term, compare.ts) holds plain mathematics only: no sizing or text
   // commands inside it (`\sum_{k=0}^n\bigl(k\bigr)` is not read, as Math-Verify does not read it).
-  const big = /\\(?:sum|prod)(?![a-zA-Z])/.test(t)
+  const big = hasBigOperator(t)
   for (const m of t.matchAll(/\\([a-zA-Z]+)/g))
     if (big ? !CAS_COMMANDS.has(m[1]) && !BIG_OPERATORS.has(m[1]) && !BIG_TERM_COMMANDS.has(m[1]) : !CAS_COMMANDS.has(m[1]) && !TEXT_COMMANDS.has(m[1])) return false
   return isBare(t)
