@@ -11,17 +11,14 @@ import { parseArgs } from 'node:util'
 import { inferenceModel, OnnxGenerator } from '../../learner/generate/index.js'
 import { initParams } from '../../learner/io/index.js'
 import { Runtime } from '../../learner/runtime/index.js'
-import { createRng } from '../../learner/sample/index.js'
+import { median } from '../stats.js'
 import { summariseProfile } from './profile.js'
-import { GEN, loadConfig } from './setup.js'
+import { genWorkload, loadConfig } from './setup.js'
 
 const { values: args } = parseArgs({ options: { config: { type: 'string', default: '10m' }, threads: { type: 'string', default: '2' }, reps: { type: 'string', default: '5' }, profile: { type: 'boolean', default: false } } })
 const cfg = loadConfig(args.config!)
 const params = initParams(cfg, 0)
-const bucket = { batch: GEN.rows, promptLength: GEN.prompt, cacheLength: GEN.prompt + GEN.newTokens - 1 }
-const rng = createRng(2)
-const prompts = Array.from({ length: GEN.rows }, () => Array.from({ length: GEN.prompt }, () => Math.floor(rng.next() * cfg.vocab_size)))
-const genOpts = { n: 1, maxNewTokens: GEN.newTokens, temperature: 1, seed: 3, eos: [] as number[] }
+const { bucket, prompts, options: genOpts } = genWorkload(cfg)
 const prefix = join(tmpdir(), `cohort-gen-profile-${process.pid}`)
 const runtime = new Runtime({ threads: Number(args.threads), profile: args.profile ? prefix : undefined })
 runtime.retain()
@@ -39,8 +36,7 @@ for (let i = 0; i < Number(args.reps); i++) {
   rates.push(n / ((performance.now() - t) / 1000))
   cpu.push((dc.user + dc.system) / 1000 / n)
 }
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
-console.log(`${args.config} gen tok/s median ${med(rates).toFixed(1)} (${rates.map((r) => r.toFixed(0)).join(' ')}); CPU ms/token median ${med(cpu).toFixed(3)} (${cpu.map((r) => r.toFixed(2)).join(' ')})`)
+console.log(`${args.config} gen tok/s median ${median(rates).toFixed(1)} (${rates.map((r) => r.toFixed(0)).join(' ')}); CPU ms/token median ${median(cpu).toFixed(3)} (${cpu.map((r) => r.toFixed(2)).join(' ')})`)
 console.log(`  wall of the timed calls ${(performance.now() - t0).toFixed(0)} ms`)
 if (args.profile) {
   const files = await runtime.endProfiling()

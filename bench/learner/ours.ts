@@ -19,10 +19,9 @@ import { parseArgs } from 'node:util'
 import { inferenceModel, OnnxGenerator } from '../../learner/generate/index.js'
 import { initParams } from '../../learner/io/index.js'
 import { onnxGenerator, Snapshots } from '../../learner/loop/index.js'
-import { createRng } from '../../learner/sample/index.js'
 import { Trainer } from '../../learner/trainer/index.js'
 import { summariseProfile } from './profile.js'
-import { GEN, grpoBatch, loadConfig, TRAIN } from './setup.js'
+import { genWorkload, grpoBatch, loadConfig, TRAIN } from './setup.js'
 
 const { values: args } = parseArgs({ options: { config: { type: 'string', default: '10m' }, threads: { type: 'string', default: '0' }, profile: { type: 'boolean', default: false } } })
 const cfg = loadConfig(args.config!)
@@ -30,10 +29,7 @@ const params = initParams(cfg, 0)
 const profilePrefix = join(tmpdir(), `cohort-ort-profile-${process.pid}`)
 const trainer = new Trainer(cfg, params, { ...TRAIN, threads: Number(args.threads) }, { profile: args.profile ? profilePrefix : undefined })
 const batch = grpoBatch(cfg)
-const bucket = { batch: GEN.rows, promptLength: GEN.prompt, cacheLength: GEN.prompt + GEN.newTokens - 1 }
-const rng = createRng(2)
-const prompts = Array.from({ length: GEN.rows }, () => Array.from({ length: GEN.prompt }, () => Math.floor(rng.next() * cfg.vocab_size)))
-const genOpts = { n: 1, maxNewTokens: GEN.newTokens, temperature: 1, seed: 3, eos: [] as number[] }
+const { bucket, prompts, options: genOpts } = genWorkload(cfg)
 
 async function generation(threads: number): Promise<number> {
   const gen = new OnnxGenerator(inferenceModel({ config: cfg, params }, bucket), { threads })

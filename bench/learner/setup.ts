@@ -34,3 +34,13 @@ export function grpoBatch(cfg: ModelConfig): GrpoBatch {
   const near = () => inputIds.map((r) => r.map(() => -Math.log(cfg.vocab_size) + (rng.next() - 0.5) * 0.2))
   return { inputIds, completionMask, advantages: inputIds.map(() => rng.normal()), oldLogprobs: near(), refLogprobs: near() }
 }
+
+/** The generation workload: the inference bucket, GEN.rows random prompts of GEN.prompt tokens, and the options. */
+export function genWorkload(cfg: ModelConfig) {
+  const rng = createRng(2)
+  return {
+    bucket: { batch: GEN.rows, promptLength: GEN.prompt, cacheLength: GEN.prompt + GEN.newTokens - 1 },
+    prompts: Array.from({ length: GEN.rows }, () => Array.from({ length: GEN.prompt }, () => Math.floor(rng.next() * cfg.vocab_size))),
+    options: { n: 1, maxNewTokens: GEN.newTokens, temperature: 1, seed: 3, eos: [] as number[] },
+  }
+}
