@@ -3,7 +3,8 @@
  * with its defaults) for seeds 1..5, each in its own process and run folder, and prints per seed the held-out
  * accuracy after the SFT cold start, after GRPO, the gain, and the load average while it ran. The GRPO phase is
  * wall-clock limited (--minutes), so a busy machine gets fewer GRPO steps: a seed that gains under load gains on
- * a quiet machine too. Writes bench/out/demo-seeds.json.
+ * a quiet machine too; to compare settings at equal work on a busy machine, give every run the updates an idle one
+ * makes in the default 3 minutes (~1200): `-- --grpo-steps 1200`. Writes bench/out/demo-seeds.json.
  *
  *   npm run bench:demo-seeds [-- --seeds 1,2,3,4,5 --parallel 1 --minutes 3]   (about 4.5 minutes a seed at parallel 1)
  * Extra demo flags after `--` go to every run, e.g. `npm run bench:demo-seeds -- --seeds 3 -- --sft-target 0.4`.

@@ -7,7 +7,7 @@ import { LORA_FLAGS, LORA_USAGE, loraOption } from './lora-options.js'
 export const demo: Command = {
   name: 'demo',
   summary: 'the main job: embedded database, edge, SFT then GRPO with in-process workers, live dashboard',
-  usage: `cohort demo [--minutes M] [--workers W] [--port P] [--database-url URL] [--tasks FILE.jsonl]
+  usage: `cohort demo [--minutes M | --grpo-steps N] [--workers W] [--port P] [--database-url URL] [--tasks FILE.jsonl]
             [--verifier JSON|FILE] [--sft-steps N] [--sft-target P] [--seed N] [--data-dir DIR] [--quiet]
             [--chat] [--lora-rank R [--lora-alpha A] [--lora-dropout P] [--lora-targets LIST]]
 
@@ -17,6 +17,8 @@ cold start, then runs GRPO for M minutes — the learner and W rollout workers i
 to the edge over HTTP. Each published version is evaluated greedily on the held-out prompts. Prints progress, the
 dashboard URL and, at the end, a summary table. Ctrl-C ends early (with the summary).
   --minutes M          GRPO wall-clock minutes (default ${DEFAULT_DEMO.minutes})
+  --grpo-steps N       instead: GRPO for exactly N learner updates however long they take (comparing settings
+                       on a busy machine at the updates an idle one makes in its minutes: ~1200 in 3)
   --workers W          rollout workers (default ${DEFAULT_DEMO.workers}, at most 8)
   --port P             edge port (env PORT, default ${DEFAULT_DEMO.port}; 0 = any free port)
   --database-url URL   a real Postgres (env DATABASE_URL; default: embedded PGlite); when an earlier run trained
@@ -36,6 +38,7 @@ ${LORA_USAGE}
   async run(argv) {
     const { values } = parse(argv, {
       minutes: { type: 'string' },
+      'grpo-steps': { type: 'string' },
       workers: { type: 'string' },
       port: { type: 'string' },
       'database-url': { type: 'string' },
@@ -52,6 +55,8 @@ ${LORA_USAGE}
     const lora = loraOption(values)
     const minutes = values.minutes === undefined ? DEFAULT_DEMO.minutes : Number(values.minutes)
     if (!(minutes > 0 && minutes <= 24 * 60)) throw new UsageError(`--minutes must be a number in (0, 1440], got ${values.minutes}`)
+    if (values.minutes !== undefined && values['grpo-steps'] !== undefined) throw new UsageError('--minutes and --grpo-steps: give one')
+    const grpoSteps = values['grpo-steps'] === undefined ? undefined : intOption('grpo-steps', values['grpo-steps'], 0, 1, 1_000_000)
     const sftTarget = values['sft-target'] === undefined ? DEFAULT_DEMO.sft.target : Number(values['sft-target'])
     if (!(sftTarget > 0 && sftTarget <= 1)) throw new UsageError(`--sft-target must be a number in (0, 1], got ${values['sft-target']}`)
     if (values.verifier && !values.tasks) throw new UsageError('--verifier goes with --tasks (the built-in task has its own)')
@@ -66,6 +71,7 @@ ${LORA_USAGE}
     try {
       handle = await startDemo({
         minutes,
+        grpoSteps,
         workers: intOption('workers', values.workers, DEFAULT_DEMO.workers, 1, 8),
         port: intOption('port', values.port ?? process.env.PORT, DEFAULT_DEMO.port, 0, 65535),
         databaseUrl: values['database-url'] ?? (process.env.DATABASE_URL || undefined),

@@ -20,6 +20,9 @@ import type { ArithOptions } from './arith.js'
 export interface DemoConfig {
   /** wall-clock minutes of GRPO (after the SFT cold start) */
   minutes: number
+  /** instead of `minutes`: GRPO for exactly this many learner updates, however long they take (a busy machine
+   *  then compares settings at the work an idle one does in `minutes`; the cosine decays over these updates) */
+  grpoSteps?: number
   /** in-process rollout workers (each an HTTP client of the edge) */
   workers: number
   /** edge port (0: any free one) */
@@ -53,7 +56,7 @@ export interface DemoConfig {
   maxNewTokens: number
   /** learn loop (publishEvery, batchGroups, maxStaleness …) */
   learn: Partial<Omit<LearnConfig, 'owner'>>
-  /** the GRPO update (lr, beta, lossType …); a cosine without totalSteps/totalSeconds decays over `minutes` */
+  /** the GRPO update (lr, beta, lossType …); a cosine without totalSteps/totalSeconds decays over `minutes` (or `grpoSteps`) */
   train: Partial<TrainConfig>
   /** held-out prompts evaluated per published version (greedy) */
   evalPrompts: number

@@ -209,11 +209,15 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
         inferenceBucket: bucket,
         quiet: c.quiet,
         ...c.learn,
+        ...(c.grpoSteps !== undefined && { maxSteps: c.grpoSteps }),
       },
       train: {
         temperature: c.temperature, threads, maxCompletionLength: c.maxNewTokens,
         // the GRPO phase is limited by the clock, so by default a cosine decays over its minutes, not a count of updates
-        ...(c.train.schedule === 'cosine' && c.train.totalSteps === undefined && c.train.totalSeconds === undefined ? { totalSeconds: c.minutes * 60 } : {}),
+        // (or, with grpoSteps, over that many updates)
+        ...(c.train.schedule === 'cosine' && c.train.totalSteps === undefined && c.train.totalSeconds === undefined
+          ? c.grpoSteps === undefined ? { totalSeconds: c.minutes * 60 } : { totalSteps: c.grpoSteps }
+          : {}),
         ...c.train, ...(c.lora && c.loraTrain),
       },
       lora: c.lora,
@@ -237,7 +241,7 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
     if (stopper.signal.aborted) workers.forEach((w) => w.stop())
     else stopper.signal.addEventListener('abort', () => workers.forEach((w) => w.stop()), { once: true })
     const workersDone = Promise.all(workers.map((w) => w.run()))
-    const timer = setTimeout(() => stopper.abort(), c.minutes * 60_000)
+    const timer = c.grpoSteps === undefined ? setTimeout(() => stopper.abort(), c.minutes * 60_000) : undefined
     const watching = evaluator.watch(stopper.signal, c.evalEverySeconds * 1000)
     let learnSummary: LearnSummary
     let rollouts: RolloutStats[]

@@ -19,7 +19,7 @@ describe('cohort demo options', () => {
   it('--help documents every option', () => {
     const r = demo('--help')
     expect(r.status).toBe(0)
-    for (const o of ['--minutes', '--workers', '--port', '--database-url', '--tasks', '--verifier', '--sft-steps', '--sft-target', '--seed', '--data-dir', '--chat', '--lora-rank', '--lora-alpha', '--lora-dropout', '--lora-targets'])
+    for (const o of ['--minutes', '--grpo-steps', '--workers', '--port', '--database-url', '--tasks', '--verifier', '--sft-steps', '--sft-target', '--seed', '--data-dir', '--chat', '--lora-rank', '--lora-alpha', '--lora-dropout', '--lora-targets'])
       expect(r.stdout).toContain(o)
   })
 
@@ -28,6 +28,8 @@ describe('cohort demo options', () => {
     writeFileSync(bad, '{"prompt":"a","answer":"1"}\n{"prompt":"b"}\n')
     const cases: [string[], RegExp][] = [
       [['--minutes', '0'], /--minutes must be a number/],
+      [['--grpo-steps', '0'], /--grpo-steps must be an integer in \[1, 1000000\]/],
+      [['--minutes', '2', '--grpo-steps', '100'], /--minutes and --grpo-steps: give one/],
       [['--workers', '9'], /--workers must be an integer in \[1, 8\]/],
       [['--verifier', '{"type":"exact"}'], /--verifier goes with --tasks/],
       [['--tasks', bad], /bad\.jsonl:2: "answer"/],

@@ -80,6 +80,24 @@ describe('cohort demo', () => {
     expect(s.versions.at(-1)!.accuracy).not.toBeNull()
   })
 
+  it('grpoSteps: GRPO stops after exactly that many learner updates, however long they take', async () => {
+    const h = await startDemo({
+      port: 0,
+      dataDir: dir,
+      grpoSteps: 6,
+      workers: 1,
+      quiet: true,
+      arith: { terms: 2, maxOperand: 9, ops: '+', train: 60, heldOut: 10 },
+      evalPrompts: 10,
+      sft: { ...DEFAULT_DEMO.sft, steps: 5, batchSize: 8, target: 1 },
+      learn: { ...DEFAULT_DEMO.learn, publishEvery: 3 },
+    })
+    const s = await h.done
+    expect(s.learner.steps).toBe(6)
+    expect(s.versions.map((v) => v.step)).toEqual([0, 3, 6])
+    expect(s.versions.at(-1)!.accuracy).not.toBeNull()
+  })
+
   it('given a real Postgres an earlier run trained in, starts over in a new database on that server', async () => {
     const server = await testServerUrl()
     if (!server) return console.warn('skipped: no Postgres server')
