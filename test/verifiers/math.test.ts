@@ -25,6 +25,14 @@ describe('extractAnswer', () => {
   it('treats identical repeated boxes as one answer', () => {
     expect(extractAnswer('\\boxed{4} ... so \\boxed{4}')?.answer).toBe('4')
   })
+  it('an equation chain through commands the CAS never sees is its last side (AReaL cases)', () => {
+    expect(extractAnswer('$\\lim_{x \\to 0} \\frac{\\sin x}{x} = 1$')).toMatchObject({ answer: '1', by: 'latex' })
+    expect(extractAnswer('$17 \\bmod 5 = 2$')?.answer).toBe('2')
+    expect(extractAnswer('\\boxed{\\int_0^1 2t\\,dt = 1}')?.answer).toBe('1')
+    // Not when the last side itself is not readable, nor when the brackets do not balance.
+    expect(extractAnswer('$\\lim_{x \\to 1} f(x) = 3 + \\lim g$')).toBeNull()
+    expect(extractAnswer('$\\lim_{x \\to 1 f(x) = 3$')).toBeNull()
+  })
 })
 
 describe('normalizeAnswer', () => {

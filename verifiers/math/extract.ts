@@ -305,9 +305,42 @@ function latexCandidates(s: string, spans: Span[]): Candidate[] {
   return spans.map((sp) => ({ answer: sp.body.trim(), by: 'latex' as const, plain: false, percent: percentAfter(s, sp.end), at: sp.start }))
 }
 
+/** The text after the last `=` outside braces, brackets and parentheses (not part of `<=`, `>=`, `!=`, `==`); null
+ * when there is none or the brackets do not balance. */
+function lastSide(a: string): string | null {
+  let depth = 0
+  let cut = -1
+  for (let i = 0; i < a.length; i++) {
+    const ch = a[i]
+    if (ch === '\\') i++
+    else if ('{[('.includes(ch)) depth++
+    else if ('}])'.includes(ch) && --depth < 0) return null
+    else if (ch === '=' && depth === 0 && !'<>!='.includes(a[i - 1] ?? '') && a[i + 1] !== '=') cut = i
+  }
+  return cut < 0 || depth !== 0 ? null : a.slice(cut + 1).trim()
+}
+
+/** A candidate as an answer: itself when well formed; else, for an equation chain whose earlier sides use
+ * commands the CAS never sees (`\lim_{x \to 0} \frac{\sin x}{x} = 1`, `17 \bmod 5 = 2`), its last side, which
+ * is what a chain is read as anyway (structure.ts); else null. */
+function usable<C extends Found>(c: C): C | null {
+  if (wellFormed(c.answer)) return c
+  if (!c.answer.includes('=') || !isBare(c.answer)) return null
+  const last = lastSide(c.answer)
+  return last && wellFormed(last) ? { ...c, answer: last } : null
+}
+
+function firstUsable<C extends Found>(cands: C[]): C | null {
+  for (const c of cands) {
+    const u = usable(c)
+    if (u) return u
+  }
+  return null
+}
+
 function lastValid(cands: Candidate[]): Candidate | null {
   cands.sort((a, b) => b.at - a.at)
-  return cands.find((c) => wellFormed(c.answer)) ?? null
+  return firstUsable(cands)
 }
 
 function candidates(s: string, by: Extractor): Candidate[] {
@@ -345,7 +378,7 @@ function extractFrom(text: string, order: readonly Extractor[]): Found | null {
       .filter((c) => c.at > after)
       .sort((a, b) => b.at - a.at)
     // An anchored answer that is not well formed is not replaced by anything written before it.
-    const found = ANCHORED.has(order[i]) ? cands.slice(0, 1).find((c) => wellFormed(c.answer)) : cands.find((c) => wellFormed(c.answer))
+    const found = firstUsable(ANCHORED.has(order[i]) ? cands.slice(0, 1) : cands)
     if (found) {
       const { at: _, ...rest } = found
       return rest
