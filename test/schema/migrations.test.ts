@@ -46,6 +46,9 @@ describe('migrations', () => {
     expect(def('groups_ready_idx')).toMatch(/WHERE \(status = 'ready'::group_status\)/)
     expect(def('prompts_lease_pick_idx')).toMatch(/\(task_id, times_leased, shuffle\)/)
     expect(def('ratings_completion_rater_idx')).toMatch(/UNIQUE/)
+    // completions up to ~8 KB are stored inline, uncompressed (no pglz attempt on packed tokens on ingest)
+    const [c] = await rows<{ o: string[] | string | null }>(d.db, sql`select reloptions as o from pg_class where relname = 'completions'`)
+    expect(String(c.o)).toMatch(/toast_tuple_target=8160/)
   })
 
   it('applying them again changes nothing', async () => {
