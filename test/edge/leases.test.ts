@@ -103,6 +103,37 @@ describe('POST /v1/leases/{id}/group', () => {
     expect(again.completions[0]).toMatchObject({ tokenIds: [5, 6, 7], logprobs: [-0.5, -1.25, -3], finishReason: 'stop' })
   })
 
+  it('stores each completion as sent (multi-byte text, tokens on some), the extracted answer only up to 200 characters', async () => {
+    const { body: l } = await lease()
+    const long = 'é'.repeat(150) + '😀'.repeat(100) // 350 UTF-16 units, 700 UTF-8 bytes
+    const body = {
+      modelVersion: 0,
+      completions: [
+        { text: 'ünïcödé 😀 ' + 'a' + l.prompt.text.slice(1), tokenIds: [1, 2], logprobs: [-1, -2] },
+        { text: long },
+        { text: '', tokenIds: [], logprobs: [] },
+        { text: 'x', tokenIds: [151643], finishReason: 'length' as const },
+      ],
+    }
+    const out = (await (await submit(l.leaseId, body)).json()) as any
+    expect(out.rewards).toEqual([0, 0, 0, 0])
+    const [g] = await loadGroups(t.db, [out.groupId])
+    expect(g.completions.map((c) => [c.tokenIds, c.logprobs, c.finishReason])).toEqual([
+      [[1, 2], [-1, -2], null],
+      [null, null, null],
+      [[], [], null],
+      [[151643], null, 'length'],
+    ])
+    const ds = await rows<{ text: string; x: string }>(
+      t.db,
+      sql`select text, details->>'extracted' as x from completions where group_id = ${out.groupId} order by index`,
+    )
+    expect(ds.map((d) => d.text)).toEqual(body.completions.map((c) => c.text))
+    expect(ds[0].x).toBe(body.completions[0].text.toLowerCase())
+    // 'é' × 150 then 😀 × 24 (48 units) = 198 units: the 25th 😀 would split at 199, so it is cut before it
+    expect(ds[1].x).toBe('é'.repeat(150) + '😀'.repeat(24) + '…')
+  })
+
   it('is idempotent: the same body again returns the same group and stores nothing', async () => {
     const { body: l } = await lease()
     const body = groupFor(l.prompt.text, 3)

@@ -20,6 +20,21 @@ export interface ScoringInput {
   completions: Pick<GroupForScoring['completions'][number], 'text' | 'tokenCount' | 'ratings'>[]
 }
 
+/** Characters of an extracted answer kept in stored details (`exact`'s is the whole normalised completion). */
+export const STORED_EXTRACT_CHARS = 200
+
+/**
+ * An extracted answer as stored: as is up to STORED_EXTRACT_CHARS, else its start and '…' (the completion's text is
+ * stored anyway). Never cut inside a surrogate pair (Postgres refuses a lone surrogate in jsonb).
+ */
+export function storedExtract(x: string): string {
+  if (x.length <= STORED_EXTRACT_CHARS) return x
+  let n = STORED_EXTRACT_CHARS - 1
+  const last = x.charCodeAt(n - 1)
+  if (last >= 0xd800 && last <= 0xdbff) n-- // a high surrogate: its pair would be cut off
+  return `${x.slice(0, n)}…`
+}
+
 export async function scoreGroup(group: ScoringInput, sources: SecretSources): Promise<GroupScore> {
   const spec = verifierSpec.safeParse(group.task.verifier)
   if (!spec.success) {
@@ -52,7 +67,9 @@ export async function scoreGroup(group: ScoringInput, sources: SecretSources): P
     status,
     rewards: verdict.rewards,
     // Stored details never carry the task's reference answer (`compared`): only /v1/verify, whose caller sent it, shows it.
-    details: verdict.details.map(({ compared: _, ...d }) => d),
+    details: verdict.details.map(({ compared: _, extracted, ...d }) =>
+      extracted === undefined ? d : { ...d, extracted: storedExtract(extracted) },
+    ),
     rewardMean: stats?.mean ?? null,
     rewardStd: stats?.std ?? null,
   }
