@@ -42,6 +42,9 @@ describe('normalizeAnswer', () => {
     ['90^{\\circ}', '90'],
     ['\\left( 1, 2 \\right)', '(1, 2)'],
     ['5 \\text{ cm}', '5'],
+    ['12 \\text{ apples}', '12'], // words after the value are commentary (NeMo-Skills: 17\text{ any text} = 17)
+    ['2\\text{ thousand}', '2 thousand'], // … unless they change the value
+    ['3\\text{ squared}', '3 squared'],
     ['12 dollars.', '12'],
     ['\\dfrac12', '\\frac{1}{2}'],
     ['\\sqrt2', '\\sqrt{2}'],

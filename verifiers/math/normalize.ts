@@ -20,6 +20,13 @@ export interface Normalized {
 const UNIT = String.raw`(?:(?:sq(?:uare)?\.?\s*|cubic\s*)?(?:(?:units?|meters?|metres?|inch(?:es)?|feet|foot|yards?|miles?(?:\s*per\s*hour)?|grams?|pounds?|ounces?|liters?|litres?|gallons?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|dollars?|cents?|degrees?|radians?|people|students|points?|times)|(?<=\s)(?:cm|mm|km|m|in|ft|yd|mi|kg|g|mg|lbs?|oz|ml|l|L|mL|s|secs?|mins?|hrs?|h|rad|mph|km\/h)))(?:\s*\^?\{?[23]\}?)?`
 const UNIT_WORDS = new RegExp(String.raw`\s*${UNIT}\s*$`, 'i')
 
+/** A trailing `\text{…}` of words of 3+ letters after a value (a digit, `}` or `)`). */
+const TRAILING_NOTE = /(?<=[\d})])\s*\\(?:text|textrm|textnormal|mbox)\s*\{\s*([a-zA-Z]{3,}(?:\s+[a-zA-Z]{3,})*)\s*\}\s*$/
+/** Words that change the value or the claim: multipliers, parts, powers, comparisons, functions (`2\text{ thousand}`,
+ * `5\text{ or more}`, `3\text{ squared}` keep their text and are not read as the bare number). */
+const VALUE_WORDS =
+  /\b(?:more|less|fewer|least|most|than|not|and|plus|minus|times|over|under|above|below|per|squared|cubed|factorial|roots?|powers?|inverse|reciprocal|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|score|halves|thirds?|quarters?|fourths?|fifths?|tenths?|hundredths?|thousandths?|millionths?|percent(?:age)?|sin|cos|tan|log|exp)\b/i
+
 const TRIG = /\\(?:sin|cos|tan|cot|sec|csc)(?![a-z])/
 
 /** Replace each `\cmd{body}` by `f(body)`. */
@@ -52,6 +59,9 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
   s = mapCommand(s, '\\boxed', (b) => b)
   // Thousands groups written `1,\!000` or `1,\! 000` (before `\!` is dropped and the comma reads as a list).
   s = s.replace(/(\d),\\!\s?(?=\d{3}(?!\d))/g, '$1')
+  // A \text of words only, closing an answer after its value, is commentary on it (`\boxed{12 \text{ apples}}`,
+  // `17\text{ any text}`), as prose after a number is: dropped, unless a word changes the value or the claim.
+  s = s.replace(TRAILING_NOTE, (m, words: string) => (VALUE_WORDS.test(words) ? m : ''))
   // Unit-like text after a number is dropped later; other \text content is kept.
   for (const cmd of ['\\text', '\\textbf', '\\textit', '\\textnormal', '\\textrm', '\\mathrm', '\\mathbf', '\\mbox', '\\operatorname'])
     s = mapCommand(s, cmd, (b) => ` ${b} `)
