@@ -10,27 +10,30 @@
  * step s: slots 0 … T−1 the (padded) prompt, slot T+i the i-th generated token once it is fed back.
  *
  *   both     <param name>    float <its shape>  every weight of paramSpecs (model.safetensors' tensors)
+ *            temperature     float []           the sampling temperature (1 for greedy)
  *   prefill  input_ids       int64 [B,T]        left-padded prompts
  *            attention_mask  int64 [B,T]        1 = real token, 0 = padding
  *            position_ids    int64 [B,T]        0 … len−1 on real tokens (any valid index on padding)
- *         →  logits          float [B,1,V]      raw logits at the last position only (what sampling needs)
+ *         →  probs           float [B,1,V]      softmax(logits / temperature) at the last position only
+ *            logits          float [B,1,V]      the raw logits there (temperature 1; fetch only if needed)
  *            present.N.key / present.N.value    float [B,KV,C,Dh]   the cache, slots ≥ T zero
  *   decode   input_ids       int64 [B,1]        the token sampled last
  *            attention_mask  int64 [B,C+1]      HF layout "past then current": mask of the C cache slots,
  *                                               then 1 for the current token
  *            position_ids    int64 [B,1]
  *            past_key_values.N.key / .value     float [B,KV,C,Dh]   the cache (read only)
- *         →  logits          float [B,1,V]
+ *         →  probs, logits   float [B,1,V]
  *            present.N.key / present.N.value    float [B,KV,1,Dh]   the current token's key/value only: the
  *                                               caller writes them into its cache at the token's slot, so a
  *                                               step copies B·KV·Dh floats per layer, never the cache
- * Logits are raw (temperature 1); the sampler applies temperature / top-k / top-p (learner/sample).
+ * `probs` is the full-vocabulary distribution of the log-prob convention (learner/sample: log-prob = log probs[token],
+ * before top-k / top-p), so the sampler does no pass of exp over the vocabulary; it applies top-k / top-p to it.
  *
  * Dimension legend: B batch, T prompt bucket, C cache capacity, V vocab, KV kv heads, Dh head_dim, L layers.
  */
 import type { ModelConfig } from '../config.js'
 import { Graph, ops, type Value } from '../graph/index.js'
-import { buildForward, lmHead, paramInputs, type KV } from '../model/index.js'
+import { buildForward, lmHead, paramInputs, type KV, type Params } from '../model/index.js'
 
 export interface InferenceBucket {
   /** B: rows per run (prompts × completions are packed into rows; spare rows are padding) */
@@ -45,6 +48,8 @@ export const IO = {
   inputIds: 'input_ids',
   attentionMask: 'attention_mask',
   positionIds: 'position_ids',
+  temperature: 'temperature',
+  probs: 'probs',
   logits: 'logits',
   pastKey: (l: number) => `past_key_values.${l}.key`,
   pastValue: (l: number) => `past_key_values.${l}.value`,
@@ -53,6 +58,13 @@ export const IO = {
 } as const
 
 /** Most new tokens a bucket can generate. */
+/** The sampling outputs at the last position: raw logits [B,1,V] and probs = softmax(logits / temperature) [B,1,V]. */
+function sampling(g: Graph, cfg: ModelConfig, params: Params, hidden: Value, temperature: Value, B: number): void {
+  const logits = ops.reshape(lmHead(cfg, params, hidden, true), [B, 1, cfg.vocab_size]) //     [B,1,V]
+  g.output(logits, IO.logits)
+  g.output(ops.softmax(ops.div(logits, temperature), -1), IO.probs)
+}
+
 export const maxNewTokensOf = (b: InferenceBucket) => b.cacheLength - b.promptLength + 1
 
 export function checkBucket(cfg: ModelConfig, b: InferenceBucket): void {
@@ -71,10 +83,11 @@ export function buildPrefillGraph(cfg: ModelConfig, b: InferenceBucket): Graph {
   const ids = g.input(IO.inputIds, 'int64', [B, T])
   const attentionMask = g.input(IO.attentionMask, 'int64', [B, T])
   const positions = g.input(IO.positionIds, 'int64', [B, T])
+  const temperature = g.input(IO.temperature, 'float', [])
   const params = paramInputs(g, cfg)
   const { hidden, present } = buildForward(cfg, params, ids, { positions, attentionMask, columns: true }) // hidden [D,B·T]
   const last = ops.reshape(ops.slice(ops.reshape(hidden, [cfg.hidden_size, B, T]), [T - 1], [T], [2]), [cfg.hidden_size, B]) // [D,B]
-  g.output(ops.reshape(lmHead(cfg, params, last, true), [B, 1, cfg.vocab_size]), IO.logits) //     [B,1,V]
+  sampling(g, cfg, params, last, temperature, B)
   const toCapacity = (x: Value) => (C === T ? x : ops.pad(x, [0, 0, 0, 0, 0, 0, C - T, 0])) //     [B,KV,C,Dh]
   present.forEach((kv, l) => {
     g.output(toCapacity(kv.key), IO.presentKey(l))
@@ -100,9 +113,10 @@ export function buildDecodeGraph(cfg: ModelConfig, b: InferenceBucket): Graph {
     key: g.input(IO.pastKey(l), 'float', [B, KVh, C, Dh]),
     value: g.input(IO.pastValue(l), 'float', [B, KVh, C, Dh]),
   }))
+  const temperature = g.input(IO.temperature, 'float', [])
   const params = paramInputs(g, cfg)
   const { hidden, present } = buildForward(cfg, params, ids, { positions, past, attentionMask, columns: true }) // hidden [D,B]; present [B,KV,1,Dh]
-  g.output(ops.reshape(lmHead(cfg, params, hidden, true), [B, 1, cfg.vocab_size]), IO.logits) //        [B,1,V]
+  sampling(g, cfg, params, hidden, temperature, B)
   present.forEach((kv, l) => {
     g.output(kv.key, IO.presentKey(l))
     g.output(kv.value, IO.presentValue(l))

@@ -39,7 +39,7 @@ export const ONNX_DIR = 'onnx'
 export const PREFILL_FILE = `${ONNX_DIR}/prefill/model.onnx`
 export const DECODE_FILE = `${ONNX_DIR}/decode/model.onnx`
 export const GENERATION_FILE = `${ONNX_DIR}/generation.json`
-const FORMAT = 'cohort-inference/2'
+const FORMAT = 'cohort-inference/3'
 
 /** FNV-1a (32-bit) over bytes, as 8 hex digits: identifies graphs, not a security hash. */
 function fnv(...parts: Uint8Array[]): string {
@@ -75,14 +75,20 @@ export async function exportInferenceModel(dir: string, ckpt: Checkpoint, bucket
     format: FORMAT,
     bucket,
     weights: `${WEIGHTS_FILE}: every tensor is a graph input of the same name (float32, same shape)`,
-    prefill: { file: PREFILL_FILE, inputs: [IO.inputIds, IO.attentionMask, IO.positionIds, '<weights>'], outputs: [IO.logits, 'present.N.key', 'present.N.value'] },
+    prefill: {
+      file: PREFILL_FILE,
+      inputs: [IO.inputIds, IO.attentionMask, IO.positionIds, IO.temperature, '<weights>'],
+      outputs: [IO.probs, IO.logits, 'present.N.key', 'present.N.value'],
+    },
     decode: {
       file: DECODE_FILE,
-      inputs: [IO.inputIds, IO.attentionMask, IO.positionIds, 'past_key_values.N.key', 'past_key_values.N.value', '<weights>'],
-      outputs: [IO.logits, 'present.N.key', 'present.N.value'],
+      inputs: [IO.inputIds, IO.attentionMask, IO.positionIds, 'past_key_values.N.key', 'past_key_values.N.value', IO.temperature, '<weights>'],
+      outputs: [IO.probs, IO.logits, 'present.N.key', 'present.N.value'],
       present: "the current token's key/value [B,KV,1,Dh]: write it into the cache at the token's slot",
     },
-    logits: 'raw, last position only; log-prob = log_softmax(logits / temperature)[token] before top-k/top-p',
+    temperature: 'scalar float: the sampling temperature (1 for greedy)',
+    probs: 'softmax(logits / temperature) at the last position, full vocabulary; log-prob = log(probs[token]) before top-k/top-p',
+    logits: 'raw (temperature 1), last position only',
   }
   await writeFile(join(dir, GENERATION_FILE), JSON.stringify(meta, null, 2))
   return files

@@ -3,10 +3,11 @@
  *
  * Rows = prompts × n completions (prompt-major), packed into runs of `bucket.batch` rows (spare rows padded).
  * Per run: prefill the left-padded prompts, then one decode step per token with the static-capacity KV cache
- * (graphs.ts), sampling each row with learner/sample (temperature, top-k, top-p; log-prob convention there).
+ * (graphs.ts), sampling each row with learner/sample from the graphs' probs (softmax at the temperature, fed to
+ * them; top-k / top-p applied here; log-prob convention there).
  * Buffers are allocated once per run and reused by every step: the cache (prefill writes it in place as its
  * outputs; each decode step reads it as inputs and returns only the current token's keys/values, which are
- * written into their slot here), the logits, the fed ids / mask / positions. The weights are fed as inputs
+ * written into their slot here), the probs, the fed ids / mask / positions. The weights are fed as inputs
  * without a copy (CPU tensors view the caller's arrays).
  * Version handover without compiling: generators given the same `shared` Runtime (each retains it, close()
  * releases it) use one pair of sessions for every model with the same graphs (InferenceModel.graphKey), each
@@ -17,7 +18,7 @@
  */
 import { paramSpecs } from '../config.js'
 import { Runtime, tensor, type Feeds, type RuntimeOptions, type Session } from '../runtime/index.js'
-import { createRng, sampleToken, type Rng } from '../sample/index.js'
+import { createRng, sampleProbs, type Rng } from '../sample/index.js'
 import { promptIds, type ChatPrompt } from '../tokenizer/index.js'
 import { modelStopIds } from '../io/index.js'
 import { checkGenerateOptions, findStop, stopIds, type Completion, type GenerateOptions, type Generation, type Generator, type Prompt } from './generator.js'
@@ -160,39 +161,42 @@ export class OnnxGenerator implements Generator {
     }
     const prefillMask = new BigInt64Array(B * T)
     for (let b = 0; b < B; b++) prefillMask.set(mask.subarray(b * (C + 1), b * (C + 1) + T), b * T)
-    // the run's buffers, reused by every step: cache [B,KV,C,Dh] per layer and kind (key, value), logits [B,1,V],
+    // the run's buffers, reused by every step: cache [B,KV,C,Dh] per layer and kind (key, value), probs [B,1,V],
     // the current token's keys/values [B,KV,1,Dh]
     const cache = Array.from({ length: 2 * L }, () => new Float32Array(B * KV * C * Dh))
     const cur = Array.from({ length: 2 * L }, () => new Float32Array(B * KV * Dh))
-    const logits = new Float32Array(B * V)
-    const logitsOut = tensor('float32', logits, [B, 1, V])
+    const probs = new Float32Array(B * V)
+    const probsOut = tensor('float32', probs, [B, 1, V])
+    // greedy reports its log-probs at temperature 1 (the convention)
+    const temperature = tensor('float32', Float32Array.of(opts.temperature || 1), [])
     const name = (i: number) => (i % 2 === 0 ? IO.presentKey(i >> 1) : IO.presentValue(i >> 1))
     const past = (i: number) => (i % 2 === 0 ? IO.pastKey(i >> 1) : IO.pastValue(i >> 1))
     await prefill.run(
       {
         ...this.weights,
+        [IO.temperature]: temperature,
         [IO.inputIds]: tensor('int64', ids, [B, T]),
         [IO.attentionMask]: tensor('int64', prefillMask, [B, T]),
         [IO.positionIds]: tensor('int64', pos, [B, T]),
       },
-      { [IO.logits]: logitsOut, ...Object.fromEntries(cache.map((c, i) => [name(i), tensor('float32', c, [B, KV, C, Dh])])) },
+      { [IO.probs]: probsOut, ...Object.fromEntries(cache.map((c, i) => [name(i), tensor('float32', c, [B, KV, C, Dh])])) },
     )
     const next = new BigInt64Array(B).fill(pad) //                        [B,1]
     const nextPos = new BigInt64Array(B) //                              [B,1]
     const feeds: Feeds = {
       ...this.weights,
+      [IO.temperature]: temperature,
       [IO.inputIds]: tensor('int64', next, [B, 1]),
       [IO.attentionMask]: tensor('int64', mask, [B, C + 1]),
       [IO.positionIds]: tensor('int64', nextPos, [B, 1]),
       ...Object.fromEntries(cache.map((c, i) => [past(i), tensor('float32', c, [B, KV, C, Dh])])),
     }
-    const fetches = { [IO.logits]: logitsOut, ...Object.fromEntries(cur.map((c, i) => [name(i), tensor('float32', c, [B, KV, 1, Dh])])) }
-    const scratch = new Float64Array(V) // the sampler's working row, reused by every row and step
+    const fetches = { [IO.probs]: probsOut, ...Object.fromEntries(cur.map((c, i) => [name(i), tensor('float32', c, [B, KV, 1, Dh])])) }
     for (let s = 0; ; s++) {
       let live = 0
       rows.forEach((row, b) => {
         if (row.finish) return
-        const { token, logprob } = sampleToken(logits.subarray(b * V, (b + 1) * V), opts, row.rng, scratch)
+        const { token, logprob } = sampleProbs(probs.subarray(b * V, (b + 1) * V), opts, row.rng)
         row.tokens.push(token)
         row.logprobs.push(logprob)
         next[b] = BigInt(token)

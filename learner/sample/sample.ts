@@ -136,19 +136,50 @@ export function sampleBatch(
 
 /** `w` [V] is scratch: unnormalised probabilities exp(z − max). */
 function sampleRow(row: Float32Array, o: SampleOptions, rng: Rng, w: Float64Array): Sampled {
-  const V = row.length
   const greedy = o.temperature === 0
   const invT = greedy ? 1 : 1 / o.temperature
   const { lse, arg, sum } = scaledLogSumExp(row, invT, w)
-  const logprobOf = (t: number) => row[t] * invT - lse
-  if (greedy) return { token: arg, logprob: logprobOf(arg) }
+  const t = greedy ? arg : pick(w, sum, o, rng)
+  return { token: t, logprob: row[t] * invT - lse }
+}
 
+/**
+ * Sample one token from a row of probabilities [V] = softmax(logits / temperature), the inference graphs'
+ * `probs` output (learner/generate): the truncation and draw of sampleToken without its passes of exp over the
+ * vocabulary. The log-prob is log probs[token] (the convention's, in float32 precision). Without truncation the
+ * draw stops where the cumulative mass passes a uniform on [0, 1): no pass over the whole row (the float32 row's
+ * sum is within ~1e-6 of 1, the order of its own rounding). Greedy (temperature 0) takes the argmax (first on ties)
+ * and expects the row at temperature 1, where its log-prob is reported. Throws when the chosen token has no
+ * probability (NaN rows, rows without mass).
+ */
+export function sampleProbs(probs: Float32Array, opts: SampleOptions, rng: Rng): Sampled {
+  checkSampleOptions(opts)
+  const V = probs.length
+  let t = 0
+  if (opts.temperature === 0) {
+    for (let i = 1; i < V; i++) if (probs[i] > probs[t]) t = i
+  } else {
+    let sum = 1
+    if ((opts.topK && opts.topK < V) || (opts.topP !== undefined && opts.topP < 1)) { // full passes anyway: the exact sum
+      sum = 0
+      for (let i = 0; i < V; i++) sum += probs[i]
+    }
+    t = pick(probs, sum, opts, rng)
+  }
+  const p = probs[t]
+  if (!(p > 0 && p <= 1)) throw new RangeError(`probabilities row without mass or with NaN (token ${t}: ${p})`)
+  return { token: t, logprob: Math.log(p) }
+}
+
+/** Unnormalised probabilities (one float array type or the other: logits' exp weights, or a softmax row). */
+type Weights = Float64Array | Float32Array
+
+/** Top-k, then top-p, then the draw, over w [V] ∝ the probabilities at the temperature (sum = Σ w). */
+function pick(w: Weights, sum: number, o: SampleOptions, rng: Rng): number {
+  const V = w.length
   const k = o.topK && o.topK < V ? o.topK : 0
   const p = o.topP !== undefined && o.topP < 1 ? o.topP : 1
-  if (!k && p === 1) {
-    const t = draw(w, null, sum, rng)
-    return { token: t, logprob: logprobOf(t) }
-  }
+  if (!k && p === 1) return draw(w, null, sum, rng)
 
   let cand: number[] = []
   let mass = sum // the mass that top-p's fraction refers to: all of it, or top-k's survivors
@@ -163,15 +194,14 @@ function sampleRow(row: Float32Array, o: SampleOptions, rng: Rng, w: Float64Arra
     for (let i = 0; i < V; i++) if (w[i] >= floor) cand.push(i)
   }
   if (p < 1) [cand, mass] = nucleus(w, cand, p * mass)
-  const t = draw(w, cand, mass, rng)
-  return { token: t, logprob: logprobOf(t) }
+  return draw(w, cand, mass, rng)
 }
 
 /**
  * Inverse-CDF draw of an index with probability w[i] / mass among `among` (null = all indices);
  * rounding at the end of the scan never yields a zero-weight index.
  */
-function draw(w: Float64Array, among: number[] | null, mass: number, rng: Rng): number {
+function draw(w: Weights, among: number[] | null, mass: number, rng: Rng): number {
   const n = among ? among.length : w.length
   const at = (j: number) => (among ? among[j] : j)
   let u = rng.next() * mass
@@ -191,7 +221,7 @@ function draw(w: Float64Array, among: number[] | null, mass: number, rng: Rng): 
  * The most probable candidates while the mass before each is < limit (ties broken by lower index), and their
  * mass. Values are sorted natively (a typed-array sort, no comparator); indices are then picked in one pass.
  */
-function nucleus(w: Float64Array, cand: number[], limit: number): [number[], number] {
+function nucleus(w: Weights, cand: number[], limit: number): [number[], number] {
   const vals = Float64Array.from(cand, (i) => w[i]).sort() // ascending
   let j = vals.length - 1
   let before = vals[j]
@@ -211,7 +241,7 @@ function nucleus(w: Float64Array, cand: number[], limit: number): [number[], num
 }
 
 /** k-th largest value of w (1-based), by quickselect on a copy: O(V). */
-function kthLargest(w: Float64Array, k: number): number {
+function kthLargest(w: Weights, k: number): number {
   const a = Float64Array.from(w)
   let lo = 0
   let hi = a.length - 1

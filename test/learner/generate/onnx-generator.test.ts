@@ -145,13 +145,13 @@ describe('published model folder', () => {
     const { onnx } = onnxProto
     const L = config.num_hidden_layers
     for (const [file, inputs, slots] of [
-      [PREFILL_FILE, ['input_ids', 'attention_mask', 'position_ids'], bucket.cacheLength],
-      [DECODE_FILE, ['input_ids', 'attention_mask', 'position_ids', ...Array.from({ length: L }, (_, l) => [`past_key_values.${l}.key`, `past_key_values.${l}.value`]).flat()], 1],
+      [PREFILL_FILE, ['input_ids', 'attention_mask', 'position_ids', 'temperature'], bucket.cacheLength],
+      [DECODE_FILE, ['input_ids', 'attention_mask', 'position_ids', ...Array.from({ length: L }, (_, l) => [`past_key_values.${l}.key`, `past_key_values.${l}.value`]).flat(), 'temperature'], 1],
     ] as const) {
       const m = onnx.ModelProto.decode(await readFile(join(dir, file)))
       const specs = paramSpecs(config)
       expect(m.graph!.input!.map((i) => i.name)).toEqual([...inputs, ...specs.map((s) => s.name)])
-      expect(m.graph!.output!.map((o) => o.name)).toEqual(['logits', ...Array.from({ length: L }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat()])
+      expect(m.graph!.output!.map((o) => o.name)).toEqual(['logits', 'probs', ...Array.from({ length: L }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat()])
       const dims = (v: onnxProto.onnx.IValueInfoProto) => v.type!.tensorType!.shape!.dim!.map((d) => Number(d.dimValue))
       const byName = new Map(m.graph!.input!.map((i) => [i.name!, i]))
       for (const s of specs) expect(dims(byName.get(s.name)!)).toEqual(s.shape)

@@ -1,7 +1,9 @@
 /**
  * Generation parity — the #1 GRPO pitfall: the rollout's log-probs must be the learner's.
- *   1. prefill logits (left-padded prompts, fed positions and masks) = the PyTorch reference logits (golden)
- *   2. KV-cached decode steps (static cache, teacher-forced) = full recompute of the logits (learner/model)
+ *   1. prefill logits (left-padded prompts, fed positions and masks) = the PyTorch reference logits (golden), and
+ *      its probs = softmax(golden logits / temperature) in float64
+ *   2. KV-cached decode steps (static cache, teacher-forced) = full recompute of the logits (learner/model), and
+ *      their probs = softmax(recomputed logits / temperature)
  *   3. OnnxGenerator's sampled tokens and log-probs = the training log-prob graph (learner/model's
  *      buildLogprobGraph) on prompt + completion, to 1e-5, at temperature ≠ 1 with top-k / top-p on; and every
  *      sampled token lies inside the top-k / nucleus computed independently in float64 from recomputed logits.
@@ -47,13 +49,18 @@ describe.each(GOLDEN_MODELS)('inference graphs vs training forward: %s', (name) 
       }
     }
     const s = await rt.session(`prefill/${name}`, () => encodeModel(buildPrefillGraph(config, bucket)))
-    const out = await s.run({ ...paramFeeds(config, params), input_ids: i64(ids, [3 * T, T]), attention_mask: i64(mask, [3 * T, T]), position_ids: i64(pos, [3 * T, T]) })
+    const out = await s.run({ ...paramFeeds(config, params), input_ids: i64(ids, [3 * T, T]), attention_mask: i64(mask, [3 * T, T]), position_ids: i64(pos, [3 * T, T]), temperature: scalarTensor(0.7) })
     expect(out[IO.logits].dims).toEqual([3 * T, 1, V])
     expect(out[IO.presentKey(0)].dims).toEqual([3 * T, config.num_key_value_heads, T + 4, config.head_dim])
     // golden logits [3,T,V]: row b, position n−1 ↔ our row b·T + n−1
     const d = diffStats(out[IO.logits].data as Float32Array, expected.logits.data as Float64Array)
-    console.log(`${name} prefill vs PyTorch logits: max abs ${d.maxAbs.toExponential(2)}`)
+    const gold = expected.logits.data as Float64Array
+    const probs = out[IO.probs].data as Float32Array
+    let pd = 0
+    for (let r = 0; r < 3 * T; r++) pd = Math.max(pd, diffStats(probs.subarray(r * V, (r + 1) * V), softmax(gold.subarray(r * V, (r + 1) * V), 1 / 0.7)).maxAbs)
+    console.log(`${name} prefill vs PyTorch logits: max abs ${d.maxAbs.toExponential(2)}; probs at T 0.7: ${pd.toExponential(2)}`)
     expect(d.maxAbs).toBeLessThan(1e-4)
+    expect(pd).toBeLessThan(1e-5)
   })
 
   it('decode steps with the static KV cache = full recompute of the logits (ragged prompts, teacher forcing)', async () => {
@@ -80,20 +87,24 @@ describe.each(GOLDEN_MODELS)('inference graphs vs training forward: %s', (name) 
       }
     })
     const weights = paramFeeds(config, params)
-    let out = await pre.run({ ...weights, input_ids: i64(ids, [3, T]), attention_mask: i64(mask, [3, T]), position_ids: i64(pos, [3, T]) })
+    const temperature = scalarTensor(1.3)
+    let out = await pre.run({ ...weights, input_ids: i64(ids, [3, T]), attention_mask: i64(mask, [3, T]), position_ids: i64(pos, [3, T]), temperature })
     // the cache: prefill's present (slots ≥ T zero); each decode step's present is its token's key/value, stored here
     const cache = Array.from({ length: L }, (_, l) => [out[IO.presentKey(l)], out[IO.presentValue(l)]])
     const [KV, Dh] = [config.num_key_value_heads, config.head_dim]
     const decMask = seqs.flatMap((_, r) => [...mask.slice(r * T, (r + 1) * T), ...Array(C - T).fill(0), 1])
     let worst = 0
+    let worstProbs = 0
     for (let step = 0; ; step++) {
       const logits = out[IO.logits].data as Float32Array
+      const probs = out[IO.probs].data as Float32Array
       let compared = 0
       seqs.forEach((s, r) => {
         const at = promptLen[r] - 1 + step // position whose next-token logits these are
         if (at >= s.length - 1) return
         const want = full.subarray((r * Tf + at) * V, (r * Tf + at + 1) * V)
         worst = Math.max(worst, diffStats(logits.subarray(r * V, (r + 1) * V), want).maxAbs)
+        worstProbs = Math.max(worstProbs, diffStats(probs.subarray(r * V, (r + 1) * V), softmax(want, 1 / 1.3)).maxAbs)
         compared++
       })
       if (compared === 0) break
@@ -104,6 +115,7 @@ describe.each(GOLDEN_MODELS)('inference graphs vs training forward: %s', (name) 
         input_ids: i64(next, [3, 1]),
         position_ids: i64(promptLen.map((p) => p + step), [3, 1]),
         attention_mask: i64(decMask, [3, C + 1]),
+        temperature,
         ...weights,
       } as Record<string, ReturnType<typeof i64>>
       for (let l = 0; l < L; l++) {
@@ -120,8 +132,9 @@ describe.each(GOLDEN_MODELS)('inference graphs vs training forward: %s', (name) 
         }
       }
     }
-    console.log(`${name} cached decode vs full recompute: max abs ${worst.toExponential(2)}`)
+    console.log(`${name} cached decode vs full recompute: max abs ${worst.toExponential(2)}; probs at T 1.3: ${worstProbs.toExponential(2)}`)
     expect(worst).toBeLessThan(1e-5)
+    expect(worstProbs).toBeLessThan(1e-6)
   })
 })
 
@@ -133,6 +146,9 @@ function logSoftmax(z: ArrayLike<number>, invT: number): Float64Array {
   for (let i = 0; i < z.length; i++) s += Math.exp(z[i] * invT - m)
   return Float64Array.from(z, (x) => x * invT - m - Math.log(s))
 }
+
+/** softmax(z · invT) in float64. */
+const softmax = (z: ArrayLike<number>, invT: number) => logSoftmax(z, invT).map(Math.exp)
 
 /** Is `tok` among the tokens top-k then top-p would keep (float64, independent of the sampler's code)? */
 function kept(lp: Float64Array, tok: number, k: number | undefined, p: number | undefined): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createRng, sampleBatch, sampleToken, tokenLogprob, type SampleOptions } from '../../../learner/sample/index.js'
+import { createRng, sampleBatch, sampleProbs, sampleToken, tokenLogprob, type SampleOptions } from '../../../learner/sample/index.js'
 
 /** float64 log_softmax(x / T), written out independently of the sampler */
 function logSoftmax(x: number[], T = 1): number[] {
@@ -173,5 +173,33 @@ describe('sampleToken', () => {
     // masked (-inf) tokens are never drawn
     const masked = histogram([0, -Infinity, 0], { temperature: 1 }, 500)
     expect(masked[1]).toBe(0)
+  })
+})
+
+describe('sampleProbs (the inference graphs give softmax(logits / T); learner/generate)', () => {
+  it('draws the tokens sampleToken draws from the logits, with their log-probs, under every truncation and greedy', () => {
+    const V = 500
+    const logits = createRng(9)
+    const rows = Array.from({ length: 40 }, () => Float32Array.from({ length: V }, () => logits.normal() * 3))
+    for (const opts of [{ temperature: 1 }, { temperature: 0.7, topK: 20 }, { temperature: 1.3, topP: 0.8 }, { temperature: 0.5, topK: 50, topP: 0.9 }, { temperature: 0 }] as SampleOptions[]) {
+      const [a, b] = [createRng(4), createRng(4)]
+      for (const row of rows) {
+        // the graph's probs: softmax at the temperature (1 for greedy) in float32
+        const probs = Float32Array.from(logSoftmax([...row], opts.temperature || 1), Math.exp)
+        const want = sampleToken(row, opts, a)
+        const got = sampleProbs(probs, opts, b)
+        expect(got.token).toBe(want.token)
+        expect(Math.abs(got.logprob - want.logprob)).toBeLessThan(1e-6)
+      }
+    }
+  })
+
+  it('rejects rows without mass or with NaN', () => {
+    const rng = createRng(1)
+    expect(() => sampleProbs(Float32Array.from([0, NaN]), { temperature: 1 }, rng)).toThrow(/without mass or with NaN/)
+    expect(() => sampleProbs(Float32Array.from([NaN, NaN]), { temperature: 0 }, rng)).toThrow(/without mass or with NaN/)
+    expect(() => sampleProbs(new Float32Array(3), { temperature: 1 }, rng)).toThrow(/without mass or with NaN/)
+    expect(() => sampleProbs(new Float32Array(3), { temperature: 1, topP: 0.5 }, rng)).toThrow(/without mass or with NaN/)
+    expect(() => sampleProbs(Float32Array.from([0.5, 0.5]), { temperature: 1, topK: 1.5 }, rng)).toThrow(/topK/)
   })
 })
