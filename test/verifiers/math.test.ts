@@ -45,6 +45,9 @@ describe('normalizeAnswer', () => {
     ['12 \\text{ apples}', '12'], // words after the value are commentary (NeMo-Skills: 17\text{ any text} = 17)
     ['2\\text{ thousand}', '2 thousand'], // … unless they change the value
     ['3\\text{ squared}', '3 squared'],
+    ['[45 degrees]', '[45]'], // a spelled-out unit inside a tuple or interval (AReaL's geometry3k answers)
+    ['(3 meters, 4 meters)', '(3, 4)'],
+    ['(2 m, 3 n)', '(2 m, 3 n)'], // … not a one-letter one: it may be a variable there
     ['12 dollars.', '12'],
     ['\\dfrac12', '\\frac{1}{2}'],
     ['\\sqrt2', '\\sqrt{2}'],

@@ -17,8 +17,12 @@ export interface Normalized {
 }
 
 /** Unit words dropped after a number: long ones may touch it (`10weeks`), short ones need a space (`10 cm`). */
-const UNIT = String.raw`(?:(?:sq(?:uare)?\.?\s*|cubic\s*)?(?:(?:units?|meters?|metres?|inch(?:es)?|feet|foot|yards?|miles?(?:\s*per\s*hour)?|grams?|pounds?|ounces?|liters?|litres?|gallons?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|dollars?|cents?|degrees?|radians?|people|students|points?|times)|(?<=\s)(?:cm|mm|km|m|in|ft|yd|mi|kg|g|mg|lbs?|oz|ml|l|L|mL|s|secs?|mins?|hrs?|h|rad|mph|km\/h)))(?:\s*\^?\{?[23]\}?)?`
+const LONG_UNIT = String.raw`(?:units?|meters?|metres?|inch(?:es)?|feet|foot|yards?|miles?(?:\s*per\s*hour)?|grams?|pounds?|ounces?|liters?|litres?|gallons?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|dollars?|cents?|degrees?|radians?|people|students|points?|times)`
+const UNIT = String.raw`(?:(?:sq(?:uare)?\.?\s*|cubic\s*)?(?:${LONG_UNIT}|(?<=\s)(?:cm|mm|km|m|in|ft|yd|mi|kg|g|mg|lbs?|oz|ml|l|L|mL|s|secs?|mins?|hrs?|h|rad|mph|km\/h)))(?:\s*\^?\{?[23]\}?)?`
 const UNIT_WORDS = new RegExp(String.raw`\s*${UNIT}\s*$`, 'i')
+/** A unit word after a number inside a tuple, interval or list (`[45 degrees]`, `(3 meters, 4 meters)`): spelled-out
+ * units only, since a one- or two-letter one there may be a variable. */
+const UNIT_IN_ITEM = new RegExp(String.raw`(\d)\s*${LONG_UNIT}\s*(?=[)\],])`, 'gi')
 
 /** A trailing `\text{…}` of words of 3+ letters after a value (a digit, `}` or `)`). */
 const TRAILING_NOTE = /(?<=[\d})])\s*\\(?:text|textrm|textnormal|mbox)\s*\{\s*([a-zA-Z]{3,}(?:\s+[a-zA-Z]{3,})*)\s*\}\s*$/
@@ -114,6 +118,7 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
   if (/\d/.test(s)) {
     const stripped = s.replace(UNIT_WORDS, '')
     if (stripped !== s && /[\d}]$/.test(stripped)) s = stripped.trim()
+    if (/^[([{]/.test(s)) s = s.replace(UNIT_IN_ITEM, '$1')
   }
   s = s.replace(/(?<!\.)\.$/, '').trim()
   // Leading ".5" → "0.5"; "+3" → "3".
