@@ -72,6 +72,8 @@ describe('mathEqual', () => {
     ['x > 3', '(3,\\infty)', 'text'],
     ['1.5\\times10^{3}', '1500', 'rational'],
     ['3\\frac{1}{2}', '7/2', 'rational'],
+    ['C', 'C. x = 42', 'text'], // an option label is its letter (NeMo-Skills), either side
+    ['(B) 7', 'B', 'text'],
   ])('%s ≡ %s via %s', async (g, p, path) => {
     const r = await mathEqual(g, p)
     expect(r.equal).toBe(true)
@@ -87,6 +89,8 @@ describe('mathEqual', () => {
     ['\\frac{1}{3}', '0.333'],
     ['x', 'y'],
     ['\\frac{1}{2}', '\\frac{1}{'],
+    ['B', 'C. x = 42'],
+    ['C', 'C.5'],
   ])('%s ≢ %s', async (g, p) => {
     expect((await mathEqual(g, p)).equal).toBe(false)
   })

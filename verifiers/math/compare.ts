@@ -255,6 +255,14 @@ export function needsEngine(g: Read, p: Read): boolean {
   return needsCas(g.answer) || needsCas(p.answer)
 }
 
+/** An option label opening an answer: `C. x = 42`, `C) …`, `(C) …`, `C: …` is option C. */
+const OPTION = /^\(?([A-E])(?:[.:]|\))\s+\S/
+
+/** A bare option letter on one side and the same letter labelling an option on the other (`C` and `C. x = 42`). */
+function sameOption(letter: string, labelled: string): boolean {
+  return letter.length === 1 && OPTION.exec(labelled)?.[1] === letter
+}
+
 /** Compare two sides already read (the verifier reads a group's reference once). */
 export async function compareRead(g: Read, p: Read, options: EquivOptions = {}): Promise<Equivalence> {
   const tol = options.tolerance ?? DEFAULT_TOLERANCE
@@ -265,6 +273,7 @@ export async function compareRead(g: Read, p: Read, options: EquivOptions = {}):
     setRelation: options.setRelation ?? false,
   }
   if (g.n.text === '' || p.n.text === '') return { equal: false, path: 'shape', reason: 'empty answer' }
+  if (sameOption(g.n.text, p.n.text) || sameOption(p.n.text, g.n.text)) return { equal: true, path: 'text', reason: 'the same option' }
   if (answerSize(g.answer) > MAX_ITEMS || answerSize(p.answer) > MAX_ITEMS)
     return { equal: false, path: 'limit', reason: `more than ${MAX_ITEMS} elements` }
   const ce = opts.cas && needsEngine(g, p) ? await loadEngine() : null
