@@ -12,11 +12,11 @@ import { FOLLOW_MATH_VERIFY, MATH_VERIFY_QUIRKS, SOURCE_QUIRKS, loadThirdParty, 
 const FLOOR: Record<Half, Record<string, number>> = {
   tune: {
     ...{ 'math-verify': 0.98, trl: 0.98, 'open-r1': 0.98, 'mario-eval': 0.98, 'hendrycks-math': 0.98, gsm8k: 0.98 },
-    ...{ 'nemo-skills': 0.91, 'qwen2.5-math': 1, 'mindspeed-rl': 1, areal: 0.88, slime: 1 },
+    ...{ 'nemo-skills': 1, 'qwen2.5-math': 1, 'mindspeed-rl': 1, areal: 1, slime: 1 },
   },
   heldout: {
     ...{ 'math-verify': 0.98, trl: 0.98, 'open-r1': 0.98, 'mario-eval': 0.98, 'hendrycks-math': 0.98, gsm8k: 0.98 },
-    ...{ 'nemo-skills': 0.91, 'qwen2.5-math': 1, 'mindspeed-rl': 1, areal: 1, slime: 1 },
+    ...{ 'nemo-skills': 0.97, 'qwen2.5-math': 1, 'mindspeed-rl': 1, areal: 1, slime: 1 },
   },
 }
 

@@ -2,7 +2,8 @@
  * Answer normalisation before comparison (in the spirit of hendrycks' MATH `strip_string` and Math-Verify's
  * LaTeX normalisation). Removes presentation that does not change the value: math delimiters, `\boxed{}`,
  * `\text{}`/`\mathrm{}` wrappers (unit words after a number are dropped: long ones may touch the number, short
- * ones need a space, so `10cm` stays), `\left`/`\right` and sizing commands, thin spaces, degrees, currency
+ * ones need a space, so `10cm` stays; spelled-out ones also inside a tuple: `[45 degrees]`; a trailing word-only
+ * `\text{}` after a value is commentary unless a word changes the value), `\left`/`\right` and sizing commands, thin spaces, degrees, currency
  * (`\$`, €, £, ¥), thousands separators (`1,000`, `1{,}000`, `1\,000`, `1,\!000`, `1 000`), a decimal comma in
  * prose (`2,74`; `plain` answers only), `\dfrac`/`\tfrac`/`\cfrac`, `\frac12`, `\frac3{3}`, `\sqrt2`, base
  * subscripts `_{7}`, sentence punctuation, `x \in`, and "or"/"and" between answers (→ a list). Relations are
