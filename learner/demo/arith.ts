@@ -68,6 +68,18 @@ function nth(k: number, o: Required<Omit<ArithOptions, 'train' | 'heldOut' | 'se
   return { prompt: `${ARITH_PREFIX}${expr}=`, answer: String(evaluate(operands, ops)) }
 }
 
+/** How many distinct expressions the options describe. */
+export function expressionCount(opts: ArithOptions = {}): number {
+  const terms = opts.terms ?? 3
+  return ((opts.maxOperand ?? 9) + 1) ** terms * (opts.ops ?? '+-*').length ** (terms - 1)
+}
+
+/** Every expression of the space (seeded order) except the prompts in `exclude`: a wider pool for the cold start. */
+export function expressionsExcept(opts: ArithOptions, exclude: readonly TaskItem[]): TaskItem[] {
+  const out = new Set(exclude.map((i) => i.prompt))
+  return arithmeticTask({ ...opts, train: expressionCount(opts), heldOut: 0 }).train.filter((i) => !out.has(i.prompt))
+}
+
 /** Distinct prompts, split into train and held-out (disjoint by text). */
 export function arithmeticTask(opts: ArithOptions = {}): TaskSplit {
   const o = { terms: opts.terms ?? 3, maxOperand: opts.maxOperand ?? 9, ops: opts.ops ?? '+-*' }
@@ -76,7 +88,7 @@ export function arithmeticTask(opts: ArithOptions = {}): TaskSplit {
   if (!o.ops || /[^+\-*]/.test(o.ops)) throw new RangeError(`ops must use only + - *, got ${JSON.stringify(o.ops)}`)
   const nTrain = opts.train ?? 2000
   const nHeld = opts.heldOut ?? 200
-  const space = (o.maxOperand + 1) ** o.terms * o.ops.length ** (o.terms - 1)
+  const space = expressionCount(o)
   if (nTrain + nHeld > space) throw new RangeError(`asked for ${nTrain + nHeld} prompts; only ${space} distinct expressions exist`)
   // a seeded sample without replacement of expression indices (partial Fisher–Yates over a sparse permutation)
   const rng = createRng(opts.seed ?? 1)

@@ -45,9 +45,13 @@ export interface DemoConfig {
    * SFT cold start: at most `steps` steps of `batchSize` rows at peak rate `lr`, stopped as soon as greedy accuracy
    * on `validation` training prompts (kept out of SFT, checked every `every` steps) reaches `target` — a start
    * that answers some prompts (GRPO's groups carry reward variance) and leaves GRPO room; the held-out set the
-   * demo reports is never used to stop. target 1: run all the steps.
+   * demo reports is never used to stop. target 1: run all the steps. `wider` (built-in task only): SFT trains on
+   * every expression of the task widened by these options (e.g. operands up to 29) except the held-out and
+   * validation prompts — hundreds more sums than the 256 training ones, seen a few times each instead of 40, so
+   * the cold start learns the procedure rather than memorising the sums GRPO then trains on (off by default:
+   * measured on two seeds only, see README).
    */
-  sft: { steps: number; batchSize: number; lr: number; target: number; every: number; validation: number }
+  sft: { steps: number; batchSize: number; lr: number; target: number; every: number; validation: number; wider?: Partial<ArithOptions> }
   /** GRPO group size G */
   groupSize: number
   /** sampling (the workers' and the learner's temperature) */

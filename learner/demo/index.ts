@@ -6,7 +6,7 @@
  */
 export { startDemo, DemoSetupError, MAX_DEMO_PROMPT_TOKENS, type DemoHandle, type DemoSummary } from './run.js'
 export { DEFAULT_DEMO, demoDataDir, type DemoConfig } from './config.js'
-export { arithmeticTask, evaluate, ARITH_VERIFIER, type ArithOptions, type TaskItem, type TaskSplit } from './arith.js'
+export { arithmeticTask, evaluate, expressionCount, expressionsExcept, ARITH_VERIFIER, type ArithOptions, type TaskItem, type TaskSplit } from './arith.js'
 export { loadTaskFile, parseTaskLines, parseVerifierOption, splitHeldOut } from './tasks-file.js'
 export { sftColdStart, sftRow, validationSplit, type SftOptions, type SftResult } from './sft.js'
 export { evaluateHeldOut, type EvalResult } from './eval.js'

@@ -24,7 +24,7 @@ import { applyChatTemplate, byteTokenizer, chatMessages, promptIds, type ChatPro
 import { EdgeClient, modelFileReader, openOnnxGenerator, RolloutWorker, type RolloutStats } from '../rollout/index.js'
 import { progressTo, runLearner, tinyModel, type LearnSummary } from '../service/index.js'
 import { Trainer } from '../trainer/index.js'
-import { arithmeticTask, ARITH_VERIFIER, type TaskItem, type TaskSplit } from './arith.js'
+import { arithmeticTask, ARITH_VERIFIER, expressionsExcept, type TaskItem, type TaskSplit } from './arith.js'
 import { DEFAULT_DEMO, DEMO_CHAT_TEMPLATE, DEMO_SYSTEM_PROMPT, type DemoConfig } from './config.js'
 import { evaluateHeldOut, type EvalResult } from './eval.js'
 import { sftColdStart, validationSplit } from './sft.js'
@@ -154,7 +154,8 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
     })
     const sftStart = performance.now()
     let sftLoss = NaN
-    const { sft: sftItems, validation } = validationSplit(split.train, c.sft.target < 1 ? c.sft.validation : 0)
+    const { sft: trainItems, validation } = validationSplit(split.train, c.sft.target < 1 ? c.sft.validation : 0)
+    const sftItems = c.sft.wider && !c.tasksFile ? expressionsExcept({ ...c.arith, ...c.sft.wider, seed: c.seed }, [...split.heldOut, ...validation]) : trainItems
     const sft = await sftColdStart(sftTrainer, tok, sftItems, {
       steps: c.sft.steps,
       batchSize: c.sft.batchSize,
@@ -180,7 +181,7 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
     const why = validation.length === 0 ? '' : sft.reached
       ? `, validation ${pct(sft.validation!)} of ${validation.length} ≥ ${pct(c.sft.target)}`
       : `, validation ${sft.validation === null ? '–' : pct(sft.validation)} of ${validation.length}: target ${pct(c.sft.target)} not reached`
-    say(`${since()} SFT done (${sft.steps} steps${why}, ${sftSeconds.toFixed(0)} s): held-out accuracy ${pct(afterSft.accuracy)} — e.g. ${example(afterSft)}`)
+    say(`${since()} SFT done (${sft.steps} steps on ${sftItems.length} prompts${why}, ${sftSeconds.toFixed(0)} s): held-out accuracy ${pct(afterSft.accuracy)} — e.g. ${example(afterSft)}`)
     const sftDir = join(runDir, 'sft')
     await saveCheckpoint(sftDir, base)
 

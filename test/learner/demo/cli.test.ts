@@ -19,7 +19,7 @@ describe('cohort demo options', () => {
   it('--help documents every option', () => {
     const r = demo('--help')
     expect(r.status).toBe(0)
-    for (const o of ['--minutes', '--grpo-steps', '--workers', '--port', '--database-url', '--tasks', '--verifier', '--sft-steps', '--sft-target', '--seed', '--data-dir', '--chat', '--lora-rank', '--lora-alpha', '--lora-dropout', '--lora-targets'])
+    for (const o of ['--minutes', '--grpo-steps', '--workers', '--port', '--database-url', '--tasks', '--verifier', '--sft-steps', '--sft-target', '--sft-max-operand', '--seed', '--data-dir', '--chat', '--lora-rank', '--lora-alpha', '--lora-dropout', '--lora-targets'])
       expect(r.stdout).toContain(o)
   })
 
@@ -36,6 +36,8 @@ describe('cohort demo options', () => {
       [['--tasks', join(dir, 'missing.jsonl')], /no such file/],
       [['--tasks', bad, '--verifier', '{"type":"nope"}'], /bad\.jsonl:2/],
       [['--lora-rank', '0'], /rank must be a positive integer/],
+      [['--sft-max-operand', '12'], /--sft-max-operand must be an integer in \[19, 99\]/],
+      [['--sft-max-operand', '29', '--tasks', bad], /--sft-max-operand goes with the built-in task/],
     ]
     for (const [args, why] of cases) {
       const r = demo(...args)

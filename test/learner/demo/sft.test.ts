@@ -4,7 +4,7 @@
  * from the training prompts (disjoint from what SFT trains on) and never from the held-out set.
  */
 import { describe, expect, it } from 'vitest'
-import { arithmeticTask, DEFAULT_DEMO, sftColdStart, validationSplit } from '../../../learner/demo/index.js'
+import { arithmeticTask, DEFAULT_DEMO, expressionCount, expressionsExcept, sftColdStart, validationSplit } from '../../../learner/demo/index.js'
 import { tinyModel } from '../../../learner/service/index.js'
 import { Trainer } from '../../../learner/trainer/index.js'
 
@@ -53,5 +53,19 @@ describe('SFT cold start until a validation target', () => {
       expect(trained.has(v.prompt)).toBe(false)
     }
     expect(validationSplit(split.train.slice(0, 3), 64).sft.length).toBe(1) // SFT always keeps an item
+  })
+
+  it('the wider cold-start pool is every widened expression except the held-out and validation prompts', () => {
+    const split = arithmeticTask({ ...DEFAULT_DEMO.arith, seed: 3 })
+    const { validation } = validationSplit(split.train, DEFAULT_DEMO.sft.validation)
+    const wide = { ...DEFAULT_DEMO.arith, maxOperand: 29, seed: 3 }
+    const pool = expressionsExcept(wide, [...split.heldOut, ...validation])
+    expect(expressionCount(wide)).toBe(900)
+    expect(pool.length).toBe(900 - split.heldOut.length - validation.length)
+    const prompts = new Set(pool.map((x) => x.prompt))
+    expect(prompts.size).toBe(pool.length)
+    for (const x of [...split.heldOut, ...validation]) expect(prompts.has(x.prompt)).toBe(false)
+    for (const x of split.train) if (!validation.includes(x)) expect(prompts.has(x.prompt)).toBe(true) // the GRPO prompts too
+    expect(pool.find((x) => x.prompt === 'Calculate 29+28=')?.answer).toBe('57') // operands past the task's 19
   })
 })
