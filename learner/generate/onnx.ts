@@ -217,9 +217,12 @@ export class OnnxGenerator implements Generator {
       if (s > 0) for (let b = 0; b < B; b++) mask[b * (C + 1) + T + s - 1] = 1n
       for (let b = 0; b < B; b++) nextPos[b] = BigInt(len[b] + s)
       await decode.run(feeds, fetches)
-      // store the fed tokens' keys/values at slot T+s: B·KV rows of Dh per layer and kind
-      for (let i = 0; i < 2 * L; i++)
-        for (let r = 0; r < B * KV; r++) cache[i].set(cur[i].subarray(r * Dh, (r + 1) * Dh), (r * C + T + s) * Dh)
+      // store the fed tokens' keys/values at slot T+s: B·KV rows of Dh per layer and kind (a plain loop: a
+      // subarray per row allocated an object each, 512 per step at 10M)
+      for (let i = 0; i < 2 * L; i++) {
+        const [to, from] = [cache[i], cur[i]]
+        for (let r = 0; r < B * KV; r++) for (let d = 0, at = (r * C + T + s) * Dh; d < Dh; d++) to[at + d] = from[r * Dh + d]
+      }
     }
   }
 

@@ -205,6 +205,20 @@ function draw(w: Weights, among: number[] | null, mass: number, rng: Rng): numbe
   const n = among ? among.length : w.length
   const at = (j: number) => (among ? among[j] : j)
   let u = rng.next() * mass
+  if (!among) {
+    // the whole row: skip blocks of 8 by their pairwise sum (a subtraction chain 8× shorter than one per token),
+    // then token by token from the block where the mass runs out
+    let i = 0
+    for (; i + 8 <= n; i += 8) {
+      const s = w[i] + w[i + 1] + (w[i + 2] + w[i + 3]) + (w[i + 4] + w[i + 5] + (w[i + 6] + w[i + 7]))
+      if (u < s) break
+      u -= s
+    }
+    for (; i < n; i++) if ((u -= w[i]) < 0) return i
+    let j = n - 1
+    while (j > 0 && w[j] === 0) j--
+    return j
+  }
   let j = n - 1
   for (let q = 0; q < n; q++) {
     u -= w[at(q)]
