@@ -1,6 +1,8 @@
 /**
  * Inference graphs: prefill and decode step with a static-capacity KV cache, Hugging Face-style I/O names,
- * **weights as graph inputs** (named as their safetensors tensors, paramSpecs order, after the other inputs).
+ * **weights as graph inputs** (named as their safetensors tensors, paramSpecs order, after the other inputs), except
+ * that each layer's q/k/v and gate/up come fused (learner/model/fused.ts: `…self_attn.qkv_proj.weight` = rows
+ * [q; k; v], `…mlp.gate_up_proj.weight` = [gate; up]; inferenceWeights builds them from the safetensors tensors).
  * A graph depends only on the config and the bucket, so one pair of sessions serves every published version:
  * a handover swaps the weight tensors fed to them, it compiles nothing. The decoder is learner/model's
  * buildForward, the same code the learner trains.
@@ -9,7 +11,7 @@
  * left-padded to it) and cache capacity C (≥ T + max new tokens − 1). Cache slot s holds the token fed at
  * step s: slots 0 … T−1 the (padded) prompt, slot T+i the i-th generated token once it is fed back.
  *
- *   both     <param name>    float <its shape>  every weight of paramSpecs (model.safetensors' tensors)
+ *   both     <param name>    float <its shape>  every weight of inferenceSpecs (model.safetensors' tensors, fused)
  *            temperature     float []           the sampling temperature (1 for greedy)
  *   prefill  input_ids       int64 [B,T]        left-padded prompts
  *            attention_mask  int64 [B,T]        1 = real token, 0 = padding
@@ -33,7 +35,7 @@
  */
 import type { ModelConfig } from '../config.js'
 import { Graph, ops, type Value } from '../graph/index.js'
-import { buildForward, lmHead, paramInputs, type KV, type Params } from '../model/index.js'
+import { buildForward, inferenceSpecs, lmHead, type KV, type Params } from '../model/index.js'
 
 export interface InferenceBucket {
   /** B: rows per run (prompts × completions are packed into rows; spare rows are padding) */
@@ -58,6 +60,11 @@ export const IO = {
 } as const
 
 /** Most new tokens a bucket can generate. */
+/** The weights as graph inputs: inferenceSpecs (paramSpecs with q/k/v and gate/up fused, learner/model/fused.ts). */
+function weightInputs(g: Graph, cfg: ModelConfig): Params {
+  return new Map(inferenceSpecs(cfg).map((s) => [s.name, g.input(s.name, 'float', s.shape)]))
+}
+
 /** The sampling outputs at the last position: raw logits [B,1,V] and probs = softmax(logits / temperature) [B,1,V]. */
 function sampling(g: Graph, cfg: ModelConfig, params: Params, hidden: Value, temperature: Value, B: number): void {
   const logits = ops.reshape(lmHead(cfg, params, hidden, true), [B, 1, cfg.vocab_size]) //     [B,1,V]
@@ -84,7 +91,7 @@ export function buildPrefillGraph(cfg: ModelConfig, b: InferenceBucket): Graph {
   const attentionMask = g.input(IO.attentionMask, 'int64', [B, T])
   const positions = g.input(IO.positionIds, 'int64', [B, T])
   const temperature = g.input(IO.temperature, 'float', [])
-  const params = paramInputs(g, cfg)
+  const params = weightInputs(g, cfg)
   const { hidden, present } = buildForward(cfg, params, ids, { positions, attentionMask, columns: true }) // hidden [D,B·T]
   const last = ops.reshape(ops.slice(ops.reshape(hidden, [cfg.hidden_size, B, T]), [T - 1], [T], [2]), [cfg.hidden_size, B]) // [D,B]
   sampling(g, cfg, params, last, temperature, B)
@@ -114,7 +121,7 @@ export function buildDecodeGraph(cfg: ModelConfig, b: InferenceBucket): Graph {
     value: g.input(IO.pastValue(l), 'float', [B, KVh, C, Dh]),
   }))
   const temperature = g.input(IO.temperature, 'float', [])
-  const params = paramInputs(g, cfg)
+  const params = weightInputs(g, cfg)
   const { hidden, present } = buildForward(cfg, params, ids, { positions, past, attentionMask, columns: true }) // hidden [D,B]; present [B,KV,1,Dh]
   sampling(g, cfg, params, hidden, temperature, B)
   present.forEach((kv, l) => {

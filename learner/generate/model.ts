@@ -2,7 +2,8 @@
  * InferenceModel: what OnnxGenerator runs — the prefill and decode graphs for one bucket (they depend on the
  * config and the bucket only: weights are graph inputs), the weights fed to them, plus the config and tokenizer.
  * Built in memory from a checkpoint (`inferenceModel`), or written to / read from a published model folder:
- *   <dir>/onnx/prefill/model.onnx   ModelProto without weights (they are inputs named as model.safetensors' tensors)
+ *   <dir>/onnx/prefill/model.onnx   ModelProto without weights (they are inputs named as model.safetensors' tensors,
+ *                                   q/k/v and gate/up fused: learner/model/fused.ts)
  *   <dir>/onnx/decode/model.onnx
  *   <dir>/onnx/generation.json      { bucket, io names, log-prob convention }
  * next to config.json, model.safetensors and tokenizer.json (learner/io's saveCheckpoint). The weights are in the
@@ -25,7 +26,8 @@ export interface InferenceModel {
   /** generation_config.json defaults (its eos ids stop generation) */
   generation?: GenerationDefaults
   bucket: InferenceBucket
-  /** the weights fed to both graphs (paramSpecs names); the generator does not copy them: keep them unchanged */
+  /** the weights fed to both graphs (paramSpecs names; fused by inferenceWeights, a view where q/k/v or gate/up lie
+   * back to back, else a copy); the generator reads them in place: keep them unchanged */
   weights: ReadonlyMap<string, Float32Array>
   /** ONNX bytes, or a thunk building them on first use */
   prefill: Uint8Array | (() => Uint8Array)
@@ -39,7 +41,7 @@ export const ONNX_DIR = 'onnx'
 export const PREFILL_FILE = `${ONNX_DIR}/prefill/model.onnx`
 export const DECODE_FILE = `${ONNX_DIR}/decode/model.onnx`
 export const GENERATION_FILE = `${ONNX_DIR}/generation.json`
-const FORMAT = 'cohort-inference/3'
+const FORMAT = 'cohort-inference/4'
 
 /** FNV-1a (32-bit) over bytes, as 8 hex digits: identifies graphs, not a security hash. */
 function fnv(...parts: Uint8Array[]): string {
@@ -74,7 +76,8 @@ export async function exportInferenceModel(dir: string, ckpt: Checkpoint, bucket
   const meta = {
     format: FORMAT,
     bucket,
-    weights: `${WEIGHTS_FILE}: every tensor is a graph input of the same name (float32, same shape)`,
+    weights: `${WEIGHTS_FILE}: every tensor is a graph input of the same name (float32, same shape), except per layer q/k/v and gate/up, fed fused: ` +
+      'self_attn.qkv_proj.weight = rows [q_proj; k_proj; v_proj] (qkv_proj.bias likewise), mlp.gate_up_proj.weight = rows [gate_proj; up_proj]',
     prefill: {
       file: PREFILL_FILE,
       inputs: [IO.inputIds, IO.attentionMask, IO.positionIds, IO.temperature, '<weights>'],

@@ -16,7 +16,7 @@
  * depend on the bucket size or on which other prompts share a run. A row stops at a stop token (kept in
  * tokenIds), at a stop string (text cut before it) or at maxNewTokens; the run ends when every row has.
  */
-import { paramSpecs } from '../config.js'
+import { inferenceSpecs, inferenceWeights } from '../model/index.js'
 import { Runtime, tensor, type Feeds, type RuntimeOptions, type Session } from '../runtime/index.js'
 import { createRng, sampleProbs, type Rng } from '../sample/index.js'
 import { promptIds, type ChatPrompt } from '../tokenizer/index.js'
@@ -59,7 +59,7 @@ export class OnnxGenerator implements Generator {
   readonly model: Omit<InferenceModel, 'prefill' | 'decode' | 'weights'>
   private graphs: Pick<InferenceModel, 'prefill' | 'decode'> | null
   private ready?: Promise<[Session, Session]>
-  /** the weights as feeds, by parameter name (views of the model's arrays) */
+  /** the weights as feeds, by inferenceSpecs name (views of the model's arrays; fused groups copied once unless adjacent) */
   private readonly weights: Feeds
 
   /** Sessions are built on the first generate() (own runtime, or `o.shared`'s sessions when it has them). */
@@ -68,13 +68,8 @@ export class OnnxGenerator implements Generator {
     const { prefill, decode, weights, ...rest } = model
     this.model = rest
     this.graphs = { prefill, decode }
-    this.weights = Object.fromEntries(
-      paramSpecs(model.config).map((s) => {
-        const w = weights.get(s.name)
-        if (!w) throw new Error(`inference model: missing parameter ${s.name}`)
-        return [s.name, tensor('float32', w, s.shape)]
-      }),
-    )
+    const fused = inferenceWeights(model.config, weights)
+    this.weights = Object.fromEntries(inferenceSpecs(model.config).map((s) => [s.name, tensor('float32', fused.get(s.name)!, s.shape)]))
     o.shared?.retain()
   }
 

@@ -18,9 +18,18 @@ import type { Tokenizer } from '../tokenizer/index.js'
  */
 export type OpenGenerator = (weights: ReadonlyMap<string, Float32Array>) => Generator | Promise<Generator>
 
-/** A copy of the weights (what a published version is). */
+/**
+ * A copy of the weights (what a published version is), in one buffer in the map's (paramSpecs) order, so a layer's
+ * q/k/v and gate/up lie back to back and the generator feeds them fused without a copy (learner/model/fused.ts).
+ */
 export function snapshot(params: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
-  return new Map([...params].map(([name, w]) => [name, w.slice()]))
+  const all = new Float32Array([...params.values()].reduce((n, w) => n + w.length, 0))
+  let at = 0
+  return new Map([...params].map(([name, w]) => {
+    const view = all.subarray(at, (at += w.length))
+    view.set(w)
+    return [name, view]
+  }))
 }
 
 /**

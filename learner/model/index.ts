@@ -17,3 +17,4 @@ export { buildForward, lmHead, headWeight, type ForwardOptions, type ForwardResu
 export { rmsNorm, linear, project, rotary, attention, mlp, type KV, type Rotary, type LayerParams, type LoraGraph } from './layers.js'
 export { tokenLogprobs, type TokenScoreOptions, type TokenScores } from './logprobs.js'
 export { buildLogprobGraph, buildLogitsGraph, modelInputs, type FloatType, type LogprobGraphOptions, type ModelGraphInputs } from './graphs.js'
+export { FUSED, inferenceSpecs, inferenceWeights } from './fused.js'

@@ -212,10 +212,23 @@ export function attention(cfg: ModelConfig, p: LayerParams, x: Value, a: Attenti
   const KV = cfg.num_key_value_heads
   const G = H / KV
   const Dh = cfg.head_dim
-  const proj = (n: string) => project(p, `self_attn.${n}`, x, a.lora, !!cols)
+  const qkv = cols ? p('self_attn.qkv_proj.weight') : undefined // inference graphs: q/k/v fused (fused.ts)
+  const qkvRows = { q_proj: [0, H * Dh], k_proj: [H * Dh, (H + KV) * Dh], v_proj: [(H + KV) * Dh, (H + 2 * KV) * Dh] } as Record<string, [number, number]>
+  let fusedOut: Value | undefined //                                                       [(H+2·KV)·Dh, B·T]
+  const proj = (n: string) => {
+    if (!qkv) return project(p, `self_attn.${n}`, x, a.lora, !!cols)
+    fusedOut ??= linear(x, qkv, p('self_attn.qkv_proj.bias'), true)
+    return ops.slice(fusedOut, [qkvRows[n][0]], [qkvRows[n][1]], [0])
+  }
   // qwen3: RMSNorm over each head's Dh features (q_norm / k_norm), before rotary
   const headNorm = (y: Value, n: string) => (hasQkNorm(cfg) ? rmsNorm(y, required(p, `self_attn.${n}.weight`), cfg.rms_norm_eps) : y)
-  if (cols && T === 1 && a.rotary.cos.shape.length === 4) return decodeAttention(cfg, p, x, a, B, headNorm, proj)
+  if (cols && T === 1 && a.rotary.cos.shape.length === 4) {
+    // decode: the fused output transposed once, [B,(H+2·KV)·Dh], each projection's heads sliced from its columns
+    const all = qkv && ops.transpose(linear(x, qkv, p('self_attn.qkv_proj.bias'), true), [1, 0])
+    const heads = (n: string, g: number) =>
+      ops.reshape(all ? ops.slice(all, [qkvRows[n][0]], [qkvRows[n][1]], [1]) : ops.transpose(proj(n), [1, 0]), [B, KV, g, Dh]) // [B,KV,g,Dh]
+    return decodeAttention(cfg, p, x, a, B, headNorm, heads)
+  }
   let q0: Value, k0: Value, v0: Value //                                                  [B,KV,G,T,Dh], [B,KV,T,Dh] ×2
   if (cols) {
     // columns [H·Dh, B·T] = [KV,G,Dh,B,T]: one transpose per projection to the head layout
@@ -260,13 +273,12 @@ function weightedValues(probs: Value, vNew: Value, past?: KV): Value {
  * [B,KV,G,Dh] (G·T = G, so no reshapes around the scores), rotary and scale as one MatMul (RowRotations), the mask
  * as [B,1,1,S].
  */
-function decodeAttention(cfg: ModelConfig, p: LayerParams, x: Value, a: AttentionInputs, B: number, headNorm: (y: Value, n: string) => Value, proj: (n: string) => Value): { out: Value; present: KV } {
+function decodeAttention(cfg: ModelConfig, p: LayerParams, x: Value, a: AttentionInputs, B: number, headNorm: (y: Value, n: string) => Value, heads: (n: string, g: number) => Value): { out: Value; present: KV } {
   const H = cfg.num_attention_heads
   const KV = cfg.num_key_value_heads
   const G = H / KV
   const Dh = cfg.head_dim
   const rot = (a.rotary.rows ??= rowRotations(a.rotary, 1 / Math.sqrt(Dh)))
-  const heads = (n: string, g: number) => ops.reshape(ops.transpose(proj(n), [1, 0]), [B, KV, g, Dh]) // [out,B] → [B,KV,g,Dh]
   const q = ops.matMul(headNorm(heads('q_proj', G), 'q_norm'), rot.q) //                      [B,KV,G,Dh]
   const kNew = ops.matMul(headNorm(heads('k_proj', 1), 'k_norm'), rot.k) //                   [B,KV,1,Dh]
   const v0 = heads('v_proj', 1) //                                                           [B,KV,1,Dh]
@@ -283,6 +295,10 @@ function decodeAttention(cfg: ModelConfig, p: LayerParams, x: Value, a: Attentio
 
 /** SwiGLU: down(silu(gate(x)) · up(x)).   x [B,T,D] → [B,T,D] (inner [B,T,F]); `columns`: [D,M] → [D,M] (inner [F,M]) */
 export function mlp(p: LayerParams, x: Value, lora?: LoraGraph, columns = false): Value {
-  const inner = ops.mul(ops.silu(project(p, 'mlp.gate_proj', x, lora, columns)), project(p, 'mlp.up_proj', x, lora, columns))
+  const gateUp = columns ? p('mlp.gate_up_proj.weight') : undefined // inference graphs: gate/up fused (fused.ts), [2F,D]
+  const F = gateUp ? gateUp.shape[0] / 2 : 0
+  const y = gateUp && linear(x, gateUp, undefined, true) //                                  [2F,M]
+  const part = (name: string, from: number) => (y ? ops.slice(y, [from], [from + F], [0]) : project(p, name, x, lora, columns))
+  const inner = ops.mul(ops.silu(part('mlp.gate_proj', 0)), part('mlp.up_proj', F))
   return project(p, 'mlp.down_proj', inner, lora, columns)
 }

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import onnxProto from 'onnx-proto'
 import { afterAll, describe, expect, it } from 'vitest'
-import { paramSpecs, resolveConfig } from '../../../learner/config.js'
+import { resolveConfig } from '../../../learner/config.js'
+import { inferenceSpecs } from '../../../learner/model/index.js'
 import {
   buildPrefillGraph,
   DECODE_FILE,
@@ -149,7 +150,9 @@ describe('published model folder', () => {
       [DECODE_FILE, ['input_ids', 'attention_mask', 'position_ids', ...Array.from({ length: L }, (_, l) => [`past_key_values.${l}.key`, `past_key_values.${l}.value`]).flat(), 'temperature'], 1],
     ] as const) {
       const m = onnx.ModelProto.decode(await readFile(join(dir, file)))
-      const specs = paramSpecs(config)
+      const specs = inferenceSpecs(config)
+      expect(specs.map((s) => s.name).filter((n) => n.startsWith('model.layers.0.') && n.endsWith('proj.weight'))).toEqual(
+        ['model.layers.0.self_attn.qkv_proj.weight', 'model.layers.0.self_attn.o_proj.weight', 'model.layers.0.mlp.gate_up_proj.weight', 'model.layers.0.mlp.down_proj.weight'])
       expect(m.graph!.input!.map((i) => i.name)).toEqual([...inputs, ...specs.map((s) => s.name)])
       expect(m.graph!.output!.map((o) => o.name)).toEqual(['logits', 'probs', ...Array.from({ length: L }, (_, l) => [`present.${l}.key`, `present.${l}.value`]).flat()])
       const dims = (v: onnxProto.onnx.IValueInfoProto) => v.type!.tensorType!.shape!.dim!.map((d) => Number(d.dimValue))

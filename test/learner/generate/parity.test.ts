@@ -14,13 +14,18 @@ import { describe, expect, it } from 'vitest'
 import type { ModelConfig } from '../../../learner/config.js'
 import { buildDecodeGraph, buildPrefillGraph, inferenceModel, IO, OnnxGenerator, type Generation, type InferenceBucket } from '../../../learner/generate/index.js'
 import { encodeModel } from '../../../learner/graph/index.js'
-import { buildLogitsGraph, buildLogprobGraph } from '../../../learner/model/index.js'
+import { buildLogitsGraph, buildLogprobGraph, inferenceSpecs, inferenceWeights } from '../../../learner/model/index.js'
 import { Runtime, tensor } from '../../../learner/runtime/index.js'
 import { idsTensor, paramFeeds, scalarTensor } from '../../../learner/trainer/feeds.js'
 import { diffStats, GOLDEN_MODELS, loadGolden } from '../../fixtures/golden/index.js'
 
 const rt = new Runtime({ threads: 1 })
 const i64 = (xs: number[], shape: number[]) => tensor('int64', BigInt64Array.from(xs, BigInt), shape)
+/** The inference graphs' weight feeds (q/k/v and gate/up fused). */
+function inferenceFeeds(config: ModelConfig, params: Map<string, Float32Array>) {
+  const w = inferenceWeights(config, params)
+  return Object.fromEntries(inferenceSpecs(config).map((s) => [s.name, tensor('float32', w.get(s.name)!, s.shape)]))
+}
 
 /** Raw logits [N,T,V] of right-padded rows by the training forward (full recompute, no cache). */
 async function fullLogits(config: ModelConfig, params: Map<string, Float32Array>, rows: number[][]): Promise<Float32Array> {
@@ -49,7 +54,7 @@ describe.each(GOLDEN_MODELS)('inference graphs vs training forward: %s', (name) 
       }
     }
     const s = await rt.session(`prefill/${name}`, () => encodeModel(buildPrefillGraph(config, bucket)))
-    const out = await s.run({ ...paramFeeds(config, params), input_ids: i64(ids, [3 * T, T]), attention_mask: i64(mask, [3 * T, T]), position_ids: i64(pos, [3 * T, T]), temperature: scalarTensor(0.7) })
+    const out = await s.run({ ...inferenceFeeds(config, params), input_ids: i64(ids, [3 * T, T]), attention_mask: i64(mask, [3 * T, T]), position_ids: i64(pos, [3 * T, T]), temperature: scalarTensor(0.7) })
     expect(out[IO.logits].dims).toEqual([3 * T, 1, V])
     expect(out[IO.presentKey(0)].dims).toEqual([3 * T, config.num_key_value_heads, T + 4, config.head_dim])
     // golden logits [3,T,V]: row b, position n−1 ↔ our row b·T + n−1
@@ -86,7 +91,7 @@ describe.each(GOLDEN_MODELS)('inference graphs vs training forward: %s', (name) 
         pos.push(t >= T - p ? t - (T - p) : 0)
       }
     })
-    const weights = paramFeeds(config, params)
+    const weights = inferenceFeeds(config, params)
     const temperature = scalarTensor(1.3)
     let out = await pre.run({ ...weights, input_ids: i64(ids, [3, T]), attention_mask: i64(mask, [3, T]), position_ids: i64(pos, [3, T]), temperature })
     // the cache: prefill's present (slots ≥ T zero); each decode step's present is its token's key/value, stored here
