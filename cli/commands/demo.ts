@@ -29,7 +29,7 @@ dashboard URL and, at the end, a summary table. Ctrl-C ends early (with the summ
   --sft-target P       SFT stops once greedy accuracy on ${DEFAULT_DEMO.sft.validation} training prompts kept out of SFT (never the
                        held-out set) reaches P, checked every ${DEFAULT_DEMO.sft.every} steps (default ${DEFAULT_DEMO.sft.target}; 1: all the steps)
   --sft-max-operand N  built-in task: the cold start trains on every sum with operands up to N (≥ the task's
-                       ${DEFAULT_DEMO.arith.maxOperand}) except the held-out and validation prompts, instead of the training prompts alone
+                       ${DEFAULT_DEMO.arith.maxOperand}; default ${DEFAULT_DEMO.sft.wider?.maxOperand ?? DEFAULT_DEMO.arith.maxOperand}) except the held-out and validation prompts; ${DEFAULT_DEMO.arith.maxOperand}: the training prompts alone
   --seed N             seed of the task split, the model and the samplers (default ${DEFAULT_DEMO.seed})
   --data-dir DIR       each run makes a folder here, everything it writes inside (default <COHORT_DATA_DIR>/demo,
                        i.e. .cohort/demo)
@@ -64,7 +64,8 @@ ${LORA_USAGE}
     if (!(sftTarget > 0 && sftTarget <= 1)) throw new UsageError(`--sft-target must be a number in (0, 1], got ${values['sft-target']}`)
     if (values['sft-max-operand'] !== undefined && values.tasks) throw new UsageError('--sft-max-operand goes with the built-in task, not --tasks')
     const maxOperand = DEFAULT_DEMO.arith.maxOperand ?? 9
-    const sftWider = values['sft-max-operand'] === undefined ? {} : { wider: { maxOperand: intOption('sft-max-operand', values['sft-max-operand'], maxOperand, maxOperand, 99) } }
+    const sftMax = values['sft-max-operand'] === undefined ? undefined : intOption('sft-max-operand', values['sft-max-operand'], maxOperand, maxOperand, 99)
+    const sftWider = sftMax === undefined ? {} : { wider: sftMax === maxOperand ? undefined : { maxOperand: sftMax } }
     if (values.verifier && !values.tasks) throw new UsageError('--verifier goes with --tasks (the built-in task has its own)')
     let verifier
     try {
