@@ -11,13 +11,14 @@
  * grad clip 1.0, AdamW (decay 0.01), entropy metric; the baseline computes logits only at completion positions
  * (TRL's logits_to_keep). Peak RSS of each process after its steps.
  * Generation: 8 rows × 64 new tokens after a 32-token prompt, KV-cached, temperature 1; each side tries every
- * --gen-threads setting (PyTorch one process per setting, OMP = BLAS threads) and reports its best.
+ * --gen-threads setting (PyTorch one process per setting, OMP = BLAS threads): one warm-up call, then --gen-reps
+ * timed calls (default 5); the median tokens/s of the best setting is reported, with its spread.
  * Version handover: ours = what the in-memory loop does per published version in the steady state (weights snapshot
  * into one of two reused buffer sets, fed to the prefill / decode sessions the versions share: nothing is
  * compiled; the first version's session build is printed beside it); PyTorch = copying the new weights into the sampler's model (load_state_dict).
  * --profile: ORT's profiler on our step sessions; prints the op types that take the most kernel time.
  *
- *   npm run bench:learner [-- --configs 10m,100m --steps 5 --threads N --gen-threads 1,N --no-torch --profile]
+ *   npm run bench:learner [-- --configs 10m,100m --steps 5 --threads N --gen-threads 1,N --gen-reps 5 --no-torch --profile]
  * The baseline is skipped with a note when /usr/bin/python3 or torch is missing, or with --no-torch.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '5' },
     threads: { type: 'string', default: String(availableParallelism()) },
     'gen-threads': { type: 'string' },
+    'gen-reps': { type: 'string', default: '5' },
     'no-torch': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
   },
@@ -89,7 +91,7 @@ interface Row {
   torch: { step?: Spread; rss?: number; gen?: number; genThreads?: string; handover?: number; note?: string }
 }
 
-async function benchConfig(name: string, steps: number, threads: number, genThreads: number[]): Promise<Row> {
+async function benchConfig(name: string, steps: number, threads: number, genThreads: number[], genReps: number): Promise<Row> {
   const cfg = loadConfig(name)
   const row: Row = { name, params: countParams(cfg), ours: {}, torch: {} }
   console.log(`\n== ${name}: ${(row.params / 1e6).toFixed(1)}M parameters, GRPO step B=${B} T=${T} (completion ${COMPLETION}), ${threads} thread(s) each side; load average ${load()}`)
@@ -132,9 +134,9 @@ async function benchConfig(name: string, steps: number, threads: number, genThre
     for (const [op, ms, share] of ops) console.log(`    ${op.padEnd(22)} ${ms.toFixed(0).padStart(8)} ms  ${(share * 100).toFixed(1).padStart(5)} %`)
   }
   for (const n of genThreads) {
-    const x = (await ours.ask(`gen ${n}`)).gen_tok_s as number
-    console.log(`  ours  generation with ${n} thread(s): ${fmt(x)} tokens/s`)
-    if (!(x <= (row.ours.gen ?? 0))) [row.ours.gen, row.ours.genThreads] = [x, n]
+    const x = spread((await ours.ask(`gen ${n} ${genReps}`)).gen_tok_s as number[])
+    console.log(`  ours  generation with ${n} thread(s): ${fmt(x.median)} tokens/s (${fmt(x.min)}–${fmt(x.max)})`)
+    if (!(x.median <= (row.ours.gen ?? 0))) [row.ours.gen, row.ours.genThreads] = [x.median, n]
   }
   const h = await ours.ask('handover')
   row.ours.handover = h.handover_s as number
@@ -143,10 +145,10 @@ async function benchConfig(name: string, steps: number, threads: number, genThre
   if (torch) {
     try {
       const { stdout } = await run(PYTHON, [TORCH_SCRIPT, '--config', name, '--steps', '0', '--warmup', '0', '--threads', genThreads.map((n) => `${n}:${n}`).join(','),
-        '--sample-batch', String(GEN.rows), '--prompt', String(GEN.prompt), '--new-tokens', String(GEN.newTokens)], { maxBuffer: 1 << 20 })
-      const s = JSON.parse(stdout.trim().split('\n').at(-1)!) as { sample_tokens_per_s: number; sample_threads: string; handover_s: number }
+        '--sample-batch', String(GEN.rows), '--prompt', String(GEN.prompt), '--new-tokens', String(GEN.newTokens), '--sample-reps', String(genReps)], { maxBuffer: 1 << 20 })
+      const s = JSON.parse(stdout.trim().split('\n').at(-1)!) as { sample_tokens_per_s: number; sample_tokens_per_s_min: number; sample_tokens_per_s_max: number; sample_threads: string; handover_s: number }
       Object.assign(row.torch, { gen: s.sample_tokens_per_s, genThreads: s.sample_threads, handover: s.handover_s })
-      console.log(`  torch generation: ${fmt(s.sample_tokens_per_s)} tokens/s (best at ${s.sample_threads})`)
+      console.log(`  torch generation: ${fmt(s.sample_tokens_per_s)} tokens/s (${fmt(s.sample_tokens_per_s_min)}–${fmt(s.sample_tokens_per_s_max)}, best at ${s.sample_threads})`)
     } catch (e) {
       row.torch.note += `; generation failed: ${String((e as { stderr?: string }).stderr || e).trim().split('\n').at(-1)}`
     }
@@ -159,10 +161,12 @@ async function main() {
   const threads = Number(args.threads)
   const steps = Number(args.steps)
   if (!(Number.isInteger(threads) && threads > 0 && Number.isInteger(steps) && steps > 0)) throw new Error('--threads and --steps must be positive integers')
+  const genReps = Number(args['gen-reps'])
+  if (!(Number.isInteger(genReps) && genReps > 0)) throw new Error('--gen-reps must be a positive integer')
   const genThreads = (args['gen-threads'] ?? [...new Set([1, threads])].join(',')).split(',').map(Number)
   console.log(`bench:learner — onnxruntime-node ${ort.env.versions.common} CPU EP vs PyTorch CPU (tools/torch/grpo_bench.py), ${steps} timed steps after 1 warm-up, interleaved`)
   const rows: Row[] = []
-  for (const name of args.configs!.split(',').map((s) => s.trim()).filter(Boolean)) rows.push(await benchConfig(name, steps, threads, genThreads))
+  for (const name of args.configs!.split(',').map((s) => s.trim()).filter(Boolean)) rows.push(await benchConfig(name, steps, threads, genThreads, genReps))
   const tok = (s?: Spread) => (s ? (B * T) / s.median : undefined)
   const step = (s?: Spread) => (s ? `${s.median.toFixed(2)} s (${s.min.toFixed(2)}–${s.max.toFixed(2)})` : 'n/a')
   console.log('\nconfig  params  step ours (median, min–max)  step torch (median, min–max)  tok/s ours  tok/s torch  ratio  RSS ours  RSS torch  gen ours  gen torch  ratio  handover ours  handover torch')

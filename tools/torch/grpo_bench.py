@@ -168,17 +168,23 @@ def run_one(a):
                     logits = ref.forward(P, c, t, cache)[:, -1]
             return torch.cat(toks, 1), torch.cat(lps, 1)
 
-        sample()
-        t0 = time.perf_counter()
-        sample()
-        dt = time.perf_counter() - t0
+        sample()                                                                # warm-up
+        rates = []
+        for _ in range(a.sample_reps):
+            t0 = time.perf_counter()
+            sample()
+            rates.append(Bs * N / (time.perf_counter() - t0))
+        rates.sort()
+        mid = len(rates) // 2
+        med = rates[mid] if len(rates) % 2 else (rates[mid - 1] + rates[mid]) / 2  # as bench/stats.ts' median
         # version handover: a new version's weights copied into the sampler's model (what load_state_dict does)
         new = {k: v.clone() for k, v in P.items()}
         t1 = time.perf_counter()
         with torch.no_grad():
             for k, v in P.items(): v.copy_(new[k])
         handover = time.perf_counter() - t1
-        out.update(sample_batch=Bs, prompt=Tp, new_tokens=N, sample_s=round(dt, 4), sample_tokens_per_s=round(Bs * N / dt, 1),
+        out.update(sample_batch=Bs, prompt=Tp, new_tokens=N, sample_tokens_per_s=round(med, 1),
+                   sample_tokens_per_s_min=round(rates[0], 1), sample_tokens_per_s_max=round(rates[-1], 1),
                    handover_s=round(handover, 5))
     print(json.dumps(out), flush=True)
 
@@ -195,6 +201,7 @@ def main():
     ap.add_argument('--sample-batch', type=int, default=8)
     ap.add_argument('--prompt', type=int, default=32)
     ap.add_argument('--new-tokens', type=int, default=64, help='0 skips the sampling measurement')
+    ap.add_argument('--sample-reps', type=int, default=5, help='timed sampling calls after one warm-up (median reported)')
     ap.add_argument('--single', help=argparse.SUPPRESS)
     ap.add_argument('--serve', metavar='OMP:BLAS', help='line protocol for bench/learner.ts (set OMP_NUM_THREADS / '
                     'OPENBLAS_NUM_THREADS to match in the environment)')
@@ -211,7 +218,7 @@ def main():
         args = [sys.executable, os.path.abspath(__file__), '--single', f'{omp}:{blas}', '--config', a.config,
                 '--batch', str(a.batch), '--seq', str(a.seq), '--completion', str(a.completion), '--steps', str(a.steps),
                 '--warmup', str(a.warmup), '--sample-batch', str(a.sample_batch), '--prompt', str(a.prompt),
-                '--new-tokens', str(a.new_tokens)]
+                '--new-tokens', str(a.new_tokens), '--sample-reps', str(a.sample_reps)]
         r = subprocess.run(args, env=env, capture_output=True, text=True)
         if r.returncode != 0:
             sys.exit(f'setting {setting} failed:\n{r.stderr}')
@@ -228,6 +235,7 @@ def main():
     if a.new_tokens > 0:
         best_s = max(results, key=lambda r: r['sample_tokens_per_s'])
         summary.update(sample_tokens_per_s=best_s['sample_tokens_per_s'], sample_threads=best_s['threads'], handover_s=best_s['handover_s'],
+                       sample_tokens_per_s_min=best_s['sample_tokens_per_s_min'], sample_tokens_per_s_max=best_s['sample_tokens_per_s_max'],
                        sample_batch=a.sample_batch, prompt=a.prompt, new_tokens=a.new_tokens)
     print(json.dumps(summary), flush=True)
 
