@@ -11,8 +11,9 @@
  * grad clip 1.0, AdamW (decay 0.01), entropy metric; the baseline computes logits only at completion positions
  * (TRL's logits_to_keep). Peak RSS of each process after its steps.
  * Generation: 8 rows × 64 new tokens after a 32-token prompt, KV-cached, temperature 1; each side tries every
- * --gen-threads setting (PyTorch one process per setting, OMP = BLAS threads): one warm-up call, then --gen-reps
- * timed calls (default 5); the median tokens/s of the best setting is reported, with its spread.
+ * --gen-threads setting (PyTorch one process per setting, OMP = BLAS threads), interleaved: --gen-reps rounds
+ * (default 5), each one warm-up + one timed call per setting on each side, the side going first alternating; the median
+ * tokens/s of each side's best setting is reported with its spread, and the median of the per-round ratios.
  * Version handover: ours = what the in-memory loop does per published version in the steady state (weights snapshot
  * into one of two reused buffer sets, fed to the prefill / decode sessions the versions share: nothing is
  * compiled; the first version's session build is printed beside it); PyTorch = copying the new weights into the sampler's model (load_state_dict).
@@ -89,6 +90,8 @@ interface Row {
   params: number
   ours: { step?: Spread; rss?: number; gen?: number; genThreads?: number; handover?: number }
   torch: { step?: Spread; rss?: number; gen?: number; genThreads?: string; handover?: number; note?: string }
+  /** ours / PyTorch generation tokens/s per interleaved round, each side's best setting in that round */
+  genRatio?: Spread
 }
 
 async function benchConfig(name: string, steps: number, threads: number, genThreads: number[], genReps: number): Promise<Row> {
@@ -133,26 +136,53 @@ async function benchConfig(name: string, steps: number, threads: number, genThre
     console.log(`  ORT profile of our ${steps + 1} steps (kernel time by op type):`)
     for (const [op, ms, share] of ops) console.log(`    ${op.padEnd(22)} ${ms.toFixed(0).padStart(8)} ms  ${(share * 100).toFixed(1).padStart(5)} %`)
   }
-  for (const n of genThreads) {
-    const x = spread((await ours.ask(`gen ${n} ${genReps}`)).gen_tok_s as number[])
+  // Generation, interleaved like the steps: each round times one call per thread setting on our side (after its own
+  // warm-up call) and one per setting on PyTorch's (a fresh process per round: its thread settings are env vars).
+  const oursRates = new Map<number, number[]>(genThreads.map((n) => [n, []]))
+  const torchRates = new Map<string, number[]>()
+  const roundRatios: number[] = []
+  const oursRound = async () => {
+    for (const n of genThreads) oursRates.get(n)!.push(...((await ours.ask(`gen ${n} 1`)).gen_tok_s as number[]))
+    return Math.max(...genThreads.map((n) => oursRates.get(n)!.at(-1)!))
+  }
+  const torchRound = async () => {
+    const { stdout } = await run(PYTHON, [TORCH_SCRIPT, '--config', name, '--steps', '0', '--warmup', '0', '--threads', genThreads.map((n) => `${n}:${n}`).join(','),
+      '--sample-batch', String(GEN.rows), '--prompt', String(GEN.prompt), '--new-tokens', String(GEN.newTokens), '--sample-reps', '1'], { maxBuffer: 1 << 20 })
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { threads?: string; sample_tokens_per_s: number; handover_s: number })
+    const settings = lines.slice(0, -1) // one line per setting, then the summary
+    for (const l of settings) torchRates.set(l.threads!, [...(torchRates.get(l.threads!) ?? []), l.sample_tokens_per_s])
+    row.torch.handover = lines.at(-1)!.handover_s
+    return Math.max(...settings.map((l) => l.sample_tokens_per_s))
+  }
+  for (let r = 0; r < genReps; r++) {
+    if (!torch) { await oursRound(); continue }
+    try {
+      // the side that goes first alternates by round, so a drift in the machine's speed hits both alike
+      const [o, t] = r % 2 ? await torchRound().then(async (t) => [await oursRound(), t]) : await oursRound().then(async (o) => [o, await torchRound()])
+      roundRatios.push(o / t)
+    } catch (e) {
+      row.torch.note += `; generation failed: ${String((e as { stderr?: string }).stderr || e).trim().split('\n').at(-1)}`
+      break
+    }
+  }
+  for (const [n, xs] of oursRates) {
+    const x = spread(xs)
     console.log(`  ours  generation with ${n} thread(s): ${fmt(x.median)} tokens/s (${fmt(x.min)}–${fmt(x.max)})`)
     if (!(x.median <= (row.ours.gen ?? 0))) [row.ours.gen, row.ours.genThreads] = [x.median, n]
+  }
+  for (const [setting, xs] of torchRates) {
+    const x = spread(xs)
+    console.log(`  torch generation at ${setting}: ${fmt(x.median)} tokens/s (${fmt(x.min)}–${fmt(x.max)})`)
+    if (!(x.median <= (row.torch.gen ?? 0))) [row.torch.gen, row.torch.genThreads] = [x.median, setting]
+  }
+  if (roundRatios.length) {
+    row.genRatio = spread(roundRatios)
+    console.log(`  generation ratio per round (best of each side in the round): ${roundRatios.map((x) => x.toFixed(2)).join(', ')} → median ${fmt(row.genRatio.median, 2)}×`)
   }
   const h = await ours.ask('handover')
   row.ours.handover = h.handover_s as number
   console.log(`  ours  version handover ${fmt(row.ours.handover * 1000, 1)} ms (the first version, which compiles the shared sessions: ${fmt((h.first_s as number) * 1000, 0)} ms)`)
   await ours.exit()
-  if (torch) {
-    try {
-      const { stdout } = await run(PYTHON, [TORCH_SCRIPT, '--config', name, '--steps', '0', '--warmup', '0', '--threads', genThreads.map((n) => `${n}:${n}`).join(','),
-        '--sample-batch', String(GEN.rows), '--prompt', String(GEN.prompt), '--new-tokens', String(GEN.newTokens), '--sample-reps', String(genReps)], { maxBuffer: 1 << 20 })
-      const s = JSON.parse(stdout.trim().split('\n').at(-1)!) as { sample_tokens_per_s: number; sample_tokens_per_s_min: number; sample_tokens_per_s_max: number; sample_threads: string; handover_s: number }
-      Object.assign(row.torch, { gen: s.sample_tokens_per_s, genThreads: s.sample_threads, handover: s.handover_s })
-      console.log(`  torch generation: ${fmt(s.sample_tokens_per_s)} tokens/s (${fmt(s.sample_tokens_per_s_min)}–${fmt(s.sample_tokens_per_s_max)}, best at ${s.sample_threads})`)
-    } catch (e) {
-      row.torch.note += `; generation failed: ${String((e as { stderr?: string }).stderr || e).trim().split('\n').at(-1)}`
-    }
-  }
   console.log(`  load average after: ${load()}`)
   return row
 }
@@ -178,6 +208,7 @@ async function main() {
       ratio(r.ours.gen, r.torch.gen).padStart(6), `${fmt((r.ours.handover ?? NaN) * 1000, 1)} ms`.padStart(14), `${fmt((r.torch.handover ?? NaN) * 1000, 1)} ms`.padStart(15),
     ].join(' '))
     if (r.torch.note) console.log(`        baseline: ${r.torch.note}; generation best at ours ${r.ours.genThreads} / torch ${r.torch.genThreads ?? 'n/a'} thread(s)`)
+    if (r.genRatio) console.log(`        generation ratio per interleaved round: median ${fmt(r.genRatio.median, 2)}× (${fmt(r.genRatio.min, 2)}–${fmt(r.genRatio.max, 2)})`)
   }
   // LoRA: AdamW keeps m and v (float32) for the adapters only (the Trainer allocates exactly loraSpecs' tensors)
   const hf = (f: string) => resolveConfig(JSON.parse(readFileSync(join(ROOT, 'test/fixtures/hf-configs', `${f}.json`), 'utf8')))
