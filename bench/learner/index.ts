@@ -142,7 +142,7 @@ async function benchConfig(name: string, steps: number, threads: number, genThre
   const torchRates = new Map<string, number[]>()
   const roundRatios: number[] = []
   const oursRound = async () => {
-    for (const n of genThreads) oursRates.get(n)!.push(...((await ours.ask(`gen ${n} 1`)).gen_tok_s as number[]))
+    for (const n of genThreads) oursRates.get(n)!.push((await ours.ask(`gen ${n}`)).gen_tok_s as number)
     return Math.max(...genThreads.map((n) => oursRates.get(n)!.at(-1)!))
   }
   const torchRound = async () => {

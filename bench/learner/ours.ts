@@ -3,8 +3,8 @@
  * on stdin so that the parent can interleave its steps with the baseline's. Replies are JSON lines on stdout.
  *   step            one GRPO step                → {"step_s", "loss"}
  *   rss             peak resident set so far     → {"max_rss_mb"}
- *   gen <threads> <reps>  tokens/s of each timed generate call → {"gen_tok_s": […]} (KV-cached OnnxGenerator,
- *                   one warm-up call first)
+ *   gen <threads>   generation tokens/s of one timed call after a warm-up call → {"gen_tok_s"} (KV-cached
+ *                   OnnxGenerator; the parent interleaves these calls with PyTorch's)
  *   handover        a new version to the sampler → {"handover_s", "first_s"} (weights snapshot into a reused buffer
  *                   set + weight tensors on the sessions shared with the previous version, steady state: the third
  *                   version; first_s: the first version, which compiles them)
@@ -32,18 +32,15 @@ const trainer = new Trainer(cfg, params, { ...TRAIN, threads: Number(args.thread
 const batch = grpoBatch(cfg)
 const { bucket, prompts, options: genOpts } = genWorkload(cfg)
 
-/** tokens/s of each of `reps` timed generate calls after one warm-up call (graphs and sessions). */
-async function generation(threads: number, reps: number): Promise<number[]> {
+/** tokens/s of one timed generate call after one warm-up call (graphs and sessions). */
+async function generation(threads: number): Promise<number> {
   const gen = new OnnxGenerator(inferenceModel({ config: cfg, params }, bucket), { threads })
   await gen.generate(prompts, genOpts)
-  const rates: number[] = []
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now()
-    const out = await gen.generate(prompts, genOpts)
-    rates.push(out.reduce((s, g) => s + g.completions[0].tokenIds.length, 0) / ((performance.now() - t) / 1000))
-  }
+  const t = performance.now()
+  const out = await gen.generate(prompts, genOpts)
+  const dt = (performance.now() - t) / 1000
   await gen.close()
-  return rates
+  return out.reduce((s, g) => s + g.completions[0].tokenIds.length, 0) / dt
 }
 
 /**
@@ -74,13 +71,13 @@ async function handover(): Promise<{ handover_s: number; first_s: number }> {
 const reply = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
 reply({ ready: true })
 for await (const line of createInterface({ input: process.stdin })) {
-  const [cmd, arg, reps] = line.trim().split(/\s+/)
+  const [cmd, arg] = line.trim().split(/\s+/)
   if (cmd === 'step') {
     const t = performance.now()
     const m = await trainer.step(batch)
     reply({ step_s: (performance.now() - t) / 1000, loss: m.loss })
   } else if (cmd === 'rss') reply({ max_rss_mb: Math.round(process.resourceUsage().maxRSS / 102.4) / 10 })
-  else if (cmd === 'gen') reply({ gen_tok_s: await generation(Number(arg), Number(reps ?? 1)) })
+  else if (cmd === 'gen') reply({ gen_tok_s: await generation(Number(arg)) })
   else if (cmd === 'handover') reply(await handover())
   else if (cmd === 'profile') {
     const files = await trainer.runtime.endProfiling()
