@@ -17,16 +17,29 @@ export const FUSED: Readonly<Record<string, readonly string[]>> = {
 
 const LAYER = /^(model\.layers\.\d+\.)(.*)$/
 
-/** Where each part goes: full part name → [full fused name, index among its parts]. */
-function partsOf(specs: readonly ParamSpec[]): Map<string, [string, number]> {
+/** The inference graphs' weight inputs in paramSpecs order: a tensor alone, or a fused group (its parts in row order). */
+type Input = { name: string; parts: ParamSpec[] }
+
+function inputsOf(cfg: ModelConfig): Input[] {
+  const specs = paramSpecs(cfg)
   const have = new Set(specs.map((s) => s.name))
-  const out = new Map<string, [string, number]>()
+  const fusedOf = new Map<string, string>() // part name → fused name, for parts whose whole group exists
   for (const s of specs) {
     const m = LAYER.exec(s.name)
     if (!m) continue
-    for (const [fused, parts] of Object.entries(FUSED)) {
-      const i = parts.indexOf(m[2])
-      if (i >= 0 && parts.every((p) => have.has(m[1] + p))) out.set(s.name, [m[1] + fused, i])
+    for (const [fused, parts] of Object.entries(FUSED))
+      if (parts.includes(m[2]) && parts.every((p) => have.has(m[1] + p))) fusedOf.set(s.name, m[1] + fused)
+  }
+  const out: Input[] = []
+  const groups = new Map<string, Input>()
+  for (const s of specs) {
+    const fused = fusedOf.get(s.name)
+    if (!fused) out.push({ name: s.name, parts: [s] })
+    else if (groups.has(fused)) groups.get(fused)!.parts.push(s)
+    else {
+      const g = { name: fused, parts: [s] }
+      groups.set(fused, g)
+      out.push(g) // in place of its first part
     }
   }
   return out
@@ -34,46 +47,28 @@ function partsOf(specs: readonly ParamSpec[]): Map<string, [string, number]> {
 
 /** The inference graphs' weight inputs: paramSpecs with each fused group in place of its first part. */
 export function inferenceSpecs(cfg: ModelConfig): ParamSpec[] {
-  const specs = paramSpecs(cfg)
-  const parts = partsOf(specs)
-  const out: ParamSpec[] = []
-  for (const s of specs) {
-    const f = parts.get(s.name)
-    if (!f) out.push(s)
-    else if (f[1] === 0) {
-      const members = specs.filter((x) => parts.get(x.name)?.[0] === f[0])
-      out.push({ name: f[0], shape: [members.reduce((n, x) => n + x.shape[0], 0), ...s.shape.slice(1)], decay: s.decay })
-    }
-  }
-  return out
+  return inputsOf(cfg).map(({ name, parts: [first, ...rest] }) =>
+    rest.length ? { name, shape: [rest.reduce((n, x) => n + x.shape[0], first.shape[0]), ...first.shape.slice(1)], decay: first.decay } : first,
+  )
 }
 
 /** The weights by inferenceSpecs name, from a checkpoint's tensors by paramSpecs name (views where contiguous). */
 export function inferenceWeights(cfg: ModelConfig, weights: ReadonlyMap<string, Float32Array>): Map<string, Float32Array> {
-  const specs = paramSpecs(cfg)
-  const parts = partsOf(specs)
   const get = (name: string) => {
     const w = weights.get(name)
     if (!w) throw new Error(`inference model: missing parameter ${name}`)
     return w
   }
-  const out = new Map<string, Float32Array>()
-  for (const s of specs) {
-    const f = parts.get(s.name)
-    if (!f) out.set(s.name, get(s.name))
-    else if (f[1] === 0) {
-      const members = specs.filter((x) => parts.get(x.name)?.[0] === f[0]).map((x) => get(x.name))
-      const n = members.reduce((k, w) => k + w.length, 0)
-      const first = members[0]
-      const adjacent = members.every((w, i) => w.buffer === first.buffer && (i === 0 || w.byteOffset === members[i - 1].byteOffset + members[i - 1].byteLength))
-      if (adjacent) out.set(f[0], new Float32Array(first.buffer, first.byteOffset, n))
-      else {
-        const all = new Float32Array(n)
-        let at = 0
-        for (const w of members) { all.set(w, at); at += w.length }
-        out.set(f[0], all)
-      }
-    }
-  }
-  return out
+  return new Map(inputsOf(cfg).map(({ name, parts }): [string, Float32Array] => {
+    const members = parts.map((x) => get(x.name))
+    if (members.length === 1) return [name, members[0]]
+    const n = members.reduce((k, w) => k + w.length, 0)
+    const first = members[0]
+    const adjacent = members.every((w, i) => w.buffer === first.buffer && (i === 0 || w.byteOffset === members[i - 1].byteOffset + members[i - 1].byteLength))
+    if (adjacent) return [name, new Float32Array(first.buffer, first.byteOffset, n)]
+    const all = new Float32Array(n)
+    let at = 0
+    for (const w of members) { all.set(w, at); at += w.length }
+    return [name, all]
+  }))
 }
