@@ -1,6 +1,7 @@
 /**
  * The third-party math corpus (test/fixtures/verifiers/third-party): cases from Math-Verify's, TRL's, open-r1's,
- * MARIO_EVAL's, hendrycks MATH's, NeMo-Skills', Qwen2.5-Math's, MindSpeed-RL's, AReaL's, slime's, lm-eval's and verl's public tests
+ * MARIO_EVAL's, hendrycks MATH's, NeMo-Skills', Qwen2.5-Math's, MindSpeed-RL's, AReaL's, slime's, lm-eval's, verl's,
+ * lighteval's, OpenCompass' and SkyRL's public tests, graders' issue trackers
  * and model-style GSM8K answers, run through the full `math` verifier as `POST /v1/verify` runs it. Each source
  * family must agree with its source's verdicts (or with the corpus' recorded verdict where it says why it does not
  * follow the source) on the tuning half and on the held-out half, and no wrong answer may score 1 in any family.
@@ -13,10 +14,14 @@ const FLOOR: Record<Half, Record<string, number>> = {
   tune: {
     ...{ 'math-verify': 0.98, trl: 0.98, 'open-r1': 0.98, 'mario-eval': 0.98, 'hendrycks-math': 0.98, gsm8k: 0.98 },
     ...{ 'nemo-skills': 1, 'qwen2.5-math': 1, 'mindspeed-rl': 1, areal: 1, slime: 1, 'lm-eval-harness': 1, verl: 1 },
+    // Added 2026-12-03 and measured before any change: lighteval 9/17 (its multilingual prose), the rest all.
+    ...{ lighteval: 0.52, opencompass: 1, skyrl: 1, 'grader-issues': 1 },
   },
   heldout: {
     ...{ 'math-verify': 0.98, trl: 0.98, 'open-r1': 0.98, 'mario-eval': 0.98, 'hendrycks-math': 0.98, gsm8k: 0.98 },
     ...{ 'nemo-skills': 0.97, 'qwen2.5-math': 1, 'mindspeed-rl': 1, areal: 1, slime: 1, 'lm-eval-harness': 1, verl: 1 },
+    // Added 2026-12-03, measured before any change: lighteval 13/22, the rest all.
+    ...{ lighteval: 0.59, opencompass: 1, skyrl: 1, 'grader-issues': 1 },
   },
 }
 
@@ -34,7 +39,7 @@ describe('third-party math corpus', () => {
     expect(new Set(ids).size).toBe(ids.length)
     expect(Object.keys(FOLLOW_MATH_VERIFY).length).toBeLessThanOrEqual(5)
     expect(Object.keys(MATH_VERIFY_QUIRKS).length).toBeLessThanOrEqual(3)
-    expect(Object.keys(SOURCE_QUIRKS).length).toBeLessThanOrEqual(5)
+    expect(Object.keys(SOURCE_QUIRKS).length).toBeLessThanOrEqual(6)
     for (const id of Object.keys(SOURCE_QUIRKS)) expect(ids).toContain(id)
   })
 
