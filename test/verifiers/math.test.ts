@@ -22,6 +22,15 @@ describe('extractAnswer', () => {
     expect(extractAnswer('no numbers here')).toBeNull()
     expect(extractAnswer('7 apples', ['boxed'])).toBeNull()
   })
+  it('a sentence in a non-Latin script is prose, not the answer: its last number is (lighteval multilingual cases)', () => {
+    expect(extractAnswer('因此，弗兰克一共有**858颗**糖果。')).toMatchObject({ answer: '858', by: 'last-number' })
+    expect(extractAnswer('لذا، ناتج العملية الحسابية 55 * 3 - 99 هو **66**.')?.answer).toBe('66')
+    expect(extractAnswer(' 地块面积 = 72000 / 18 = 4000千克')?.answer).toBe('4000')
+    expect(extractAnswer('इसलिए, दुकान में अब 67 कमीजें हैं।')?.answer).toBe('67')
+    // Inside \text{} it is a unit word, as English ones are; Greek letters are symbols.
+    expect(extractAnswer('\\boxed{300 \\text{分钟}}')).toMatchObject({ answer: '300 \\text{分钟}', by: 'boxed' })
+    expect(extractAnswer('2θ + π')?.answer).toBe('2θ + π')
+  })
   it('treats identical repeated boxes as one answer', () => {
     expect(extractAnswer('\\boxed{4} ... so \\boxed{4}')?.answer).toBe('4')
   })

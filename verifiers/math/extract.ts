@@ -204,11 +204,17 @@ const FILLER =
 /** Two-letter English words: prose, not a product of two variables. */
 const SHORT_WORDS = /(?<![a-zA-Z\\])(?:is|it|of|to|be|we|so|an|as|at|by|if|on|no|my|he|do|go|us|up|am)(?![a-zA-Z])/
 
-/** A bare answer: no prose (no run of ≥ 3 letters outside commands except units and "and"/"or"). */
+/** Letters of scripts whose words are prose in an answer (CJK, Arabic, Hebrew, Devanagari, Bengali, Thai, Cyrillic);
+ * Greek is not among them (`2\pi`, `θ`). */
+const SCRIPT_WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Thai}\p{Script=Cyrillic}]/u
+
+/** A bare answer: no prose (no run of ≥ 3 letters outside commands except units and "and"/"or", no letter of a
+ * non-Latin script outside `\text{}`: `因此，弗兰克一共有858颗糖果` is a sentence, not an answer). */
 export function isBare(s: string): boolean {
   if (/\n\s*\n/.test(s)) return false
   const bare = s.replace(/\\(?:begin|end)\{[a-zA-Z*]+\}|\\[a-zA-Z]+/g, ' ')
   if (SHORT_WORDS.test(bare)) return false
+  if (SCRIPT_WORD.test(s) && SCRIPT_WORD.test(s.replace(/\\(?:text|textbf|textnormal|mathrm|mbox)\s*\{[^{}]*\}/g, ' '))) return false
   const words = bare.match(/[a-zA-Z]{3,}/g) ?? []
   const textBodies = [...s.matchAll(/\\(?:text|textbf|textnormal|mathrm|mbox)\s*\{([^{}]*)\}/g)].map((m) => m[1])
   return words.every((w) => FILLER.test(w) || textBodies.some((b) => b.includes(w)))
