@@ -31,6 +31,13 @@ describe('extractAnswer', () => {
     expect(extractAnswer('\\boxed{300 \\text{分钟}}')).toMatchObject({ answer: '300 \\text{分钟}', by: 'boxed' })
     expect(extractAnswer('2θ + π')?.answer).toBe('2θ + π')
   })
+  it('one word alone is an answer, in any position; a sentence is not (NeMo-Skills `odd` = `\\text{odd}`)', async () => {
+    expect(extractAnswer('odd')).toMatchObject({ answer: 'odd', by: 'last-number' })
+    expect(extractAnswer('\\boxed{Evelyn}')?.answer).toBe('Evelyn')
+    expect(extractAnswer('The answer is even.')?.answer).toBe('even')
+    expect(extractAnswer('no numbers here')).toBeNull()
+    expect(await rewards({ type: 'math' }, '\\text{odd}', ['odd', 'even', 'oddd', 'It is odd'])).toEqual([1, 0, 0, 0])
+  })
   it('treats identical repeated boxes as one answer', () => {
     expect(extractAnswer('\\boxed{4} ... so \\boxed{4}')?.answer).toBe('4')
   })

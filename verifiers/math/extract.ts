@@ -208,9 +208,11 @@ const SHORT_WORDS = /(?<![a-zA-Z\\])(?:is|it|of|to|be|we|so|an|as|at|by|if|on|no
  * Greek is not among them (`2\pi`, `θ`). */
 const SCRIPT_WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Thai}\p{Script=Cyrillic}]/u
 
-/** A bare answer: no prose (no run of ≥ 3 letters outside commands except units and "and"/"or", no letter of a
- * non-Latin script outside `\text{}`: `因此，弗兰克一共有858颗糖果` is a sentence, not an answer). */
+/** A bare answer: no prose (one word alone, or no run of ≥ 3 letters outside commands except units and "and"/"or",
+ * no letter of a non-Latin script outside `\text{}`: `因此，弗兰克一共有858颗糖果` is a sentence, not an answer). */
 export function isBare(s: string): boolean {
+  // One word alone is an answer (`odd`, `\boxed{Evelyn}`), not prose: a sentence has more than one.
+  if (/^\s*[a-zA-Z]{2,24}\s*$/.test(s)) return true
   if (/\n\s*\n/.test(s)) return false
   const bare = s.replace(/\\(?:begin|end)\{[a-zA-Z*]+\}|\\[a-zA-Z]+/g, ' ')
   if (SHORT_WORDS.test(bare)) return false
