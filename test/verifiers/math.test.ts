@@ -38,6 +38,17 @@ describe('extractAnswer', () => {
     expect(extractAnswer('no numbers here')).toBeNull()
     expect(await rewards({ type: 'math' }, '\\text{odd}', ['odd', 'even', 'oddd', 'It is odd'])).toEqual([1, 0, 0, 0])
   })
+  it('restores LaTeX commands whose backslash a JSON or Python string read as an escape', async () => {
+    // \f → form feed, \b → backspace, \v → vertical tab, \a → bell: characters with no use in text.
+    expect(extractAnswer('so \x08oxed{\x0crac{1}{2}}')?.answer).toBe('\\frac{1}{2}')
+    expect(extractAnswer('$\\left(2, \x0crac{\\pi}{2}\\right)$')?.answer).toBe('\\left(2, \\frac{\\pi}{2}\\right)')
+    expect(await rewards({ type: 'math' }, '\x0crac{1}{2}', ['\\boxed{0.5}', '\\boxed{\x0bec{v}}', '\\boxed{\x07lpha}'])).toEqual([1, 0, 0])
+    expect(await rewards({ type: 'math' }, '\\alpha', ['\\boxed{\x07lpha}'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '$\\begin{pmatrix}-\\\x0crac{7}{4}&-2\\\\4&\\frac{1}{4}\\end{pmatrix}$', ['$\\begin{pmatrix}-\\frac{7}{4}&-2\\\\4&\\frac{1}{4}\\end{pmatrix}$'])).toEqual([1])
+    // A tab or a carriage return is whitespace in text, as Math-Verify reads it (its test_symbols: tab + `ext{13}` ≠ 13).
+    expect(await rewards({ type: 'math' }, '$\text{13}$', ['$13$'])).toEqual([0])
+    expect(extractAnswer('Steps:\n\tthen we add\r\nso 7')?.answer).toBe('7')
+  })
   it('treats identical repeated boxes as one answer', () => {
     expect(extractAnswer('\\boxed{4} ... so \\boxed{4}')?.answer).toBe('4')
   })

@@ -407,9 +407,24 @@ function ownTurn(text: string): string {
   return text
 }
 
+/** A LaTeX command whose backslash was read as a string escape on its way through JSON or a Python literal: `\f`rac
+ * became a form feed, `\b`oxed a backspace, `\v`ec a vertical tab, `\a`lpha a bell. These characters have no use in
+ * text, so one before a letter is restored (a backslash already before it was the command's own). A tab or a
+ * carriage return (`\t`imes, `\r`ight) is whitespace in text and stays so, as Math-Verify reads it. */
+const MANGLED = /\\?([\x07\x08\x0b\x0c])(?=[a-zA-Z])/g
+const ESCAPED: Record<string, string> = { '\x07': 'a', '\x08': 'b', '\x0b': 'v', '\x0c': 'f' }
+
+/** The text with mangled LaTeX escapes restored (`\x0crac{1}{2}` → `\frac{1}{2}`); unchanged when it has none. */
+export function repairEscapes(text: string): string {
+  if (!/[\x07\x08\x0b\x0c]/.test(text)) return text
+  return text.replace(MANGLED, (_, ctl: string) => `\\${ESCAPED[ctl]}`)
+}
+
 /** The final answer and how it was found, or null. The completion ends at a chat-template turn marker written after
- * it (ownTurn); text before the last `</think>` is reasoning, not answer. */
-export function extractAnswer(raw: string, order: readonly Extractor[] = DEFAULT_EXTRACT_ORDER): Found | null {
+ * it (ownTurn); text before the last `</think>` is reasoning, not answer. LaTeX commands mangled by string escapes
+ * are restored first (repairEscapes). */
+export function extractAnswer(input: string, order: readonly Extractor[] = DEFAULT_EXTRACT_ORDER): Found | null {
+  const raw = repairEscapes(input)
   const text = raw.includes('<|') ? ownTurn(raw) : raw
   const think = text.lastIndexOf('</think>')
   return extractFrom(think >= 0 ? text.slice(think + 8) : text, order)

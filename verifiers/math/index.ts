@@ -10,7 +10,7 @@ import { eachCompletionAsync, failed, requireReference, zero } from '../limits.j
 import type { VerifierDef } from '../types.js'
 import { loadEngine } from './cas.js'
 import { answerLimit, compareRead, DEFAULT_TOLERANCE, needsEngine, readAnswer, type AnswerText } from './compare.js'
-import { DEFAULT_EXTRACT_ORDER, EXTRACTORS, extractAnswer } from './extract.js'
+import { DEFAULT_EXTRACT_ORDER, EXTRACTORS, extractAnswer, repairEscapes } from './extract.js'
 
 export { mathEqual, DEFAULT_TOLERANCE, type AnswerText, type Equivalence, type EquivOptions } from './compare.js'
 export { extractAnswer, EXTRACTORS, DEFAULT_EXTRACT_ORDER, type Extractor, type Found } from './extract.js'
@@ -47,7 +47,7 @@ const MAX_WHOLE_REFERENCE = 200
 export function referenceAnswer(reference: string, order: readonly (typeof EXTRACTORS)[number][] = DEFAULT_EXTRACT_ORDER): AnswerText | null {
   const found = extractAnswer(reference, order)
   if (found) return found
-  const t = reference.trim()
+  const t = repairEscapes(reference).trim()
   return t && t.length <= MAX_WHOLE_REFERENCE && !t.includes('\n') ? { answer: t, plain: true } : null
 }
 
