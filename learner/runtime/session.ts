@@ -25,6 +25,8 @@ export interface SessionOptions {
    * are fed back next step. Ignored on cpu (everything is CPU memory there).
    */
   keepOnDevice?: readonly string[]
+  /** more onnxruntime session options for this session (e.g. `{ extra: { session: { … } } }`: config entries) */
+  ort?: Partial<ort.InferenceSession.SessionOptions>
 }
 
 export type Feeds = Record<string, ort.Tensor>
@@ -118,6 +120,7 @@ export class Runtime {
     }
     if (this.profile) { o.enableProfiling = true; o.profileFilePrefix = this.profile }
     if (this.threads) { o.intraOpNumThreads = this.threads; o.interOpNumThreads = 1 }
+    if (opts.ort) Object.assign(o, opts.ort)
     if (this.ep !== 'cpu' && opts.keepOnDevice?.length) {
       o.preferredOutputLocation = Object.fromEntries(opts.keepOnDevice.map((n) => [n, 'gpu-buffer' as const]))
     }

@@ -2,6 +2,9 @@
  * Runtime: session cache per key, in-place fetches, feed checking, execution-provider selection and the
  * error for a provider that cannot start here.
  */
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { Graph, encodeModel, ops as o } from '../../../learner/graph/index.js'
 import { ExecutionProviderUnavailable, Runtime, resolveEp, tensor, zerosFor } from '../../../learner/runtime/index.js'
@@ -49,6 +52,21 @@ describe('Runtime', () => {
     await expect(s.run({ x, w: x })).rejects.toThrow(/missing feeds y; unknown feeds w/)
     await expect(s.run({ x, y: x }, { nope: null })).rejects.toThrow(/unknown fetches nope/)
     await expect(s.run({ x, y: x }, ['z', 'nope2'])).rejects.toThrow(/unknown fetches nope2$/)
+  })
+
+  it('passes a session\'s own onnxruntime options (here its profiler) to that session only', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cohort-session-ort-'))
+    try {
+      const s = await rt.session('axpy/4/profiled', () => axpy().bytes, { ort: { enableProfiling: true, profileFilePrefix: join(dir, 'p') } })
+      const x = tensor('float32', new Float32Array(4), [4])
+      await s.run({ x, y: x })
+      s.inner.endProfiling()
+      expect((await readdir(dir)).filter((f) => f.startsWith('p') && f.endsWith('.json'))).toHaveLength(1)
+      await (await rt.session('axpy/4', () => axpy().bytes)).run({ x, y: x })
+      expect(await readdir(dir)).toHaveLength(1) // the other sessions are not profiled
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('reports a broken model with its key', async () => {
