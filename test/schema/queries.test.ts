@@ -9,7 +9,9 @@ import {
   hashKey,
   insertPrompts,
   leasePrompt,
+  leasePrompts,
   rows,
+  storeGroups,
 } from '../../schema/queries/index.js'
 import { freshDatabase, type TestDatabase } from '../helpers/db.js'
 
@@ -86,5 +88,47 @@ describe('keys', () => {
     expect(b.id).toBe(a.id)
     expect((await findKeyByHash(d.db, await hashKey('my-admin-key')))?.role).toBe('admin')
     expect(await findKeyByHash(d.db, await hashKey('other'))).toBeNull()
+  })
+})
+
+describe('storeGroups', () => {
+  it("stores every completion's text, token ids and log-probs at its own offsets (multi-byte, astral, lone surrogates)", async () => {
+    const t = await newTask('store-offsets', 4)
+    const leases = await leasePrompts(d.db, { taskId: t.id, workerKeyId: worker, leaseSeconds: 60, count: 2 })
+    const texts = [['é😀ü', ''], ['a\ud800b\udc00c', '€ \u{10ffff} z']]
+    const out = await storeGroups(
+      d.db,
+      worker,
+      leases.map((l, g) => ({
+        leaseId: l.leaseId,
+        bodyHash: `h${l.leaseId}`,
+        policyVersion: 0,
+        status: 'ready' as const,
+        rewardMean: 0,
+        rewardStd: 0,
+        completions: texts[g].map((text, i) => ({
+          text,
+          tokenIds: i ? null : [g, 7, 2 ** 31 - 1],
+          logprobs: i ? null : [-0.5, -g, -1e-7],
+          reward: 0,
+          details: {},
+        })),
+      })),
+    )
+    expect(out.map((o) => o.kind)).toEqual(['created', 'created'])
+    const got = await rows<{ text: string; t: string | null; l: string | null }>(
+      d.db,
+      sql`select c.text, encode(c.token_ids, 'hex') as t, encode(c.logprobs, 'hex') as l
+          from completions c join groups g on g.id = c.group_id
+          where g.task_id = ${t.id} order by g.lease_id, c.index`,
+    )
+    const hex = (xs: ArrayLike<number>, T: Int32ArrayConstructor | Float32ArrayConstructor) => Buffer.from(T.from(xs).buffer).toString('hex')
+    expect(got).toEqual([
+      { text: 'é😀ü', t: hex([0, 7, 2 ** 31 - 1], Int32Array), l: hex([-0.5, -0, -1e-7], Float32Array) },
+      { text: '', t: null, l: null },
+      // a lone surrogate is stored as U+FFFD, as the driver encodes it
+      { text: 'a\ufffdb\ufffdc', t: hex([1, 7, 2 ** 31 - 1], Int32Array), l: hex([-0.5, -1, -1e-7], Float32Array) },
+      { text: '€ \u{10ffff} z', t: null, l: null },
+    ])
   })
 })
