@@ -252,6 +252,21 @@ describe('math spec switches', () => {
     expect(await rewards({ type: 'math' }, '$-36,104$', ['$-36104$'])).toEqual([1])
   })
 
+  it('a bare 0,1 in prose is the decimal against a number and the pair against a list, both ways round', async () => {
+    // Math-Verify's test_number_extraction pins the decimal comma with either side bare: `1,22` = 1.22, `1000,99` = 1000.99.
+    expect(await rewards({ type: 'math' }, '0,1', ['0.1', '\\frac{1}{10}', '0.01', '0, 1'])).toEqual([1, 1, 0, 1])
+    expect(await rewards({ type: 'math' }, '0.1', ['0,1', 'It is 0,1.', '0, 1', '(0,1)'])).toEqual([1, 1, 0, 0])
+    // lm-evaluation-harness' minerva tests pin `0, 1` = `0,1`: against a list or tuple the bare form is the pair.
+    expect(await rewards({ type: 'math' }, '0, 1', ['0,1', 'The roots are 0,1', '0.1', '0,2'])).toEqual([1, 1, 0, 0])
+    expect(await rewards({ type: 'math' }, '(1,2)', ['1,2', '1.2'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, '0,1', ['\\boxed{0,1}', '\\boxed{1,0}', '$(0, 1)$'])).toEqual([1, 1, 1])
+    // Written in LaTeX or with a space it is a list only; a thousands group stays a number.
+    expect(await rewards({ type: 'math' }, '\\boxed{0,1}', ['0.1'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '1,234', ['1234', '1.234'])).toEqual([1, 0])
+    // Two bare forms must agree as decimals and as pairs: 0,1 and 0,10 are equal decimals but different pairs.
+    expect(await rewards({ type: 'math' }, '0,1', ['0,1', '0,10', '1,0'])).toEqual([1, 0, 0])
+  })
+
   it('a sum or product compares by its bounds and its term, never evaluated', async () => {
     const gold = '$F_n = \\sum_{k=0}^{n-1} F_k F_{n-k-1}$'
     const preds = ['$F_n = \\sum_{k=0}^{n-1} F_{n-k-1} F_k$', '$F_n = \\sum_{k=0}^{n-2} F_k F_{n-k-2}$', '$F_n = \\sum_{j=0}^{n-1} F_j F_{n-j-1}$']

@@ -39,7 +39,7 @@ describe('third-party math corpus', () => {
     expect(new Set(ids).size).toBe(ids.length)
     expect(Object.keys(FOLLOW_MATH_VERIFY).length).toBeLessThanOrEqual(5)
     expect(Object.keys(MATH_VERIFY_QUIRKS).length).toBeLessThanOrEqual(3)
-    expect(Object.keys(SOURCE_QUIRKS).length).toBeLessThanOrEqual(6)
+    expect(Object.keys(SOURCE_QUIRKS).length).toBeLessThanOrEqual(5)
     for (const id of Object.keys(SOURCE_QUIRKS)) expect(ids).toContain(id)
   })
 

@@ -241,13 +241,31 @@ export function answerLimit(s: string): string | null {
 export interface Read {
   n: Normalized
   answer: Answer
+  /** A bare `0,1` in prose read as the pair (`answer` reads it as the decimal 0.1). */
+  pair?: Answer
 }
 
 /** The normalised text and shape of one side (bound its size with answerLimit first). */
 export function readAnswer(a: AnswerText): Read {
   const n = normalizeAnswer(a.answer, { plain: a.plain })
   if (a.percent) n.percent = true
-  return { n, answer: parseAnswer(n.text) }
+  const answer = parseAnswer(n.text)
+  return n.pair && !n.percent ? { n, answer, pair: parseAnswer(n.pair) } : { n, answer }
+}
+
+/** Several values written as a list, tuple, interval or vector (not one value). */
+const listLike = (a: Answer) => (a.kind === 'set' && a.items.length > 1) || a.kind === 'seq' || a.kind === 'matrix'
+
+/**
+ * A bare `0,1` in prose is read as the other side asks: the pair against a list or tuple (lm-evaluation-harness'
+ * minerva tests: `0, 1` = `0,1`), the decimal against anything else (Math-Verify's tests: `1,22` = 1.22, `1000,99` =
+ * 1000.99, `0,111` = 0.111). Two such sides must agree both ways (`0,1` ≠ `0,10`): no reading is picked to match.
+ */
+function readings(g: Read, p: Read): [Answer, Answer][] {
+  if (g.pair && p.pair) return [[g.answer, p.answer], [g.pair, p.pair]]
+  if (g.pair) return [[listLike(p.answer) ? g.pair : g.answer, p.answer]]
+  if (p.pair) return [[g.answer, listLike(g.answer) ? p.pair : p.answer]]
+  return [[g.answer, p.answer]]
 }
 
 /** Would comparing these two answers reach the CAS? */
@@ -277,7 +295,12 @@ export async function compareRead(g: Read, p: Read, options: EquivOptions = {}):
   if (answerSize(g.answer) > MAX_ITEMS || answerSize(p.answer) > MAX_ITEMS)
     return { equal: false, path: 'limit', reason: `more than ${MAX_ITEMS} elements` }
   const ce = opts.cas && needsEngine(g, p) ? await loadEngine() : null
-  return answersEqual(g.answer, p.answer, { gp: g.n.percent, pp: p.n.percent, opts, ce })
+  let r: Equivalence | null = null
+  for (const [ga, pa] of readings(g, p)) {
+    r = answersEqual(ga, pa, { gp: g.n.percent, pp: p.n.percent, opts, ce })
+    if (!r.equal) return r
+  }
+  return r!
 }
 
 /** Is `pred` (an extracted final answer) equivalent to `gold` (an extracted reference answer)? */

@@ -190,8 +190,8 @@ function plainNumbers(s: string, from = 0, to = s.length, spans: Span[] = []): C
     const at = from + m.index
     while (k < spans.length && spans[k].end <= at) k++
     if (k < spans.length && spans[k].start <= at) continue // inside a LaTeX span
-    let answer = m[0].trim()
-    if (/^[-+]?\d+,\d+$/.test(answer) && !/^[-+]?\d{1,3}(?:,\d{3})+$/.test(answer)) answer = answer.replace(',', '.')
+    // A decimal comma (`2,74`) is read by normalisation (plain answers), which also keeps `0,1` as a possible pair.
+    const answer = m[0].trim()
     out.push({ answer, by: 'last-number', plain: true, percent: percentAfter(s, at + m[0].length), at })
   }
   return out

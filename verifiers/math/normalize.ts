@@ -5,7 +5,7 @@
  * ones need a space, so `10cm` stays; spelled-out ones also inside a tuple: `[45 degrees]`; a trailing word-only
  * `\text{}` after a value is commentary unless a word changes the value), `\left`/`\right` and sizing commands, thin spaces, degrees, currency
  * (`\$`, €, £, ¥), thousands separators (`1,000`, `1{,}000`, `1\,000`, `1,\!000`, `1 000`), a decimal comma in
- * prose (`2,74`; `plain` answers only), `\dfrac`/`\tfrac`/`\cfrac`, `\frac12`, `\frac3{3}`, `\sqrt2`, base
+ * prose (`2,74`; `plain` answers only; a bare `0,1` also keeps its reading as a pair, `pair`), `\dfrac`/`\tfrac`/`\cfrac`, `\frac12`, `\frac3{3}`, `\sqrt2`, base
  * subscripts `_{7}`, sentence punctuation, `x \in`, and "or"/"and" between answers (→ a list). Relations are
  * spelled one way (`<=` → `\le`, `!=` → `\ne`). Percent signs and words (`%`, percent, pct, also glued to a number: `28pct`) are
  * removed and remembered (`percent`).
@@ -15,6 +15,8 @@ import { braceGroup } from './extract.js'
 export interface Normalized {
   text: string
   percent: boolean
+  /** A bare `0,1` in prose reads as the decimal 0.1 (`text`) or as the pair `0, 1` (this); compare.ts picks. */
+  pair?: string
 }
 
 /** Unit words dropped after a number: long ones may touch it (`10weeks`), short ones need a space (`10 cm`). */
@@ -99,10 +101,14 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
     /[([,]\s*[-+]?$/.test(s.slice(0, at)) && /^\s*[)\],]/.test(s.slice(at + m.length)) ? m : m.replace(/,/g, ''),
   )
   s = s.replace(/(?<![\d.,/] ?)\d{1,3}(?: \d{3})+(?![\d/,.])/g, (m) => m.replace(/ /g, ''))
-  // A decimal comma in prose: `2,74`, `1000,99`, `0,111` (not a thousands group, not a list).
+  // A decimal comma in prose: `2,74`, `1000,99`, `0,111` (not a thousands group). Written without a space it may
+  // also be a pair (`0,1`): that reading is kept beside it, and compare.ts takes the one the other side's shape asks.
   s = s.trim()
-  if (opts.plain && /^[-+]?\d+,\d+$/.test(s) && !/^[-+]?\d{1,3},\d{3}$/.test(s)) s = s.replace(',', '.')
-  if (opts.plain && /^[-+]?0,\d{3}$/.test(s)) s = s.replace(',', '.')
+  let pair: string | undefined
+  if (opts.plain && (/^[-+]?0,\d{3}$/.test(s) || (/^[-+]?\d+,\d+$/.test(s) && !/^[-+]?\d{1,3},\d{3}$/.test(s)))) {
+    if (!percent) pair = s.replace(',', ', ')
+    s = s.replace(',', '.')
+  }
   // \frac12 → \frac{1}{2}, \frac3{3} → \frac{3}{3}, \frac{1}2 → \frac{1}{2}, \sqrt2 → \sqrt{2}.
   s = s.replace(/\\frac(\d)(\d)/g, '\\frac{$1}{$2}').replace(/\\frac(\d)\{/g, '\\frac{$1}{').replace(/\\frac\{([^{}]*)\}(\d)/g, '\\frac{$1}{$2}')
   s = s.replace(/\\sqrt(\d+)/g, '\\sqrt{$1}').replace(/\\sqrt\s+(\d+|[a-zA-Z])/g, '\\sqrt{$1}')
@@ -124,5 +130,5 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
   s = s.replace(/(?<!\.)\.$/, '').trim()
   // Leading ".5" → "0.5"; "+3" → "3".
   s = s.replace(/(^|[^\d])\.(\d)/g, '$10.$2').replace(/^\+(?=[\d.])/, '')
-  return { text: s, percent }
+  return pair ? { text: s, percent, pair } : { text: s, percent }
 }
