@@ -16,7 +16,7 @@
  * tokens/s of each side's best setting is reported with its spread, and the median of the per-round ratios.
  * Version handover: ours = what the in-memory loop does per published version in the steady state (weights snapshot
  * into one of two reused buffer sets, fed to the prefill / decode sessions the versions share: nothing is
- * compiled; the first version's session build is printed beside it); PyTorch = copying the new weights into the sampler's model (load_state_dict).
+ * compiled), the median of 5 versions with its spread; the first version's session build is printed beside it; PyTorch = copying the new weights into the sampler's model (load_state_dict).
  * --profile: ORT's profiler on our step sessions; prints the op types that take the most kernel time.
  *
  *   npm run bench:learner [-- --configs 10m,100m --steps 5 --threads N --gen-threads 1,N --gen-reps 5 --no-torch --profile]
@@ -181,7 +181,7 @@ async function benchConfig(name: string, steps: number, threads: number, genThre
   }
   const h = await ours.ask('handover')
   row.ours.handover = h.handover_s as number
-  console.log(`  ours  version handover ${fmt(row.ours.handover * 1000, 1)} ms (the first version, which compiles the shared sessions: ${fmt((h.first_s as number) * 1000, 0)} ms)`)
+  console.log(`  ours  version handover ${fmt(row.ours.handover * 1000, 1)} ms (median of 5 steady-state versions, ${fmt((h.handover_min_s as number) * 1000, 1)}–${fmt((h.handover_max_s as number) * 1000, 1)}; the first version, which compiles the shared sessions: ${fmt((h.first_s as number) * 1000, 0)} ms)`)
   await ours.exit()
   console.log(`  load average after: ${load()}`)
   return row

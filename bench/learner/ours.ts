@@ -5,9 +5,10 @@
  *   rss             peak resident set so far     → {"max_rss_mb"}
  *   gen <threads>   generation tokens/s of one timed call after a warm-up call → {"gen_tok_s"} (KV-cached
  *                   OnnxGenerator; the parent interleaves these calls with PyTorch's)
- *   handover        a new version to the sampler → {"handover_s", "first_s"} (weights snapshot into a reused buffer
- *                   set + weight tensors on the sessions shared with the previous version, steady state: the third
- *                   version; first_s: the first version, which compiles them)
+ *   handover        a new version to the sampler → {"handover_s", "handover_min_s", "handover_max_s", "first_s"}
+ *                   (weights snapshot into a reused buffer set + weight tensors on the sessions shared with the
+ *                   previous version, steady state: median of versions 3 … 7; first_s: the first version, which
+ *                   compiles them)
  *   profile         ORT profile of the steps run since start (with --profile) → {"ops": [[op, ms, share]…]}
  *   exit
  *   tsx bench/learner/ours.ts --config 10m --threads 2 [--profile]
@@ -21,6 +22,7 @@ import { inferenceModel, OnnxGenerator } from '../../learner/generate/index.js'
 import { initParams } from '../../learner/io/index.js'
 import { onnxGenerator, Snapshots } from '../../learner/loop/index.js'
 import { Trainer } from '../../learner/trainer/index.js'
+import { spread } from '../stats.js'
 import { summariseProfile } from './profile.js'
 import { genWorkload, grpoBatch, loadConfig, TRAIN } from './setup.js'
 
@@ -47,25 +49,33 @@ async function generation(threads: number): Promise<number> {
  * What the in-memory loop does per published version (learner/loop: Snapshots, policy.ts onnxGenerator): snapshot
  * the weights into the buffer set of two versions back, open a generator on the runtime shared with the previous
  * version, warm it, close the previous one. The first version compiles the sessions (first_s); the second fills
- * the second buffer set for the first time; the handover is the third (handover_s, the steady state), until it
- * can generate.
+ * the second buffer set for the first time; the handover is timed from the third version on (the steady state),
+ * HANDOVERS of them: median and spread. (A single timed third version caught the garbage collection the second set's
+ * 40 MB allocation had just started at 10M: V8's "external memory pressure" mark-compacts, 30–60 ms against 5 ms.)
  */
-async function handover(): Promise<{ handover_s: number; first_s: number }> {
+const HANDOVERS = 5
+async function handover(): Promise<{ handover_s: number; handover_min_s: number; handover_max_s: number; first_s: number }> {
   const open = onnxGenerator({ config: cfg }, bucket, { threads: Number(args.threads) })
   const snapshots = new Snapshots()
   const one = { n: 1, maxNewTokens: 1, temperature: 0 }
-  let t = performance.now()
-  const v0 = await open(snapshots.take(params))
-  await v0.generate([prompts[0]], one)
+  const t = performance.now()
+  let prev = await open(snapshots.take(params))
+  await prev.generate([prompts[0]], one)
   const first = (performance.now() - t) / 1000
   const v1 = await open(snapshots.take(params))
-  await v0.close()
-  t = performance.now()
-  const v2 = await open(snapshots.take(params))
-  await v1.close()
-  const handover = (performance.now() - t) / 1000
-  await v2.close()
-  return { handover_s: handover, first_s: first }
+  await prev.close()
+  prev = v1
+  const times: number[] = []
+  for (let i = 0; i < HANDOVERS; i++) {
+    const t = performance.now()
+    const next = await open(snapshots.take(params))
+    await prev.close()
+    times.push((performance.now() - t) / 1000)
+    prev = next
+  }
+  await prev.close()
+  const s = spread(times)
+  return { handover_s: s.median, handover_min_s: s.min, handover_max_s: s.max, first_s: first }
 }
 
 const reply = (o: object) => process.stdout.write(JSON.stringify(o) + '\n')
