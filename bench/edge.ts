@@ -8,8 +8,10 @@
  *   wrangler 16×1  the Worker bundle under `wrangler dev` (workerd, one Postgres client per request)
  *   wrangler 64×B  the same with the batch endpoints
  * B = BENCH_BATCH (default 16). Token ids / log-probs travel as base64 of their packed bytes, as the typed client
- * sends them (BENCH_WIRE=arrays: JSON arrays). The load generators speak HTTP through node:http keep-alive sockets
- * (BENCH_CLIENT=fetch: Node's fetch, about twice their CPU per request, on the cores the server shares). BENCH_ONLY=node16,node64,floor,wrangler16,wrangler64 runs a subset
+ * sends them (BENCH_WIRE=arrays: JSON arrays). The load generators speak HTTP/1.1 over one keep-alive socket per
+ * client, each request written as one string (bench/edge/raw-http.ts: the least CPU on the cores the server shares;
+ * BENCH_CLIENT=http: node:http's client, BENCH_CLIENT=fetch: Node's fetch, each more CPU per request). Every
+ * request still carries a real group for its own lease (a distinct lease, stored as its own rows). BENCH_ONLY=node16,node64,floor,wrangler16,wrangler64 runs a subset
  * (e.g. BENCH_ONLY=node16 BENCH_CPU_PROF=dir profiles the one-group path alone). Latency (p50/p99) is a client's whole loop: lease + submit
  * (each request's own p50/p99 beside it).
  * Each scenario runs BENCH_REPS times (default 3) for BENCH_SECONDS (default 5); the table gives the median and
@@ -41,7 +43,7 @@ const PROMPTS = 20_000
 const FLOOR_POOL = Number(process.env.BENCH_FLOOR_POOL ?? 10)
 const CPU_PROF = process.env.BENCH_CPU_PROF
 const WIRE = process.env.BENCH_WIRE === 'arrays' ? 'arrays' : 'base64'
-const CLIENT = process.env.BENCH_CLIENT === 'fetch' ? 'fetch' : 'http'
+const CLIENT = process.env.BENCH_CLIENT === 'fetch' ? 'fetch' : process.env.BENCH_CLIENT === 'http' ? 'http' : 'raw'
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'node16,node64,floor,wrangler16,wrangler64').split(','))
 
 interface Run {

@@ -12,6 +12,7 @@
  * JSON "arrays".
  */
 import { Agent, request } from 'node:http'
+import { RawHttp, type Reply } from './raw-http.js'
 import { packFloat32, packInt32, toBase64 } from '../../common/packed.js'
 import { scoreGroup } from '../../edge/routes/verify/score.js'
 import { connectPostgres } from '../../schema/pg.js'
@@ -26,10 +27,11 @@ export interface LoadJob {
   batch?: number
   seconds: number
   /**
-   * the load generator's HTTP client: "http" (default) node:http with keep-alive sockets, one per client, the
-   * least CPU on the cores the server shares; "fetch" Node's fetch (undici), ~2× the client CPU per request
+   * the load generator's HTTP client: "raw" (default) one keep-alive connection per client over a plain socket
+   * (raw-http.ts), the least CPU on the cores the server shares; "http" node:http with keep-alive sockets;
+   * "fetch" Node's fetch (undici), ~2× node:http's CPU per request
    */
-  client?: 'http' | 'fetch'
+  client?: 'raw' | 'http' | 'fetch'
   /** how token ids / log-probs are sent (HTTP modes; default base64) */
   wire?: 'base64' | 'arrays'
   /** edge URL (HTTP modes) */
@@ -91,15 +93,18 @@ const fail = (err: unknown) => {
   firstError ??= (err as Error).message
 }
 
-/** A response: status and body text. */
-interface Reply {
-  status: number
-  text: string
-}
-
 const agent = new Agent({ keepAlive: true, maxSockets: Math.max(job.clients, 1) })
+const headers = { authorization: `Bearer ${job.key}`, 'content-type': 'application/json' }
+const raws: RawHttp[] = []
+/** One client's POST: its own raw connection, or node:http / fetch. */
+function poster(): (path: string, body: string) => Promise<Reply> {
+  if (job.client === 'http' || job.client === 'fetch') return (path, body) => post(path, body)
+  const raw = new RawHttp(job.url!, headers)
+  raws.push(raw)
+  return (path, body) => raw.post(path, body)
+}
 /** POST `body` to `path` (node:http over keep-alive sockets, or fetch). */
-function post(path: string, headers: Record<string, string>, body: string): Promise<Reply> {
+function post(path: string, body: string): Promise<Reply> {
   if (job.client === 'fetch')
     return fetch(`${job.url}${path}`, { method: 'POST', headers, body }).then(async (r) => ({ status: r.status, text: await r.text() }))
   return new Promise((resolve, reject) => {
@@ -115,17 +120,17 @@ function post(path: string, headers: Record<string, string>, body: string): Prom
 }
 
 async function httpLoop(end: number) {
-  const headers = { authorization: `Bearer ${job.key}`, 'content-type': 'application/json' }
+  const post = poster()
   const leaseBody = JSON.stringify({ task: job.task })
   const groupBody = JSON.stringify({ modelVersion: 0, completions: wireCompletions })
   while (performance.now() < end) {
     const t0 = performance.now()
     try {
-      const l = await post('/v1/leases', headers, leaseBody)
+      const l = await post('/v1/leases', leaseBody)
       if (l.status !== 201) throw new Error(`lease ${l.status}: ${l.text}`)
       const { leaseId } = JSON.parse(l.text) as { leaseId: number }
       const t1 = performance.now()
-      const s = await post(`/v1/leases/${leaseId}/group`, headers, groupBody)
+      const s = await post(`/v1/leases/${leaseId}/group`, groupBody)
       if (s.status !== 201) throw new Error(`group ${s.status}: ${s.text}`)
       const t2 = performance.now()
       latencies.push(t2 - t0)
@@ -139,19 +144,19 @@ async function httpLoop(end: number) {
 }
 
 async function batchLoop(end: number) {
-  const headers = { authorization: `Bearer ${job.key}`, 'content-type': 'application/json' }
+  const post = poster()
   const leaseBody = JSON.stringify({ task: job.task, count: job.batch })
   // the groups' JSON is the same for every lease: splice each lease id in front of it
   const groupJson = JSON.stringify({ modelVersion: 0, completions: wireCompletions }).slice(1)
   while (performance.now() < end) {
     const t0 = performance.now()
     try {
-      const l = await post('/v1/leases', headers, leaseBody)
+      const l = await post('/v1/leases', leaseBody)
       if (l.status !== 201) throw new Error(`lease ${l.status}: ${l.text}`)
       const { leases } = JSON.parse(l.text) as { leases: { leaseId: number }[] }
       const body = `{"groups":[${leases.map((x) => `{"leaseId":${x.leaseId},${groupJson}`).join(',')}]}`
       const t1 = performance.now()
-      const s = await post('/v1/groups', headers, body)
+      const s = await post('/v1/groups', body)
       if (s.status !== 200) throw new Error(`groups ${s.status}: ${s.text}`)
       const { results } = JSON.parse(s.text) as { results: { status: number; problem?: { detail: string } }[] }
       const bad = results.find((r) => r.status !== 201)
@@ -221,4 +226,5 @@ if (database) {
 }
 await database?.close()
 agent.destroy()
+for (const r of raws) r.close()
 process.stdout.write(JSON.stringify(result) + '\n')
