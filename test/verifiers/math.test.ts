@@ -226,6 +226,10 @@ describe('hedging', () => {
     expect(await rewards({ type: 'math' }, '4', ['The answer is $3$ or $4$.', 'so \\boxed{3}, \\boxed{4}', 'The answer is 3 or 4.', 'The answer is $4$.'])).toEqual([0, 0, 0, 1])
     expect(await rewards({ type: 'math' }, '\\{3, 4\\}', ['The answer is $3$ or $4$.', 'so \\boxed{3}, \\boxed{4}'])).toEqual([1, 1])
   })
+  it('every value listed equal to the reference is one answer written several ways, not a hedge', async () => {
+    const same = ['The answer is 1/2 or 0.5', '\\boxed{\\frac12} or \\boxed{0.5}', 'The answer is 1/2 or 0.6', '$\\pm \\frac{1}{2}$']
+    expect(await rewards({ type: 'math' }, '\\frac{1}{2}', same)).toEqual([1, 1, 0, 0])
+  })
 })
 
 describe('math spec switches', () => {

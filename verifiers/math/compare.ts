@@ -162,6 +162,17 @@ function answersEqual(g: Answer, p: Answer, c: Ctx): Equivalence {
   // A one-element set matches its element.
   if (g.kind === 'set' && g.items.length === 1 && p.kind !== 'set') return answersEqual(g.items[0], p, c)
   if (p.kind === 'set' && p.items.length === 1 && g.kind !== 'set') return answersEqual(g, p.items[0], c)
+  // A bare list of values every one of which equals a single gold is one answer written several ways (`1/2, or 0.5`);
+  // a hedge over different values (`12 or 13`) still never matches one gold.
+  if (g.kind === 'scalar' && p.kind === 'set' && p.bare && p.items.length > 1) {
+    let path: Equivalence['path'] = 'text'
+    for (const item of p.items) {
+      const r = answersEqual(g, item, c)
+      if (!r.equal) return { equal: false, path: r.path, reason: 'the answer lists several values (not all equal to the reference)' }
+      path = merge(path, r)
+    }
+    return { equal: true, path, reason: 'every value listed equals the reference (one answer written several ways)' }
+  }
   if (g.kind === 'eq') {
     if (p.kind === 'eq') return eqEqual(g, p, c)
     if (p.assign) return eqEqual(g, p.assign, c)
