@@ -17,7 +17,7 @@ import { asc, eq, sql } from 'drizzle-orm'
 import type { Db } from '../pg.js'
 import { packFloat32, packInt32, toBase64 } from '../../common/packed.js'
 import { apiKeys, completions, groups, leases, prompts, type Completion, type Group } from '../schema.js'
-import { preparedRows } from './rows.js'
+import { hotStatement } from './rows.js'
 
 export type GroupStatus = Group['status']
 
@@ -118,6 +118,49 @@ function storeInput(items: StoreGroupItem[]) {
   return { groups: JSON.stringify(gs), completions: JSON.stringify(cs), texts: texts.join(''), tokens: tokens.base64(), logprobs: logprobs.base64() }
 }
 
+/** storeGroups' statement (built once: hotStatement). */
+const storeStatement = hotStatement((a: { workerKeyId: number } & ReturnType<typeof storeInput>) =>
+  sql`
+      WITH k AS (
+        SELECT EXISTS (SELECT 1 FROM ${apiKeys} WHERE id = ${a.workerKeyId} AND revoked_at IS NULL
+                       AND (expires_at IS NULL OR expires_at > now())) AS live
+      ), input AS (
+        SELECT * FROM jsonb_to_recordset(${a.groups}::jsonb)
+          AS x(lease int, hash text, pv int, status group_status, mean float8, std float8, flags jsonb)
+      ), cin AS (
+        SELECT * FROM jsonb_to_recordset(${a.completions}::jsonb)
+          AS y(lease int, i int, xo int, xn int, "to" int, tn int, lo int, ln int, f finish_reason, r float8, d jsonb)
+      ), l AS (
+        SELECT le.id AS lease_id, le.worker_key_id, le.task_id, le.prompt_id, le.submitted_hash, le.group_id,
+               le.expires_at < now() AS expired
+        FROM ${leases} le JOIN input ON input.lease = le.id
+        ORDER BY le.id
+        FOR UPDATE OF le
+      ), g AS (
+        INSERT INTO ${groups} (task_id, prompt_id, lease_id, policy_version, status, reward_mean, reward_std, flags)
+        SELECT l.task_id, l.prompt_id, l.lease_id, input.pv, input.status, input.mean, input.std, input.flags
+        FROM l JOIN input ON input.lease = l.lease_id
+        WHERE l.worker_key_id = ${a.workerKeyId} AND l.submitted_hash IS NULL AND NOT l.expired AND (SELECT live FROM k)
+        ON CONFLICT (lease_id) DO NOTHING
+        RETURNING id, lease_id, prompt_id
+      ), c AS (
+        INSERT INTO ${completions} (group_id, index, text, token_ids, logprobs, finish_reason, reward, details)
+        SELECT g.id, cin.i, convert_from(substring((SELECT convert_to(${a.texts}::text, 'UTF8')) FROM cin.xo FOR cin.xn), 'UTF8'),
+               substring((SELECT decode(${a.tokens}::text, 'base64')) FROM cin."to" FOR cin.tn),
+               substring((SELECT decode(${a.logprobs}::text, 'base64')) FROM cin.lo FOR cin.ln),
+               cin.f, cin.r, cin.d
+        FROM g JOIN cin ON cin.lease = g.lease_id
+      ), u AS (
+        UPDATE ${leases} le SET submitted_hash = input.hash, group_id = g.id
+        FROM g JOIN input ON input.lease = g.lease_id
+        WHERE le.id = g.lease_id
+      ), p AS (
+        UPDATE ${prompts} p SET leased_until = NULL FROM g WHERE p.id = g.prompt_id
+      )
+      SELECT l.lease_id, l.worker_key_id, l.submitted_hash, l.group_id, l.expired, g.id AS new_group_id, k.live AS key_live
+      FROM l LEFT JOIN g ON g.lease_id = l.lease_id, k`,
+)
+
 /**
  * Store several leases' groups (all for one worker key) in one statement; outcomes in input order. A lease that
  * is unknown, another worker's, expired or already used gets its outcome and stores nothing; the others store.
@@ -126,7 +169,7 @@ export async function storeGroups(db: Db, workerKeyId: number, items: StoreGroup
   if (items.length === 0) return []
   if (new Set(items.map((i) => i.leaseId)).size !== items.length) throw new RangeError('storeGroups: a lease appears twice')
   const input = storeInput(items)
-  const got = await preparedRows<{
+  const got = await storeStatement<{
     lease_id: number
     worker_key_id: number
     submitted_hash: string | null
@@ -134,48 +177,7 @@ export async function storeGroups(db: Db, workerKeyId: number, items: StoreGroup
     expired: boolean
     new_group_id: number | null
     key_live: boolean
-  }>(
-    db,
-    sql`
-    WITH k AS (
-      SELECT EXISTS (SELECT 1 FROM ${apiKeys} WHERE id = ${workerKeyId} AND revoked_at IS NULL
-                     AND (expires_at IS NULL OR expires_at > now())) AS live
-    ), input AS (
-      SELECT * FROM jsonb_to_recordset(${input.groups}::jsonb)
-        AS x(lease int, hash text, pv int, status group_status, mean float8, std float8, flags jsonb)
-    ), cin AS (
-      SELECT * FROM jsonb_to_recordset(${input.completions}::jsonb)
-        AS y(lease int, i int, xo int, xn int, "to" int, tn int, lo int, ln int, f finish_reason, r float8, d jsonb)
-    ), l AS (
-      SELECT le.id AS lease_id, le.worker_key_id, le.task_id, le.prompt_id, le.submitted_hash, le.group_id,
-             le.expires_at < now() AS expired
-      FROM ${leases} le JOIN input ON input.lease = le.id
-      ORDER BY le.id
-      FOR UPDATE OF le
-    ), g AS (
-      INSERT INTO ${groups} (task_id, prompt_id, lease_id, policy_version, status, reward_mean, reward_std, flags)
-      SELECT l.task_id, l.prompt_id, l.lease_id, input.pv, input.status, input.mean, input.std, input.flags
-      FROM l JOIN input ON input.lease = l.lease_id
-      WHERE l.worker_key_id = ${workerKeyId} AND l.submitted_hash IS NULL AND NOT l.expired AND (SELECT live FROM k)
-      ON CONFLICT (lease_id) DO NOTHING
-      RETURNING id, lease_id, prompt_id
-    ), c AS (
-      INSERT INTO ${completions} (group_id, index, text, token_ids, logprobs, finish_reason, reward, details)
-      SELECT g.id, cin.i, convert_from(substring((SELECT convert_to(${input.texts}::text, 'UTF8')) FROM cin.xo FOR cin.xn), 'UTF8'),
-             substring((SELECT decode(${input.tokens}::text, 'base64')) FROM cin."to" FOR cin.tn),
-             substring((SELECT decode(${input.logprobs}::text, 'base64')) FROM cin.lo FOR cin.ln),
-             cin.f, cin.r, cin.d
-      FROM g JOIN cin ON cin.lease = g.lease_id
-    ), u AS (
-      UPDATE ${leases} le SET submitted_hash = input.hash, group_id = g.id
-      FROM g JOIN input ON input.lease = g.lease_id
-      WHERE le.id = g.lease_id
-    ), p AS (
-      UPDATE ${prompts} p SET leased_until = NULL FROM g WHERE p.id = g.prompt_id
-    )
-    SELECT l.lease_id, l.worker_key_id, l.submitted_hash, l.group_id, l.expired, g.id AS new_group_id, k.live AS key_live
-    FROM l LEFT JOIN g ON g.lease_id = l.lease_id, k`,
-  )
+  }>(db, { workerKeyId, ...input })
   if (got.length && !got[0].key_live) return items.map(() => ({ kind: 'dead_key' }))
   const byLease = new Map(got.map((r) => [r.lease_id, r]))
   return items.map((a): SubmitOutcome => {

@@ -9,7 +9,7 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../pg.js'
 import { apiKeys, leases, prompts, tasks, type Task } from '../schema.js'
-import { preparedRows } from './rows.js'
+import { hotStatement } from './rows.js'
 
 export interface TakenLease {
   leaseId: number
@@ -27,6 +27,37 @@ export async function leasePrompt(
   return (await leasePrompts(db, { ...args, count: 1 }))[0] ?? null
 }
 
+/** leasePrompts' statement (built once: hotStatement). */
+const leaseStatement = hotStatement((a: { taskId: number; workerKeyId: number; leaseSeconds: number; count: number }) =>
+  sql`
+      WITH live AS (
+        SELECT id FROM ${apiKeys}
+        WHERE id = ${a.workerKeyId} AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
+        FOR KEY SHARE
+      ), pick AS (
+        SELECT id FROM ${prompts}
+        WHERE task_id = ${a.taskId} AND (leased_until IS NULL OR leased_until < now()) AND EXISTS (SELECT 1 FROM live)
+        ORDER BY times_leased, shuffle
+        LIMIT ${a.count}
+        FOR UPDATE SKIP LOCKED
+      ), upd AS (
+        UPDATE ${prompts} p
+        SET times_leased = p.times_leased + 1, shuffle = random(),
+            leased_until = now() + make_interval(secs => ${a.leaseSeconds}::double precision)
+        FROM pick WHERE p.id = pick.id
+        RETURNING p.id, p.text, p.leased_until
+      ), ins AS (
+        INSERT INTO ${leases} (prompt_id, task_id, worker_key_id, model_version, expires_at)
+        SELECT upd.id, ${a.taskId}, ${a.workerKeyId},
+               (SELECT coalesce(max(version), 0) FROM model_versions), upd.leased_until
+        FROM upd
+        RETURNING id, prompt_id, model_version, expires_at
+      )
+      SELECT ins.id AS lease_id, ins.prompt_id, upd.text, ins.model_version, ins.expires_at
+      FROM ins JOIN upd ON upd.id = ins.prompt_id
+      ORDER BY ins.id`,
+)
+
 /**
  * Lease up to `count` distinct prompts of `task` in one statement; fewer (or none) when fewer are free or the key
  * is no longer live (revoked or expired).
@@ -36,42 +67,13 @@ export async function leasePrompts(
   args: { taskId: number; workerKeyId: number; leaseSeconds: number; count: number },
 ): Promise<TakenLease[]> {
   if (!(Number.isInteger(args.count) && args.count >= 1)) throw new RangeError(`leasePrompts: count must be ≥ 1, got ${args.count}`)
-  const got = await preparedRows<{
+  const got = await leaseStatement<{
     lease_id: number
     prompt_id: number
     text: string
     model_version: number
     expires_at: Date | string
-  }>(
-    db,
-    sql`
-    WITH live AS (
-      SELECT id FROM ${apiKeys}
-      WHERE id = ${args.workerKeyId} AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())
-      FOR KEY SHARE
-    ), pick AS (
-      SELECT id FROM ${prompts}
-      WHERE task_id = ${args.taskId} AND (leased_until IS NULL OR leased_until < now()) AND EXISTS (SELECT 1 FROM live)
-      ORDER BY times_leased, shuffle
-      LIMIT ${args.count}
-      FOR UPDATE SKIP LOCKED
-    ), upd AS (
-      UPDATE ${prompts} p
-      SET times_leased = p.times_leased + 1, shuffle = random(),
-          leased_until = now() + make_interval(secs => ${args.leaseSeconds}::double precision)
-      FROM pick WHERE p.id = pick.id
-      RETURNING p.id, p.text, p.leased_until
-    ), ins AS (
-      INSERT INTO ${leases} (prompt_id, task_id, worker_key_id, model_version, expires_at)
-      SELECT upd.id, ${args.taskId}, ${args.workerKeyId},
-             (SELECT coalesce(max(version), 0) FROM model_versions), upd.leased_until
-      FROM upd
-      RETURNING id, prompt_id, model_version, expires_at
-    )
-    SELECT ins.id AS lease_id, ins.prompt_id, upd.text, ins.model_version, ins.expires_at
-    FROM ins JOIN upd ON upd.id = ins.prompt_id
-    ORDER BY ins.id`,
-  )
+  }>(db, args)
   return got.map((row) => ({
     leaseId: row.lease_id,
     promptId: row.prompt_id,
