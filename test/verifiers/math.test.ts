@@ -226,6 +226,15 @@ describe('hedging', () => {
     expect(await rewards({ type: 'math' }, '4', ['The answer is $3$ or $4$.', 'so \\boxed{3}, \\boxed{4}', 'The answer is 3 or 4.', 'The answer is $4$.'])).toEqual([0, 0, 0, 1])
     expect(await rewards({ type: 'math' }, '\\{3, 4\\}', ['The answer is $3$ or $4$.', 'so \\boxed{3}, \\boxed{4}'])).toEqual([1, 1])
   })
+  it('numbers joined by "or" at the end of prose are a hedge too, in any language', async () => {
+    const hedges = ['It is 12 or 13', 'Either 12 or 13 apples.', '答案是12或13', 'La réponse : 12 ou 13', 'so 13, or 12']
+    expect(await rewards({ type: 'math' }, '13', hedges)).toEqual([0, 0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '12, 13', hedges.slice(0, 3))).toEqual([1, 1, 1])
+    // Earlier numbers joined by "or" do not make the final one a hedge; a self-correction is not one; one value
+    // written two ways is one answer.
+    expect(await rewards({ type: 'math' }, '15', ['after 1 or 2 more steps it is 15', 'I got 12, then corrected it to 15'])).toEqual([1, 1])
+    expect(await rewards({ type: 'math' }, '1/2', ['The probability is 1/2, or 0.5', 'so 1/2 or 0.6'])).toEqual([1, 0])
+  })
   it('every value listed equal to the reference is one answer written several ways, not a hedge', async () => {
     const same = ['The answer is 1/2 or 0.5', '\\boxed{\\frac12} or \\boxed{0.5}', 'The answer is 1/2 or 0.6', '$\\pm \\frac{1}{2}$']
     expect(await rewards({ type: 'math' }, '\\frac{1}{2}', same)).toEqual([1, 1, 0, 0])

@@ -370,10 +370,22 @@ function candidates(s: string, by: Extractor): Candidate[] {
       const sideBySide = nums.some((x, k) => k > 0 && /^\s+$/.test(s.slice(nums[k - 1].at + nums[k - 1].answer.length, x.at)))
       if (!t.includes('\n') && !sideBySide && isBare(t) && wellFormed(t) && !t.includes('$') && !/\\[([]/.test(t))
         return [{ answer: t, by: 'last-number', plain: true, percent: false, at: 0 }]
+      // The last numbers joined only by "or" (`It is 12 or 13`, `12或13`) hedge over several answers: one list, which
+      // never matches a single gold (as adjacent boxes and "the answer is 3 or 4" do not).
+      const joinedByOr = (a: Candidate, b: Candidate) => {
+        const gap = s.slice(a.at, b.at) // a match may open with a space: find its text
+        return OR_JOIN.test(gap.slice(gap.indexOf(a.answer) + a.answer.length))
+      }
+      let j = nums.length - 1
+      while (j > 0 && joinedByOr(nums[j - 1], nums[j])) j--
+      if (j < nums.length - 1) return [...nums.slice(0, j), { ...nums[nums.length - 1], answer: nums.slice(j).map((x) => x.answer).join(', '), at: nums[j].at }]
       return nums
     }
   }
 }
+
+/** What joins alternatives in prose: "or" (and its French, German and Chinese forms), after an optional comma. */
+const OR_JOIN = /^\s*,?\s*(?:or|ou|oder|或者?)\s*$/i
 
 function extractFrom(text: string, order: readonly Extractor[]): Found | null {
   let after = -1
