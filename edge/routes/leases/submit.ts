@@ -124,10 +124,9 @@ export function packGroup(body: Body, maxTokens: number, taskName: string): Pack
 
 /** sha256 of what a submission stores: a small JSON head (version, texts, finish reasons, lengths) + packed arrays. */
 export function submissionHash(modelVersion: number, completions: PackedCompletion[]): string {
-  const head = new TextEncoder().encode(
-    JSON.stringify([modelVersion, completions.map((c) => [c.text, c.finishReason ?? null, c.tokens, c.logprobs ? c.tokens : null])]),
-  )
-  const parts: Uint8Array[] = [head]
+  // the head as a string: the hash reads it as UTF-8, the same bytes TextEncoder would make, without making them
+  const head = JSON.stringify([modelVersion, completions.map((c) => [c.text, c.finishReason ?? null, c.tokens, c.logprobs ? c.tokens : null])])
+  const parts: (string | Uint8Array)[] = [head]
   for (const c of completions) {
     if (c.tokenIds) parts.push(c.tokenIds)
     if (c.logprobs) parts.push(c.logprobs)
