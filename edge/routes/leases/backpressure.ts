@@ -50,17 +50,36 @@ interface Reading {
   granted: number
 }
 
-/** Per-app cache of readings by task id. */
+/**
+ * Per-app cache of readings by task id. Lease requests that find it stale on the same database handle share one
+ * new reading (Node: one pool for every request); a handle per request (Workers, where one request must not wait
+ * on another's I/O) reads its own.
+ */
 export function backpressureGate() {
   const readings = new Map<number, Reading>()
+  const reading = new WeakMap<Db, Map<number, Promise<Reading>>>()
+  const read = (db: Db, taskId: number) => {
+    let mine = reading.get(db)
+    if (!mine) reading.set(db, (mine = new Map()))
+    let p = mine.get(taskId)
+    if (!p) {
+      const at = performance.now()
+      p = ingestPressure(db, taskId)
+        .then((pressure) => {
+          const r = { at, pressure, granted: 0 }
+          readings.set(taskId, r)
+          return r
+        })
+        .finally(() => mine.delete(taskId))
+      mine.set(taskId, p)
+    }
+    return p
+  }
   return {
     /** How many of `want` leases may be granted now for the task, and the state behind the answer. */
     async admit(db: Db, taskId: number, want: number): Promise<{ granted: number; state: IngestState }> {
       let r = readings.get(taskId)
-      if (!r || performance.now() - r.at > CACHE_MS) {
-        r = { at: performance.now(), pressure: await ingestPressure(db, taskId), granted: 0 }
-        readings.set(taskId, r)
-      }
+      if (!r || performance.now() - r.at > CACHE_MS) r = await read(db, taskId)
       const state = ingestState({ ...r.pressure, inFlight: r.pressure.inFlight + r.granted })
       return { granted: Math.min(want, state.room), state }
     },
