@@ -31,6 +31,9 @@ export interface OnnxGeneratorOptions extends RuntimeOptions {
   addBos?: boolean
   /** a Runtime shared with other generators (its ep / threads apply): sessions are reused across versions */
   shared?: Runtime
+  /** leave onnxruntime's default, intra-op workers spinning on after a run (see SESSION), for A/B runs
+   * (bench/learner/gen.ts --compare-spinning); applies to the sessions this generator builds */
+  keepSpinning?: boolean
 }
 
 /** One completion being generated. */
@@ -92,7 +95,8 @@ export class OnnxGenerator implements Generator {
       const b = this.model.bucket
       const tag = `${this.model.graphKey}/B${b.batch}xT${b.promptLength}xC${b.cacheLength}`
       const g = this.graphs!
-      this.ready = Promise.all([this.runtime.session(`prefill/${tag}`, g.prefill, SESSION), this.runtime.session(`decode/${tag}`, g.decode, SESSION)])
+      const o = this.o.keepSpinning ? {} : SESSION
+      this.ready = Promise.all([this.runtime.session(`prefill/${tag}`, g.prefill, o), this.runtime.session(`decode/${tag}`, g.decode, o)])
       this.ready.then(
         () => (this.graphs = null), // a 100M model's two graphs are ~800 MB of bytes: onnxruntime holds its own copy now
         () => (this.ready = undefined), // retry on the next call
