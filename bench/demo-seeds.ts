@@ -44,6 +44,12 @@ interface SeedResult {
   gain: number
   grpoSteps: number
   groupsTrained: number
+  /** groups the workers submitted (trained + stale + flagged + left untrained at the end) */
+  groupsGenerated: number
+  groupsStale: number
+  /** share of the GRPO phase the learner spent inside its steps (claim → update → publish): near 1, the learner
+   *  is the bottleneck; well below, it waits for the workers' groups */
+  learnerBusy: number
   sftSeconds: number
   grpoSeconds: number
   /** load average (1 min) sampled every 5 s while the run went */
@@ -85,6 +91,9 @@ function runSeed(seed: number): Promise<SeedResult> {
         gain: s.finalAccuracy - s.sftAccuracy,
         grpoSteps: s.learner.steps,
         groupsTrained: s.learner.groupsTrained,
+        groupsGenerated: s.rolloutGroups,
+        groupsStale: s.learner.groupsStale,
+        learnerBusy: s.learner.seconds > 0 ? s.learner.trainSeconds / s.learner.seconds : 0,
         sftSeconds: s.sftSeconds,
         grpoSeconds: s.grpoSeconds,
         load: { mean: loads.reduce((x, y) => x + y, 0) / loads.length, min: Math.min(...loads), max: Math.max(...loads) },
@@ -114,9 +123,9 @@ function pct(x: number) {
 function pts(x: number) {
   return `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} pts`
 }
-const head = ['seed', 'SFT steps', 'after SFT', 'after GRPO', 'gain', 'peak', 'GRPO steps', 'groups', 'SFT s', 'GRPO s', 'load (mean, min–max)']
+const head = ['seed', 'SFT steps', 'after SFT', 'after GRPO', 'gain', 'peak', 'GRPO steps', 'groups trained/made', 'stale', 'learner busy', 'SFT s', 'GRPO s', 'load (mean, min–max)']
 const rows = results.map((r) => [
-  String(r.seed), String(r.sftSteps), pct(r.sft), pct(r.grpo), pts(r.gain), pct(r.peak), String(r.grpoSteps), String(r.groupsTrained),
+  String(r.seed), String(r.sftSteps), pct(r.sft), pct(r.grpo), pts(r.gain), pct(r.peak), String(r.grpoSteps), `${r.groupsTrained}/${r.groupsGenerated}`, String(r.groupsStale), `${(100 * r.learnerBusy).toFixed(0)}%`,
   r.sftSeconds.toFixed(0), r.grpoSeconds.toFixed(0), `${r.load.mean.toFixed(1)} (${r.load.min.toFixed(1)}–${r.load.max.toFixed(1)})`,
 ])
 const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
