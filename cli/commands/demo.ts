@@ -13,8 +13,8 @@ export const demo: Command = {
 
 On a machine with no servers: starts an embedded PGlite and the edge on Node, creates a task (built-in integer
 arithmetic such as "Calculate 2+2*6=" → "14", with a held-out split), trains a tiny byte-level model with an SFT
-cold start, then runs GRPO for M minutes — the learner and W rollout workers in this process, the workers talking
-to the edge over HTTP. Each published version is evaluated greedily on the held-out prompts. Prints progress, the
+cold start, then runs GRPO for M minutes — the learner and W rollout workers in this process (each worker in its
+own thread), the workers talking to the edge over HTTP. Each published version is evaluated greedily on the held-out prompts. Prints progress, the
 dashboard URL and, at the end, a summary table. Ctrl-C ends early (with the summary).
   --minutes M          GRPO wall-clock minutes (default ${DEFAULT_DEMO.minutes})
   --grpo-steps N       instead: GRPO for exactly N learner updates however long they take (comparing settings

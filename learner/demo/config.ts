@@ -25,6 +25,12 @@ export interface DemoConfig {
   grpoSteps?: number
   /** in-process rollout workers (each an HTTP client of the edge) */
   workers: number
+  /**
+   * each rollout worker in its own thread (worker_threads): onnxruntime computes in the calling thread, so with
+   * the workers in the main thread all generation, the learner, the edge and the database shared one core (false:
+   * everything in the main thread, as before)
+   */
+  workerThreads: boolean
   /** edge port (0: any free one) */
   port: number
   /** a real Postgres (one an earlier run trained in → a fresh database on its server); default: embedded PGlite */
@@ -89,7 +95,8 @@ export const DEMO_SYSTEM_PROMPT = 'Reply with the number.'
 
 export const DEFAULT_DEMO: DemoConfig = {
   minutes: 3,
-  workers: 2,
+  workers: 1,
+  workerThreads: true,
   port: 8787,
   dataDir: '.cohort/demo',
   seed: 1,

@@ -3,8 +3,9 @@
  *   embedded PGlite (or --database-url) → edge on Node → task + prompts → SFT cold start (publish as v0)
  *   → learner (claim → GRPO step → publish) and W rollout workers (lease → generate → submit over HTTP)
  *   → every new version evaluated greedily on the held-out split → after --minutes: stop, summary table.
- * In-process because PGlite is one session (learner, workers and edge must share it); workers still talk to the
- * edge over real HTTP, exactly as separate `cohort rollout` processes would.
+ * In one process because PGlite is one session (learner and edge must share it); the workers run in their own
+ * threads (worker-thread.ts: onnxruntime computes in the calling thread, so this frees the main thread for the
+ * learner) and talk to the edge over real HTTP, exactly as separate `cohort rollout` processes would.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
@@ -31,6 +32,7 @@ import { sftColdStart, validationSplit } from './sft.js'
 import { summaryTable, type DemoSummary } from './summary.js'
 import { loadTaskFile } from './tasks-file.js'
 import { VersionEvaluator } from './watch.js'
+import { WorkerThread, type DemoWorker } from './worker-thread.js'
 
 export type { DemoSummary }
 
@@ -225,17 +227,17 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
       signal: stopper.signal,
       progress,
     })
-    const workers = Array.from(
-      { length: c.workers },
-      (_, i) =>
-        new RolloutWorker({
-          edge,
-          task: TASK,
-          cacheDir: modelsDir,
-          openGenerator: openOnnxGenerator({ threads }),
-          seed: c.seed * 100 + i,
-          log: (line) => (line.includes('dropped') ? say(line) : undefined),
-        }),
+    const workers: DemoWorker[] = Array.from({ length: c.workers }, (_, i) =>
+      c.workerThreads
+        ? new WorkerThread({ baseUrl: server!.url, key: worker.key, task: TASK, cacheDir: modelsDir, threads, seed: c.seed * 100 + i }, say)
+        : new RolloutWorker({
+            edge,
+            task: TASK,
+            cacheDir: modelsDir,
+            openGenerator: openOnnxGenerator({ threads }),
+            seed: c.seed * 100 + i,
+            log: (line) => (line.includes('dropped') ? say(line) : undefined),
+          }),
     )
     const grpoStart = performance.now()
     // stopped during the cold start already (Ctrl-C, SIGTERM): the workers must not start waiting for leases

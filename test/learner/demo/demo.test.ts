@@ -1,6 +1,6 @@
 /**
- * The main job end to end, shortened: embedded PGlite, edge on a free port, SFT, learner + 2 in-process workers
- * over HTTP, every reached version evaluated, dashboard data live during the run, a summary at the end. (The
+ * The main job end to end, shortened: embedded PGlite, edge on a free port, SFT, learner + 2 rollout workers (each
+ * in its own thread, one test in the main thread) over HTTP, every reached version evaluated, dashboard data live during the run, a summary at the end. (The
  * learning curve itself is the demo's to show — minutes on 2 cores — and is recorded, not asserted here.)
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
@@ -80,12 +80,13 @@ describe('cohort demo', () => {
     expect(s.versions.at(-1)!.accuracy).not.toBeNull()
   })
 
-  it('grpoSteps: GRPO stops after exactly that many learner updates, however long they take', async () => {
+  it('grpoSteps: GRPO stops after exactly that many learner updates, however long they take (workers in the main thread)', async () => {
     const h = await startDemo({
       port: 0,
       dataDir: dir,
       grpoSteps: 6,
       workers: 1,
+      workerThreads: false,
       quiet: true,
       arith: { terms: 2, maxOperand: 9, ops: '+', train: 60, heldOut: 10 },
       evalPrompts: 10,
