@@ -15,6 +15,8 @@ export interface TakenLease {
   leaseId: number
   promptId: number
   text: string
+  /** the prompt's reference answer: for verifying the lease's group at the edge that handed it out, never to send */
+  answer: string | null
   modelVersion: number
   expiresAt: Date
 }
@@ -45,7 +47,7 @@ const leaseStatement = hotStatement((a: { taskId: number; workerKeyId: number; l
         SET times_leased = p.times_leased + 1, shuffle = random(),
             leased_until = now() + make_interval(secs => ${a.leaseSeconds}::double precision)
         FROM pick WHERE p.id = pick.id
-        RETURNING p.id, p.text, p.leased_until
+        RETURNING p.id, p.text, p.answer, p.leased_until
       ), ins AS (
         INSERT INTO ${leases} (prompt_id, task_id, worker_key_id, model_version, expires_at)
         SELECT upd.id, ${a.taskId}, ${a.workerKeyId},
@@ -53,7 +55,7 @@ const leaseStatement = hotStatement((a: { taskId: number; workerKeyId: number; l
         FROM upd
         RETURNING id, prompt_id, model_version, expires_at
       )
-      SELECT ins.id AS lease_id, ins.prompt_id, upd.text, ins.model_version, ins.expires_at
+      SELECT ins.id AS lease_id, ins.prompt_id, upd.text, upd.answer, ins.model_version, ins.expires_at
       FROM ins JOIN upd ON upd.id = ins.prompt_id
       ORDER BY ins.id`,
 )
@@ -71,6 +73,7 @@ export async function leasePrompts(
     lease_id: number
     prompt_id: number
     text: string
+    answer: string | null
     model_version: number
     expires_at: Date | string
   }>(db, args)
@@ -78,6 +81,7 @@ export async function leasePrompts(
     leaseId: row.lease_id,
     promptId: row.prompt_id,
     text: row.text,
+    answer: row.answer,
     modelVersion: row.model_version,
     expiresAt: new Date(row.expires_at),
   }))

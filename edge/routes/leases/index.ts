@@ -29,6 +29,7 @@ import {
 } from './schemas.js'
 import { secretSources } from '../verify/secrets.js'
 import { coalescer, perOwner } from './coalesce.js'
+import { rememberLeases } from './issued.js'
 import { submit, submitMany } from './submit.js'
 
 const take = createRoute({
@@ -156,6 +157,7 @@ export const leaseRoutes = router()
       count = granted
     }
     const leases = await takeLeases(db, { taskId: task.id, workerKeyId: c.var.caller.id!, leaseSeconds: task.leaseSeconds, count })
+    rememberLeases(db, task, c.var.caller.id!, leases)
     gate?.granted(task.id, leases.length)
     if (leases.length === 0) await refuseDeadKey(db, c)
     if (leases.length === 0)

@@ -1,5 +1,6 @@
 /**
- * Group submission, for one lease or many at once: check each lease, verify every completion with the task's
+ * Group submission, for one lease or many at once: check each lease (read from the database, or remembered from
+ * when this process handed it out: issued.ts), verify every completion with the task's
  * verifier, store all accepted groups in ONE statement (storeGroups), answer rewards and group-normalised
  * advantages per group. Each group is decided on its own:
  *   stored 201 · the same submission again → the same group, nothing stored (200) · another submission for a
@@ -32,6 +33,7 @@ import { deadKey } from '../../middleware/auth.js'
 import { ProblemError } from '../../problem.js'
 import { scoreGroup } from '../verify/score.js'
 import { coalescer, perOwner } from './coalesce.js'
+import { forgetLeases, rememberedLeases } from './issued.js'
 import type { SecretSources } from '../verify/secrets.js'
 import type { GroupResultSchema, SubmitGroupBody } from './schemas.js'
 
@@ -143,7 +145,9 @@ const refusal = {
 
 /** Submit the groups of several leases of one worker; outcomes in input order (lease ids must be distinct). */
 export async function submitMany(db: Db, workerKeyId: number, items: SubmitItem[], secrets: SecretSources): Promise<SubmitOutcome[]> {
-  const { leases, keyLive } = await getLeases(db, items.map((i) => i.leaseId), workerKeyId)
+  // leases this process handed out need no read before verifying: storeGroups re-checks the key and the lease (issued.ts)
+  const remembered = rememberedLeases(db, workerKeyId, items.map((i) => ({ leaseId: i.leaseId, completions: i.body.completions.length })))
+  const { leases, keyLive } = remembered ? { leases: remembered, keyLive: true } : await getLeases(db, items.map((i) => i.leaseId), workerKeyId)
   if (keyLive === false || (keyLive === null && !(await isKeyLive(db, workerKeyId)))) throw deadKey()
   const outcomes: SubmitOutcome[] = new Array(items.length)
   const toStore: { at: number; lease: LeaseForSubmit; store: StoreGroupItem; rewards: (number | null)[] }[] = []
@@ -197,7 +201,10 @@ export async function submitMany(db: Db, workerKeyId: number, items: SubmitItem[
       }
     }),
   )
+  // nothing to store: a revoked key still gets its 401 before the groups' own refusals, as on the database path
+  if (remembered && toStore.length === 0 && !(await isKeyLive(db, workerKeyId))) throw deadKey()
   const stored = await storeGroups(db, workerKeyId, toStore.map((s) => s.store))
+  forgetLeases(db, toStore.map((s) => s.store.leaseId))
   if (stored.some((o) => o.kind === 'dead_key')) throw deadKey() // revoked meanwhile: nothing stored
   await Promise.all(
     stored.map(async (out, k) => {
