@@ -22,7 +22,7 @@ import { saveCheckpoint, type Checkpoint } from '../io/index.js'
 import { countParams } from '../config.js'
 import { loraSpecs } from '../lora/index.js'
 import { applyChatTemplate, byteTokenizer, chatMessages, promptIds, type ChatPrompt, type Tokenizer } from '../tokenizer/index.js'
-import { EdgeClient, modelFileReader, openOnnxGenerator, RolloutWorker, type RolloutStats } from '../rollout/index.js'
+import { EdgeClient, modelFileReader, type RolloutStats } from '../rollout/index.js'
 import { progressTo, runLearner, tinyModel, type LearnSummary } from '../service/index.js'
 import { Trainer } from '../trainer/index.js'
 import { arithmeticTask, ARITH_VERIFIER, expressionsExcept, type TaskItem, type TaskSplit } from './arith.js'
@@ -32,7 +32,7 @@ import { sftColdStart, validationSplit } from './sft.js'
 import { summaryTable, type DemoSummary } from './summary.js'
 import { loadTaskFile } from './tasks-file.js'
 import { VersionEvaluator } from './watch.js'
-import { WorkerThread, type DemoWorker } from './worker-thread.js'
+import { demoRolloutWorker, WorkerThread, type DemoWorker } from './worker-thread.js'
 
 export type { DemoSummary }
 
@@ -230,14 +230,7 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
     const workers: DemoWorker[] = Array.from({ length: c.workers }, (_, i) =>
       c.workerThreads
         ? new WorkerThread({ baseUrl: server!.url, key: worker.key, task: TASK, cacheDir: modelsDir, threads, seed: c.seed * 100 + i }, say)
-        : new RolloutWorker({
-            edge,
-            task: TASK,
-            cacheDir: modelsDir,
-            openGenerator: openOnnxGenerator({ threads }),
-            seed: c.seed * 100 + i,
-            log: (line) => (line.includes('dropped') ? say(line) : undefined),
-          }),
+        : demoRolloutWorker(edge, { task: TASK, cacheDir: modelsDir, threads, seed: c.seed * 100 + i }, say),
     )
     const grpoStart = performance.now()
     // stopped during the cold start already (Ctrl-C, SIGTERM): the workers must not start waiting for leases

@@ -7,7 +7,7 @@
  * would; the learner, edge and database keep the main thread (one worker's generation then took ~10 % of a core).
  */
 import { Worker } from 'node:worker_threads'
-import type { RolloutStats } from '../rollout/index.js'
+import { openOnnxGenerator, RolloutWorker, type EdgeClient, type RolloutStats } from '../rollout/index.js'
 
 export interface WorkerThreadOptions {
   /** the edge, e.g. http://127.0.0.1:8787 */
@@ -26,6 +26,18 @@ export interface WorkerThreadOptions {
 export interface DemoWorker {
   stop(): void
   run(): Promise<RolloutStats>
+}
+
+/** The demo's rollout worker, in whichever thread builds it: its log passes on only the lines about dropped groups. */
+export function demoRolloutWorker(edge: EdgeClient, o: Omit<WorkerThreadOptions, 'baseUrl' | 'key'>, log: (line: string) => void): RolloutWorker {
+  return new RolloutWorker({
+    edge,
+    task: o.task,
+    cacheDir: o.cacheDir,
+    openGenerator: openOnnxGenerator({ threads: o.threads }),
+    seed: o.seed,
+    log: (line) => (line.includes('dropped') ? log(line) : undefined),
+  })
 }
 
 /** Messages from the thread (worker-thread-main.ts). */
