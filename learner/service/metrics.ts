@@ -1,6 +1,6 @@
 /**
  * One step's metrics under TRL's GRPOTrainer names (stored in train_steps.metrics), and the live progress line.
- *   reward, reward_std (mean per-group std), frac_reward_zero_std, kl, entropy, clip_ratio/low_mean,
+ *   reward, reward_std (mean per-group std), frac_reward_zero_std, kl (only when a reference model is scored: β > 0), entropy, clip_ratio/low_mean,
  *   clip_ratio/high_mean, clip_ratio/region_mean, grad_norm, loss, learning_rate, num_tokens,
  *   completions/mean_length, completions/min_length, completions/max_length, completions/clipped_ratio,
  *   tokens_per_second, policy_version_lag (mean versions between a group's generator and the step's policy),
@@ -35,7 +35,7 @@ export function stepMetrics(c: StepContext): Record<string, number> {
     reward: mean(rows.map((r) => r.reward)),
     reward_std: c.rewardStdMean,
     frac_reward_zero_std: c.fracZeroStd,
-    kl: t.kl,
+    ...(t.kl !== undefined && { kl: t.kl }),
     entropy: t.entropy,
     'clip_ratio/low_mean': t['clip_ratio/low_mean'],
     'clip_ratio/high_mean': t['clip_ratio/high_mean'],
@@ -60,10 +60,11 @@ export function stepMetrics(c: StepContext): Record<string, number> {
   }
 }
 
-/** `step 12 · reward 0.412 · kl 0.0031 · 850 tok/s · queue 37 · v3` */
+/** `step 12 · reward 0.412 · kl 0.0031 · 850 tok/s · queue 37 · v3`; `kl off` when no KL was computed (β = 0) */
 export function progressLine(step: number, m: Record<string, number>, queue: number, version: number): string {
   const f = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : String(x))
-  return `step ${step} · reward ${f(m.reward, 3)} · kl ${f(m.kl, 4)} · ${f(m.tokens_per_second, 0)} tok/s · queue ${queue} · v${version}`
+  const kl = m.kl === undefined ? 'off' : f(m.kl, 4)
+  return `step ${step} · reward ${f(m.reward, 3)} · kl ${kl} · ${f(m.tokens_per_second, 0)} tok/s · queue ${queue} · v${version}`
 }
 
 /** Where progress goes: a rewriting line on a TTY, one line per step otherwise, nothing when quiet. */

@@ -42,7 +42,9 @@ import { hasPeftAdapter, initLora, loadPeftAdapter, loraSpecs, mergeLora, savePe
  */
 export interface StepMetrics extends Partial<SamplingMetrics> {
   loss: number
-  kl: number
+  /** mean k3 KL to the reference model; absent when the batch carried no reference log-probs (β = 0: none are
+   *  computed, and TRL logs no kl either) */
+  kl?: number
   entropy: number
   'clip_ratio/low_mean': number
   'clip_ratio/high_mean': number
@@ -240,7 +242,7 @@ export class Trainer {
     }, prepare)
     const dt = (performance.now() - t0) / 1000
     return {
-      kl: metric.kl,
+      ...(b.refLogprobs && { kl: metric.kl }),
       entropy: metric.entropy,
       'clip_ratio/low_mean': metric['clip_ratio.low_mean'],
       'clip_ratio/high_mean': metric['clip_ratio.high_mean'],

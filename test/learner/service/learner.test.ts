@@ -128,8 +128,9 @@ describe('Learner', () => {
     expect(moved).toBe(true)
     // one metrics row per step, TRL names, reward = mean of that step's rewards
     const s1 = (await getTrainStep(t.db, 1))!
-    for (const k of ['reward', 'reward_std', 'frac_reward_zero_std', 'kl', 'entropy', 'clip_ratio/low_mean', 'clip_ratio/high_mean', 'grad_norm', 'completions/mean_length', 'completions/clipped_ratio', 'tokens_per_second', 'policy_version_lag'])
+    for (const k of ['reward', 'reward_std', 'frac_reward_zero_std', 'entropy', 'clip_ratio/low_mean', 'clip_ratio/high_mean', 'grad_norm', 'completions/mean_length', 'completions/clipped_ratio', 'tokens_per_second', 'policy_version_lag'])
       expect(Number.isFinite((s1.metrics as any)[k]), k).toBe(true)
+    expect(s1.metrics).not.toHaveProperty('kl') // β 0 (the default): no reference model scored, so no kl (TRL logs none either)
     const r1 = await rows<{ m: number }>(t.db, sql`select avg(c.reward) as m from completions c join groups g on g.id = c.group_id where g.trained_step = 1`)
     expect((s1.metrics as any).reward).toBeCloseTo(Number(r1[0].m), 9)
     expect(s1.groupCount).toBe(2)

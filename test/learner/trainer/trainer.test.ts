@@ -77,7 +77,7 @@ describe('Trainer', () => {
       expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-6)
       expect(Math.abs(a.grad_norm - b.grad_norm)).toBeLessThan(1e-6 * Math.max(1, a.grad_norm))
       expect(a.kl).toBeGreaterThan(0) // β > 0: reference log-probs computed from the trainer's reference weights
-      expect(Math.abs(a.kl - b.kl)).toBeLessThan(1e-6)
+      expect(Math.abs(a.kl! - b.kl!)).toBeLessThan(1e-6)
       expect(a['clip_ratio/region_mean']).toBeGreaterThan(0)
       expect(maxDiff(init, whole.params)).toBeGreaterThan(1e-3) // the update really moved the weights
       expect(d).toBeLessThan(1e-6)
@@ -149,6 +149,7 @@ describe('Trainer', () => {
     const a = await implicit.step({ ...batch, oldLogprobs: undefined })
     const b = await explicit.step({ ...batch, oldLogprobs: logprobs })
     expect(a.updates).toBe(2)
+    expect(a).not.toHaveProperty('kl') // β 0: no reference log-probs, so no KL is computed (not a 0)
     expect(a['clip_ratio/region_mean']).toBeGreaterThan(0) // the second update sees moved weights vs θ0
     expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-6)
     expect(maxDiff(implicit.params, explicit.params)).toBeLessThan(1e-6)
