@@ -17,6 +17,7 @@
  * commands, unbalanced braces, prose) is skipped for the next one. All scans are linear.
  */
 import { BIG_OPERATORS, CAS_COMMANDS, hasBigOperator } from './commands.js'
+import { lastSide } from './structure.js'
 
 export const EXTRACTORS = ['boxed', 'hash', 'answer-tag', 'answer-is', 'latex', 'last-number'] as const
 export type Extractor = (typeof EXTRACTORS)[number]
@@ -311,21 +312,6 @@ export function answerSentence(text: string): string | null {
 
 function latexCandidates(s: string, spans: Span[]): Candidate[] {
   return spans.map((sp) => ({ answer: sp.body.trim(), by: 'latex' as const, plain: false, percent: percentAfter(s, sp.end), at: sp.start }))
-}
-
-/** The text after the last `=` outside braces, brackets and parentheses (not part of `<=`, `>=`, `!=`, `==`); null
- * when there is none or the brackets do not balance. */
-function lastSide(a: string): string | null {
-  let depth = 0
-  let cut = -1
-  for (let i = 0; i < a.length; i++) {
-    const ch = a[i]
-    if (ch === '\\') i++
-    else if ('{[('.includes(ch)) depth++
-    else if ('}])'.includes(ch) && --depth < 0) return null
-    else if (ch === '=' && depth === 0 && !'<>!='.includes(a[i - 1] ?? '') && a[i + 1] !== '=') cut = i
-  }
-  return cut < 0 || depth !== 0 ? null : a.slice(cut + 1).trim()
 }
 
 /** A candidate as an answer: itself when well formed; else, for an equation chain whose earlier sides use

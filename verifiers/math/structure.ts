@@ -37,27 +37,54 @@ export const MAX_ITEMS = 64
 const OPEN = new Set(['{', '(', '['])
 const CLOSE = new Set(['}', ')', ']'])
 
-/** Split at `sep` outside any bracket (bracket kinds are not matched, so `[0,1)` nests correctly). */
-export function splitTopLevel(s: string, sep: string): string[] {
+/**
+ * Split at `sep` outside any bracket: the parts, trimmed, and whether the brackets balance (never closed below the
+ * top level, all closed at the end). Bracket kinds are not matched, so `[0,1)` nests correctly; `\{ \}`, `\( \)`,
+ * `\[ \]` are brackets too. An escaped symbol (`\\`, `\,`, `\&`, `\=`) is never a separator, unless it is the
+ * separator (`\\`); a command separator (`\pm`) does not split a longer command (`\pmod`). With `=` the `=` of
+ * `<=`, `>=` and `!=` belongs to its relation and is no split, and `==` is one `=`. The one place that splits a
+ * relation chain: structure (`x = 3`, `(1,2) \cup (3,4)`) and extraction (an equation chain's last side) both use it.
+ */
+export function scanTopLevel(s: string, sep: string): { parts: string[]; balanced: boolean } {
   const parts: string[] = []
+  const word = sep[0] === '\\' && /[a-zA-Z]$/.test(sep)
   let depth = 0
+  let balanced = true
   let start = 0
   for (let i = 0; i < s.length; i++) {
     const c = s[i]
-    if (c === '\\' && s[i + 1] !== undefined && (OPEN.has(s[i + 1]) || CLOSE.has(s[i + 1]))) {
-      depth += OPEN.has(s[i + 1]) ? 1 : -1
-      i++
-    } else if (c === '\\' && sep !== '\\\\' && s[i + 1] === '\\') i++
-    else if (OPEN.has(c)) depth++
-    else if (CLOSE.has(c)) depth--
-    else if (depth === 0 && s.startsWith(sep, i) && !(sep[0] === '\\' && /[a-zA-Z]/.test(s[i + sep.length] ?? '') && /[a-zA-Z]$/.test(sep))) {
+    if (depth === 0 && c === sep[0] && s.startsWith(sep, i) && !(word && /[a-zA-Z]/.test(s[i + sep.length] ?? ''))) {
+      if (sep === '=' && i > 0 && (s[i - 1] === '<' || s[i - 1] === '>' || s[i - 1] === '!')) continue
+      let end = i + sep.length
+      if (sep === '=') while (s[end] === '=') end++
       parts.push(s.slice(start, i))
-      start = i + sep.length
-      i += sep.length - 1
-    }
+      start = end
+      i = end - 1
+    } else if (c === '\\') {
+      const d = s[i + 1]
+      if (d === undefined) continue
+      if (OPEN.has(d) || CLOSE.has(d)) {
+        depth += OPEN.has(d) ? 1 : -1
+        if (depth < 0) balanced = false
+      }
+      if (!/[a-zA-Z]/.test(d)) i++
+    } else if (OPEN.has(c)) depth++
+    else if (CLOSE.has(c) && --depth < 0) balanced = false
   }
   parts.push(s.slice(start))
-  return parts.map((p) => p.trim())
+  return { parts: parts.map((p) => p.trim()), balanced: balanced && depth === 0 }
+}
+
+/** `s` split at `sep` outside any bracket (scanTopLevel's parts). */
+export function splitTopLevel(s: string, sep: string): string[] {
+  return scanTopLevel(s, sep).parts
+}
+
+/** The last side of an equation chain (`a = b = c` → `c`), by the same top-level split as structure's; null when
+ * there is no top-level `=` or the brackets do not balance. */
+export function lastSide(s: string): string | null {
+  const { parts, balanced } = scanTopLevel(s, '=')
+  return parts.length > 1 && balanced ? parts[parts.length - 1] : null
 }
 
 /** True when the bracket opening at 0 closes exactly at the last character. */
