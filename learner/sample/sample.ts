@@ -203,32 +203,25 @@ function pick(w: Weights, sum: number, o: SampleOptions, rng: Rng): number {
  */
 function draw(w: Weights, among: number[] | null, mass: number, rng: Rng): number {
   const n = among ? among.length : w.length
-  const at = (j: number) => (among ? among[j] : j)
   let u = rng.next() * mass
+  let q = 0
   if (!among) {
     // the whole row: skip blocks of 8 by their pairwise sum (a subtraction chain 8× shorter than one per token),
     // then token by token from the block where the mass runs out
-    let i = 0
-    for (; i + 8 <= n; i += 8) {
-      const s = w[i] + w[i + 1] + (w[i + 2] + w[i + 3]) + (w[i + 4] + w[i + 5] + (w[i + 6] + w[i + 7]))
+    for (; q + 8 <= n; q += 8) {
+      const s = w[q] + w[q + 1] + (w[q + 2] + w[q + 3]) + (w[q + 4] + w[q + 5] + (w[q + 6] + w[q + 7]))
       if (u < s) break
       u -= s
     }
-    for (; i < n; i++) if ((u -= w[i]) < 0) return i
-    let j = n - 1
-    while (j > 0 && w[j] === 0) j--
-    return j
   }
+  for (; q < n; q++) {
+    const i = among ? among[q] : q
+    if ((u -= w[i]) < 0) return i
+  }
+  // rounding ran past the end: the last index with weight
   let j = n - 1
-  for (let q = 0; q < n; q++) {
-    u -= w[at(q)]
-    if (u < 0) {
-      j = q
-      break
-    }
-  }
-  while (j > 0 && w[at(j)] === 0) j--
-  return at(j)
+  while (j > 0 && w[among ? among[j] : j] === 0) j--
+  return among ? among[j] : j
 }
 
 /**
