@@ -14,23 +14,23 @@ import { migrateDatabase } from '../../../schema/migrate.js'
 import postgres from 'postgres'
 import { insertModelVersion, latestModel } from '../../../schema/queries/index.js'
 import { createServerDatabase, testServerUrl } from '../../helpers/db.js'
+import { shortDemo } from '../../helpers/demo.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'cohort-demo-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('cohort demo', () => {
   it('runs SFT then GRPO with workers, evaluates versions, serves the dashboard, prints a summary', async () => {
-    const h = await startDemo({
-      port: 0,
-      dataDir: dir,
-      minutes: 0.4,
-      workers: 2,
-      quiet: true,
-      arith: { terms: 2, maxOperand: 9, ops: '+-*', train: 100, heldOut: 20 },
-      evalPrompts: 20,
-      sft: { ...DEFAULT_DEMO.sft, steps: 40, batchSize: 16, every: 10, validation: 16 },
-      learn: { ...DEFAULT_DEMO.learn, publishEvery: 3 },
-    })
+    const h = await startDemo(
+      shortDemo(dir, {
+        minutes: 0.4,
+        workers: 2,
+        arith: { terms: 2, maxOperand: 9, ops: '+-*', train: 100, heldOut: 20 },
+        evalPrompts: 20,
+        sft: { steps: 40, batchSize: 16, every: 10, validation: 16 },
+        learn: { publishEvery: 3 },
+      }),
+    )
     const key = decodeURIComponent(new URL(h.dashboard).hash.replace(/^#key=/, ''))
     let live: { steps: unknown[]; versions: unknown[] } | undefined
     for (let i = 0; i < 240 && !(live && live.steps.length > 0); i++) {
@@ -55,19 +55,15 @@ describe('cohort demo', () => {
   })
 
   it('--lora-rank: chat-templated LoRA GRPO end to end; versions carry merged weights and a PEFT adapter', async () => {
-    const h = await startDemo({
-      port: 0,
-      dataDir: dir,
-      minutes: 0.3,
-      workers: 1,
-      quiet: true,
-      arith: { terms: 2, maxOperand: 9, ops: '+', train: 60, heldOut: 10 },
-      evalPrompts: 10,
-      sft: { ...DEFAULT_DEMO.sft, steps: 200, batchSize: 16, every: 10, validation: 10 }, // some right answers: GRPO has signal
-      learn: { ...DEFAULT_DEMO.learn, publishEvery: 2 },
-      chat: true,
-      lora: resolveLora({ r: 8 }),
-    })
+    const h = await startDemo(
+      shortDemo(dir, {
+        minutes: 0.3,
+        sft: { steps: 200, batchSize: 16, every: 10, validation: 10 }, // some right answers: GRPO has signal
+        learn: { publishEvery: 2 },
+        chat: true,
+        lora: resolveLora({ r: 8 }),
+      }),
+    )
     const s = await h.done
     expect(s.learner.steps).toBeGreaterThan(0)
     expect(s.learner.groupsFlagged).toBe(0) // workers' log-probs (merged weights, chat prompts) = the learner's (adapters)
@@ -81,18 +77,9 @@ describe('cohort demo', () => {
   })
 
   it('grpoSteps: GRPO stops after exactly that many learner updates, however long they take (workers in the main thread)', async () => {
-    const h = await startDemo({
-      port: 0,
-      dataDir: dir,
-      grpoSteps: 6,
-      workers: 1,
-      workerThreads: false,
-      quiet: true,
-      arith: { terms: 2, maxOperand: 9, ops: '+', train: 60, heldOut: 10 },
-      evalPrompts: 10,
-      sft: { ...DEFAULT_DEMO.sft, steps: 5, batchSize: 8, target: 1 },
-      learn: { ...DEFAULT_DEMO.learn, publishEvery: 3 },
-    })
+    const h = await startDemo(
+      shortDemo(dir, { grpoSteps: 6, workerThreads: false, sft: { steps: 5, batchSize: 8, target: 1 }, learn: { publishEvery: 3 } }),
+    )
     const s = await h.done
     expect(s.learner.steps).toBe(6)
     expect(s.versions.map((v) => v.step)).toEqual([0, 3, 6])
@@ -108,10 +95,9 @@ describe('cohort demo', () => {
     try {
       await migrateDatabase(db)
       await insertModelVersion(db.db, { version: 0, step: 0, artifactUri: 'file:///x/', sha256: 'ab'.repeat(32), files: {}, metrics: {} })
-      const h = await startDemo({
-        databaseUrl: created.url, port: 0, dataDir: dir, quiet: true, minutes: 0.05, workers: 1, evalPrompts: 10,
-        sft: { ...DEFAULT_DEMO.sft, steps: 5, batchSize: 8, target: 1 },
-      })
+      const h = await startDemo(
+        shortDemo(dir, { databaseUrl: created.url, minutes: 0.05, arith: DEFAULT_DEMO.arith, sft: { steps: 5, batchSize: 8, target: 1 } }),
+      )
       const s = await h.done
       used = s.databaseUrl
       expect(used).toMatch(/\/cohort_demo_/)
