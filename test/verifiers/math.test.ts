@@ -235,9 +235,54 @@ describe('hedging', () => {
     expect(await rewards({ type: 'math' }, '15', ['after 1 or 2 more steps it is 15', 'I got 12, then corrected it to 15'])).toEqual([1, 1])
     expect(await rewards({ type: 'math' }, '1/2', ['The probability is 1/2, or 0.5', 'so 1/2 or 0.6'])).toEqual([1, 0])
   })
+  it('numbers joined by maybe / perhaps / possibly hedge as "or" does, in prose and after "the answer is"', async () => {
+    const hedges = ['It could be 3, maybe 4.', 'maybe 3, maybe 4', 'The answer is 3, or perhaps 4.', 'It is either 3 or possibly 4', 'Es ist 3, vielleicht 4']
+    expect(await rewards({ type: 'math' }, '4', hedges)).toEqual([0, 0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '3, 4', hedges)).toEqual([1, 1, 1, 1, 1])
+    // Not a hedge: a self-correction, a later sentence, a number that only counts steps.
+    expect(await rewards({ type: 'math' }, '4', ['3? No wait, 4.', 'Not 3 but 4', 'Maybe after 2 more steps: 4'])).toEqual([1, 1, 1])
+  })
+  it('each value of a list keeps its own percent sign (1/2 or 50%: one value written two ways)', async () => {
+    const both = ['1/2 or 50%', 'The answer is 1/2 or 50%.', '\\boxed{\\frac12} or \\boxed{50\\%}']
+    expect(await rewards({ type: 'math' }, '50\\%', both)).toEqual([1, 1, 1])
+    expect(await rewards({ type: 'math' }, '0.5', both)).toEqual([1, 1, 1])
+    // Values that differ stay a hedge: 1/2 is not 50, and 1/3 is not 50%.
+    expect(await rewards({ type: 'math' }, '50', both)).toEqual([0, 0, 0])
+    expect(await rewards({ type: 'math' }, '50\\%', ['50% or 1/3', '20% or 50%'])).toEqual([0, 0])
+    expect(normalizeAnswer('1/2 or 50%')).toEqual({ text: '1/2, 50\\%', percent: false })
+    expect(normalizeAnswer('20% or 30%')).toEqual({ text: '20, 30', percent: true })
+  })
+  it('a box followed by = or × is an operand, not the answer (a MATH problem defining \\boxed{n} as a function)', async () => {
+    const text = 'Both $\\boxed{11}=2$ and $\\boxed{20}=6$, so $\\boxed{11}\\times\\boxed{20}=12$ and $\\boxed{12}=6$. Therefore, $6$ is our answer.'
+    expect(await rewards({ type: 'math' }, '6', [text, '$1+1=\\boxed{2}$ so \\boxed{6}'])).toEqual([1, 1])
+    expect(await rewards({ type: 'math' }, '12', [text])).toEqual([0])
+    expect(extractAnswer('so $1+1=\\boxed{2}$.')?.answer).toBe('2')
+  })
+  it('a colon after ####; a Chinese answer cue (答案是 / 答案为) ends at a full-width stop', async () => {
+    expect(extractAnswer('####: 55')).toMatchObject({ answer: '55', by: 'hash' })
+    expect(extractAnswer('所以，答案是x^2')).toMatchObject({ answer: 'x^2', by: 'answer-is' })
+    expect(extractAnswer('答案为13。我们验算一下：3+10=13')).toMatchObject({ answer: '13', by: 'answer-is' })
+    expect(await rewards({ type: 'math' }, '13', ['答案是12或13', '答案是13个苹果。', '答案是 12，也许 13'])).toEqual([0, 1, 0])
+  })
   it('every value listed equal to the reference is one answer written several ways, not a hedge', async () => {
     const same = ['The answer is 1/2 or 0.5', '\\boxed{\\frac12} or \\boxed{0.5}', 'The answer is 1/2 or 0.6', '$\\pm \\frac{1}{2}$']
     expect(await rewards({ type: 'math' }, '\\frac{1}{2}', same)).toEqual([1, 1, 0, 0])
+  })
+})
+
+describe('words, truth values and ±', () => {
+  it('a word answer does not depend on its capital; yes/no are true/false (DART-Math: `no` = `false`, `White` = `white`)', async () => {
+    expect(await rewards({ type: 'math' }, 'White', ['white', '\\text{White}', 'black', 'Whites'])).toEqual([1, 1, 0, 0])
+    expect(await rewards({ type: 'math' }, 'no', ['false', 'False', 'No', 'yes', 'true'])).toEqual([1, 1, 1, 0, 0])
+    expect(await rewards({ type: 'math' }, '\\text{Yes}', ['True', 'YES', 'no'])).toEqual([1, 1, 0])
+    // Letters that may be variables or names keep their case: a segment AB is not the product ab.
+    expect(await rewards({ type: 'math' }, 'AB', ['ab', 'AB'])).toEqual([0, 1])
+  })
+  it('one ± inside an expression is the expression with + and with − (a list, never one of them)', async () => {
+    const gold = '\\frac{1-\\sqrt{17}}{4},\\frac{1+\\sqrt{17}}{4}'
+    expect(await rewards({ type: 'math' }, gold, ['\\(\\frac{1\\pm\\sqrt{17}}{4}\\)', '$\\frac{1+\\sqrt{17}}{4}$', '$\\frac{1\\pm\\sqrt{13}}{4}$'])).toEqual([1, 0, 0])
+    expect(await rewards({ type: 'math' }, '\\frac{1+\\sqrt{17}}{4}', ['$\\frac{1\\pm\\sqrt{17}}{4}$'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '\\pm\\frac{1}{2}', ['$\\frac{\\pm 1}{2}$'])).toEqual([1])
   })
 })
 

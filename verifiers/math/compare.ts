@@ -7,6 +7,7 @@
  * default; `setRelation` allows it; the other way round matches). Equations compare up to a nonzero factor; an
  * assignment `y = …` is its value, or its equation against an equation gold. Percent (Math-Verify's rule): a gold
  * `28\%` accepts 28 and 0.28; a prediction `28\%` is 0.28 (or 28 when the gold is that integer, as "60%" for a gold of 60).
+ * A word answer compares without its capital (`White` = `white`); yes/true and no/false are one truth value each.
  * `precision` (digits after the point, as Math-Verify's `float_rounding`) widens numeric equality to
  * |a − b| ≤ ½·10^−precision.
  */
@@ -75,8 +76,18 @@ function percentPairs(g: Rational, p: Rational, gp: boolean, pp: boolean): [Rati
   return pairs
 }
 
+/** A word answer (`White`, `odd`, `Evelyn`): a capital first letter is how it was written, not another answer. */
+const WORD = /^[A-Za-z][a-z]{2,}$/
+/** Yes/no answers: `no` = `false`, `Yes` = `True`. */
+const TRUTH: Record<string, string> = { yes: 'true', true: 'true', no: 'false', false: 'false' }
+
 function scalarEqual(gold: string, pred: string, c: Ctx): Equivalence {
   if (gold === pred && c.gp === c.pp) return { equal: true, path: 'text', reason: 'identical' }
+  const tg = TRUTH[gold.toLowerCase()]
+  const tp = TRUTH[pred.toLowerCase()]
+  if (tg && tp) return tg === tp ? { equal: true, path: 'text', reason: 'the same truth value' } : { equal: false, path: 'text', reason: 'different truth values' }
+  if (WORD.test(gold) && WORD.test(pred))
+    return gold.toLowerCase() === pred.toLowerCase() ? { equal: true, path: 'text', reason: 'the same word' } : { equal: false, path: 'text', reason: 'different words' }
   const rg = parseRational(gold)
   const rp = parseRational(pred)
   if (rg && rp) {
@@ -183,7 +194,8 @@ function answersEqual(g: Answer, p: Answer, c: Ctx): Equivalence {
     // A worked equation ending in the value (`\frac{1}{2} = \frac{10}{9}`): its last side is the answer.
     return answersEqual(g, parseAnswer(p.rhs), c)
   }
-  if (g.kind === 'scalar' && p.kind === 'scalar') return scalarEqual(g.text, p.text, c)
+  if (g.kind === 'scalar' && p.kind === 'scalar')
+    return scalarEqual(g.text, p.text, g.percent || p.percent ? { ...c, gp: c.gp || !!g.percent, pp: c.pp || !!p.percent } : c)
   if (g.kind === 'ne' && p.kind === 'ne') return answersEqual(g.value, p.value, c)
   if (g.kind === 'clock' && p.kind === 'clock')
     return g.minutes === p.minutes ? { equal: true, path: 'text', reason: 'same time' } : { equal: false, path: 'text', reason: 'different times' }

@@ -3,14 +3,17 @@
  * Reasoning before the last `</think>` is dropped. Strategies, in the spec's order:
  *   boxed       `\boxed{…}` / `\fbox{…}` (brace-matched); boxes that follow each other with only commas, "and"/"or"
  *               or spacing between them are one answer list (`\boxed{1}, \boxed{2}`), so a completion hedging
- *               over candidates cannot match a single gold answer
- *   hash        GSM8K style: the text after the last `####`
+ *               over candidates cannot match a single gold answer; a box followed by `=` or `\times` is an operand
+ *               (`\boxed{11}=2`, where a problem defines `\boxed{n}`), not an answer
+ *   hash        GSM8K style: the text after the last `####` (and a colon after it)
  *   answer-tag  the content of the last `<answer>…</answer>`
- *   answer-is   the sentence after "final answer is" / "the answer is" / "answer:" (its LaTeX, or its last number,
- *               so "The answer is 260 sheep." gives 260)
+ *   answer-is   the sentence after "final answer is" / "the answer is" / "answer:" / "答案是" (its LaTeX, or its last
+ *               number, so "The answer is 260 sheep." gives 260)
  *   latex       the last LaTeX span: `$…$`, `$$…$$`, `\(…\)`, `\[…\]` (inline spans stay on one line)
  *   last-number the last plain number or arithmetic on numbers outside LaTeX (`1,000.99`, `4 4/9`, `11 + 4/9`,
- *               `2,74 €`), or the whole text when it is a bare answer with no prose (`63/400`, `x = 1, y = 2`)
+ *               `2,74 €`), or the whole text when it is a bare answer with no prose (`63/400`, `x = 1, y = 2`);
+ *               the last numbers joined only by "or", "maybe", "perhaps" or "possibly" are one list, a hedge
+ *               (`It could be 3, maybe 4`), here and in an answer-is sentence
  * Adjacent strategies of the same tier form one group in which the answer found *last in the text* wins:
  * anchored answers (boxed, hash, answer-tag, answer-is), then trailing expressions (latex, last-number). So
  * "… \boxed{255} … Final answer: $10,455$" gives 10,455. A candidate that is not a well-formed answer (unknown
@@ -93,8 +96,12 @@ export function boxedAll(s: string): string[] {
 /** What may stand between two boxes of one answer list. */
 const BOX_JOIN = /^(?:\s|[,;$]|\\[,;:! ]|\\q?quad|\\text\{\s*(?:and|or)?\s*\}|\band\b|\bor\b|\\\]|\\\[|\\\)|\\\()*$/
 
+/** What after a box makes it an operand of an expression rather than an answer: `\boxed{11}=2`,
+ * `\boxed{11}\times\boxed{20}` (a problem that defines `\boxed{n}` as a function, as some MATH problems do). */
+const OPERAND_AFTER = /^\s*(?:=(?!=)|\\times(?![a-zA-Z])|\\cdot(?![a-zA-Z])|\\div(?![a-zA-Z])|\*)/
+
 function boxedCandidates(s: string): Candidate[] {
-  const all = boxes(s)
+  const all = boxes(s).filter((b) => !OPERAND_AFTER.test(s.slice(b.end, b.end + 12)))
   const out: Candidate[] = []
   for (let i = 0; i < all.length; ) {
     let j = i
@@ -109,7 +116,7 @@ function boxedCandidates(s: string): Candidate[] {
 function hash(s: string): Candidate[] {
   const i = s.lastIndexOf('####')
   if (i < 0) return []
-  const line = s.slice(i + 4).split('\n', 1)[0].trim()
+  const line = s.slice(i + 4).split('\n', 1)[0].replace(/^\s*:/, '').trim()
   return line ? [{ answer: line, by: 'hash', plain: true, percent: false, at: i }] : []
 }
 
@@ -254,7 +261,7 @@ const TEXT_COMMANDS = new Set(
   ).split(' '),
 )
 
-const CUES = ['final answer is', 'the answer is', 'answer is', 'final answer:', 'answer:', 'final answer']
+const CUES = ['final answer is', 'the answer is', 'answer is', 'final answer:', 'answer:', 'final answer', '答案是', '答案为', '答案：', '答案:']
 
 /** The sentence after the last answer cue: its bare whole, else its last LaTeX span or number. */
 function answerIs(s: string, raw = false): Candidate[] {
@@ -285,7 +292,7 @@ function answerIs(s: string, raw = false): Candidate[] {
       end = i
       break
     }
-    if ('.!?;'.includes(c) && (i + 1 >= s.length || /\s/.test(s[i + 1]))) {
+    if (('.!?;'.includes(c) && (i + 1 >= s.length || /\s/.test(s[i + 1]))) || '。！？；'.includes(c)) {
       end = i
       break
     }
@@ -300,7 +307,7 @@ function answerIs(s: string, raw = false): Candidate[] {
   // `$3$ or $4$`: LaTeX spans joined only by commas, "and" or "or" are one answer list (a hedge never matches one).
   if (inSpans.length > 1 && inSpans.every((sp, k) => k === 0 || /^(?:\s|,|\band\b|\bor\b)*$/.test(s.slice(inSpans[k - 1].end, sp.start))))
     return [{ answer: inSpans.map((sp) => sp.body.trim()).join(', '), by: 'answer-is', plain: false, percent: percentAfter(s, end), at: best }]
-  const found = lastValid([...latexCandidates(s, inSpans), ...plainNumbers(s, start, end, inSpans)])
+  const found = lastValid([...latexCandidates(s, inSpans), ...joinHedges(s, plainNumbers(s, start, end, inSpans))])
   return found ? [{ ...found, by: 'answer-is', at: best }] : []
 }
 
@@ -356,22 +363,30 @@ function candidates(s: string, by: Extractor): Candidate[] {
       const sideBySide = nums.some((x, k) => k > 0 && /^\s+$/.test(s.slice(nums[k - 1].at + nums[k - 1].answer.length, x.at)))
       if (!t.includes('\n') && !sideBySide && isBare(t) && wellFormed(t) && !t.includes('$') && !/\\[([]/.test(t))
         return [{ answer: t, by: 'last-number', plain: true, percent: false, at: 0 }]
-      // The last numbers joined only by "or" (`It is 12 or 13`, `12或13`) hedge over several answers: one list, which
-      // never matches a single gold (as adjacent boxes and "the answer is 3 or 4" do not).
-      const joinedByOr = (a: Candidate, b: Candidate) => {
-        const gap = s.slice(a.at, b.at) // a match may open with a space: find its text
-        return OR_JOIN.test(gap.slice(gap.indexOf(a.answer) + a.answer.length))
-      }
-      let j = nums.length - 1
-      while (j > 0 && joinedByOr(nums[j - 1], nums[j])) j--
-      if (j < nums.length - 1) return [...nums.slice(0, j), { ...nums[nums.length - 1], answer: nums.slice(j).map((x) => x.answer).join(', '), at: nums[j].at }]
-      return nums
+      return joinHedges(s, nums)
     }
   }
 }
 
-/** What joins alternatives in prose: "or" (and its French, German and Chinese forms), after an optional comma. */
-const OR_JOIN = /^\s*,?\s*(?:or|ou|oder|或者?)\s*$/i
+/** What joins alternatives in prose: "or", "maybe", "perhaps", "possibly" (and their French, German and Chinese
+ * forms), alone or together (`3, or perhaps 4`), after an optional comma. */
+const HEDGE_JOIN = /^\s*[,，、]?\s*(?:(?:or|ou|oder|或者?|或许|也许|maybe|perhaps|possibly|peut-être|vielleicht)\s*[,，、]?\s*)+$/i
+
+/** The last numbers of prose joined only by hedging words (`It is 12 or 13`, `It could be 3, maybe 4`, `12或13`)
+ * hedge over several answers: one list, which never matches a single gold (as adjacent boxes do not). Each value
+ * keeps its own percent sign (`1/2 or 50%`). */
+function joinHedges(s: string, nums: Candidate[]): Candidate[] {
+  const joined = (a: Candidate, b: Candidate) => {
+    const gap = s.slice(a.at, b.at) // a match may open with a space: find its text
+    return HEDGE_JOIN.test(gap.slice(gap.indexOf(a.answer) + a.answer.length).replace(/^\s*(?:\\?%|percent\b)/i, ''))
+  }
+  let j = nums.length - 1
+  while (j > 0 && joined(nums[j - 1], nums[j])) j--
+  if (j === nums.length - 1) return nums
+  const items = nums.slice(j)
+  const answer = items.map((x) => (x.percent && !items.every((y) => y.percent) ? `${x.answer}%` : x.answer)).join(', ')
+  return [...nums.slice(0, j), { ...nums[nums.length - 1], answer, percent: items.every((y) => y.percent), at: nums[j].at }]
+}
 
 function extractFrom(text: string, order: readonly Extractor[]): Found | null {
   let after = -1

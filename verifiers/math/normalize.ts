@@ -8,7 +8,8 @@
  * prose (`2,74`; `plain` answers only; a bare `0,1` also keeps its reading as a pair, `pair`), `\dfrac`/`\tfrac`/`\cfrac`, `\frac12`, `\frac3{3}`, `\sqrt2`, base
  * subscripts `_{7}`, sentence punctuation, `x \in`, and "or"/"and" between answers (→ a list). Relations are
  * spelled one way (`<=` → `\le`, `!=` → `\ne`). Percent signs and words (`%`, percent, pct, also glued to a number: `28pct`) are
- * removed and remembered (`percent`).
+ * removed and remembered (`percent`); in a list where only some values carry one (`1/2 or 50%`), each keeps its
+ * own, written `50\%` (structure.ts).
  */
 import { braceGroup } from './extract.js'
 
@@ -56,9 +57,48 @@ function mapCommand(s: string, cmd: string, f: (body: string) => string): string
   }
 }
 
+/** A percent sign or word (`%`, `\%`, `\percent`, percent, percentage, pct, also glued to a number: `28pct`). */
+const PERCENT = /\s*(?:\\?%|\\percent\b|(?<![a-zA-Z])(?:percent(?:age)?|pct)\b)/gi
+
+/** The items of a list (split at a top-level `, `, "or" or "and"), or null when it is not one. */
+function listItems(s: string): string[] | null {
+  const items: string[] = []
+  let depth = 0
+  let start = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]
+    if (c === '\\') {
+      if ('{}'.includes(s[i + 1] ?? '')) depth += s[i + 1] === '{' ? 1 : -1
+      i++
+    } else if ('{[('.includes(c)) depth++
+    else if ('}])'.includes(c)) depth--
+    else if (depth === 0) {
+      const m = /^(?:,\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+)/i.exec(s.slice(i))
+      if (m && (m[0] !== ',' || /\s/.test(s[i + 1] ?? ''))) {
+        if (m[0] === ',') continue
+        items.push(s.slice(start, i))
+        start = i + m[0].length
+        i = start - 1
+      }
+    }
+  }
+  items.push(s.slice(start))
+  return items.length > 1 && items.every((x) => x.trim()) ? items : null
+}
+
 export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): Normalized {
   let s = input.trim()
   if (/^-?\d{1,15}(?:\.\d{1,15})?$/.test(s)) return { text: s, percent: false } // a plain number: nothing to strip
+  // A list in which some values carry a percent sign and others do not (`1/2 or 50%`): each value keeps its own,
+  // written `50\%` (structure.ts reads it back), so 1/2 is not read as 1/2 %.
+  if (/%|percent|pct/i.test(s)) {
+    const items = listItems(s.replace(/^\$\$?|\$\$?$/g, ''))
+    const marked = items?.map((x) => new RegExp(PERCENT.source, 'i').test(x))
+    if (items && marked!.some(Boolean) && !marked!.every(Boolean)) {
+      const parts = items.map((x) => normalizeAnswer(x, opts))
+      return { text: parts.map((n) => (n.percent ? `${n.text}\\%` : n.text)).join(', '), percent: false }
+    }
+  }
   // A doubled backslash before a command (`\\frac` from over-escaped JSON) is one backslash, outside matrices.
   if (!s.includes('\\begin')) s = s.replace(/\\\\(?=[a-zA-Z])/g, '\\')
   // Math delimiters.
@@ -91,7 +131,7 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
     .replace(/\\(?:le|leq)(?![a-zA-Z])/g, '\\le ')
     .replace(/\\(?:ge|geq)(?![a-zA-Z])/g, '\\ge ')
   let percent = false
-  s = s.replace(/\s*(?:\\?%|\\percent\b|(?<![a-zA-Z])(?:percent(?:age)?|pct)\b)/gi, () => {
+  s = s.replace(PERCENT, () => {
     percent = true
     return ''
   })

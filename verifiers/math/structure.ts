@@ -2,7 +2,8 @@
  * The shape of a normalised answer:
  *   scalar   one expression (`3`, `\frac{\pi}{2}`, `2x+3`)
  *   seq      an ordered tuple or interval (`(1,2)`, `[0,1)`); `fromIneq` when written as an inequality
- *   set      an unordered collection (`\{1,2\}`, a bare list `1, 2`, `{1,3}`, a union `A \cup B`, `a \pm b`);
+ *   set      an unordered collection (`\{1,2\}`, a bare list `1, 2`, `{1,3}`, a union `A \cup B`, `a \pm b`,
+ *            `\frac{1\pm\sqrt{5}}{2}`);
  *            `bare` when written without `\{ \}` (its written order still decides against a tuple: `(1,3)` = `{1,3}`)
  *   eq       an equation that is not an assignment (`2x+4y-3=0`), compared up to a constant factor
  *   ne       `x \ne 3`
@@ -21,7 +22,7 @@ export interface Eq {
 }
 
 export type Answer = (
-  | { kind: 'scalar'; text: string }
+  | { kind: 'scalar'; text: string; percent?: boolean }
   | { kind: 'seq'; open: string; close: string; items: Answer[]; fromIneq?: boolean }
   | { kind: 'set'; items: Answer[]; bare?: boolean }
   | { kind: 'eq'; lhs: string; rhs: string }
@@ -143,9 +144,13 @@ function inequality(t: string): Answer | null {
   return null
 }
 
-/** `a \pm b` (one top-level ±) → the set {a+b, a−b}; `\pm b` → {b, −b}. */
+/** `a \pm b` (one top-level ±) → the set {a+b, a−b}; `\pm b` → {b, −b}; one ± inside an expression
+ * (`\frac{1\pm\sqrt{17}}{4}`) → the expression with + and with −. */
 function plusMinus(t: string): Answer | null {
   const parts = splitTopLevel(t, '\\pm')
+  const inside = t.split(/\\pm(?![a-zA-Z])/)
+  if (parts.length === 1 && inside.length === 2 && !/\\mp(?![a-zA-Z])/.test(t))
+    return { kind: 'set', items: [parseAnswer(`${inside[0]}+${inside[1]}`), parseAnswer(`${inside[0]}-${inside[1]}`)] }
   if (parts.length !== 2 || !parts[1]) return null
   if (!parts[0]) return { kind: 'set', items: [parseAnswer(parts[1]), parseAnswer(`-${parts[1]}`)] }
   return { kind: 'set', items: [parseAnswer(`${parts[0]}+${parts[1]}`), parseAnswer(`${parts[0]}-${parts[1]}`)] }
@@ -261,6 +266,8 @@ export function parseAnswer(s: string): Answer {
   }
   const mixed = /^[-+]?(\d+) (\d+)\/(\d+)$/.exec(t)
   if (mixed && (Number(mixed[3]) === 0 || Number(mixed[2]) >= Number(mixed[3]))) return { kind: 'invalid', text: t }
+  // A value of a list that carries its own percent sign (normalize.ts: `1/2, 50\%`).
+  if (t.endsWith('\\%')) return { kind: 'scalar', text: t.slice(0, -2).trim(), percent: true }
   return { kind: 'scalar', text: t }
 }
 
