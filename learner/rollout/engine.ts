@@ -17,7 +17,7 @@ import { OpenAICompatibleGenerator, type OpenAICompatibleOptions } from '../gene
 import { sleep, type BackoffOptions } from './backoff.js'
 import { fetchModelFiles, modelFileReader } from './artifacts.js'
 import type { EdgeClient, ModelInfo } from './client.js'
-import type { Policy, PolicySource } from './policy.js'
+import { handOut, type Policy, type PolicySource } from './versions.js'
 
 /** How the engine is told to load a new version (files already downloaded and verified into `dir`). */
 export type EngineReload =
@@ -67,15 +67,7 @@ export class EnginePolicies implements PolicySource {
       await (this.switching ??= this.switchTo(backoff).finally(() => (this.switching = null)))
     while (this.switching) await this.switching
     this.users++
-    let released = false
-    return {
-      version: this.served,
-      generator: this.generator,
-      release: () => {
-        if (!released) this.users--
-        released = true
-      },
-    }
+    return handOut(this.served, this.generator, () => this.users--)
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,20 @@ export interface Policy {
   release(): void
 }
 
+/** A policy for one group: its `release` runs `onRelease` once, however often it is called. */
+export function handOut(version: number, generator: Generator, onRelease: () => void): Policy {
+  let released = false
+  return {
+    version,
+    generator,
+    release: () => {
+      if (released) return
+      released = true
+      onRelease()
+    },
+  }
+}
+
 interface Held {
   version: number
   generator: Generator
@@ -56,17 +70,10 @@ export abstract class PolicyVersions implements PolicySource {
     }
     const held = this.current!
     held.users++
-    let released = false
-    return {
-      version: held.version,
-      generator: held.generator,
-      release: () => {
-        if (released) return
-        released = true
-        held.users--
-        this.closeIfIdle(held)
-      },
-    }
+    return handOut(held.version, held.generator, () => {
+      held.users--
+      this.closeIfIdle(held)
+    })
   }
 
   /** Look for a newer version and, when one opens, `switchTo` it; a failure is the source's to log and refuse. */
