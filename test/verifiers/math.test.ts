@@ -258,6 +258,16 @@ describe('hedging', () => {
     expect(await rewards({ type: 'math' }, '12', [text])).toEqual([0])
     expect(extractAnswer('so $1+1=\\boxed{2}$.')?.answer).toBe('2')
   })
+  it('a number inside a LaTeX group written in prose is not an answer; after an answer cue the expression is read whole', async () => {
+    // Before: the denominator of an undelimited \frac (or an exponent) was the "last number": 3 scored 1 here.
+    const prose = ['So the probability is \\frac{1}{3} overall.', 'we get x^{3} in the end, so', 'The side is \\sqrt{3} units long.']
+    expect(await rewards({ type: 'math' }, '3', prose)).toEqual([0, 0, 0])
+    expect(await rewards({ type: 'math' }, '1/3', ['So the answer is \\frac{1}{3} overall.', '答案：每份应该是 (\\frac{1}{3}) 吨。'])).toEqual([1, 1])
+    expect(await rewards({ type: 'math' }, '3', ['So the answer is \\frac{1}{3} overall.'])).toEqual([0])
+    // Braces that never close, and thousands groups, are unchanged.
+    expect(await rewards({ type: 'math' }, '3', ['\\boxed{3'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '1000', ['It costs 1{,}000 dollars'])).toEqual([1])
+  })
   it('a colon after ####; a Chinese answer cue (答案是 / 答案为) ends at a full-width stop', async () => {
     expect(extractAnswer('####: 55')).toMatchObject({ answer: '55', by: 'hash' })
     expect(extractAnswer('所以，答案是x^2')).toMatchObject({ answer: 'x^2', by: 'answer-is' })

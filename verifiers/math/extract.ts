@@ -13,7 +13,8 @@
  *   last-number the last plain number or arithmetic on numbers outside LaTeX (`1,000.99`, `4 4/9`, `11 + 4/9`,
  *               `2,74 €`), or the whole text when it is a bare answer with no prose (`63/400`, `x = 1, y = 2`);
  *               the last numbers joined only by "or", "maybe", "perhaps" or "possibly" are one list, a hedge
- *               (`It could be 3, maybe 4`), here and in an answer-is sentence
+ *               (`It could be 3, maybe 4`), here and in an answer-is sentence; a number inside a brace group of
+ *               prose (`\frac{1}{3}` written without `$`) is not one (an answer-is sentence reads the group whole)
  * Adjacent strategies of the same tier form one group in which the answer found *last in the text* wins:
  * anchored answers (boxed, hash, answer-tag, answer-is), then trailing expressions (latex, last-number). So
  * "… \boxed{255} … Final answer: $10,455$" gives 10,455. A candidate that is not a well-formed answer (unknown
@@ -191,17 +192,59 @@ const PLAIN_EXPR = new RegExp(
   'g',
 )
 
-function plainNumbers(s: string, from = 0, to = s.length, spans: Span[] = []): Candidate[] {
+/** LaTeX written in prose without delimiters (`the answer is \\frac{1}{3} cups`, `答案：(\\frac{2}{5}) 吨`): a fraction,
+ * a root or a power of a number, read whole after an answer cue (elsewhere in prose it is not read, as Math-Verify
+ * does not read it). */
+const BARE_LATEX = /(?<![\w\\^_.])[-+]?(?:\d+(?:\.\d+)?\s*)?(?:\\[dt]?frac\s*\{[^{}$]*\}\s*\{[^{}$]*\}|\\sqrt\s*(?:\[[^\]$]*\])?\s*\{[^{}$]*\})|(?<![\w\\^_.])\d+(?:\.\d+)?\^\{[^{}$]*\}/g
+
+function plainNumbers(s: string, from = 0, to = s.length, spans: Span[] = [], bareLatex = false): Candidate[] {
+  const outside = (at: number) => {
+    while (k < spans.length && spans[k].end <= at) k++
+    return !(k < spans.length && spans[k].start <= at)
+  }
+  // A number inside a brace group of the prose (`\frac{1}{3}`, `x^{3}`: unescaped braces that close) is part of an
+  // expression, not an answer of its own: the groups' outermost spans, found in one scan.
+  const groups: [number, number][] = []
+  if (s.includes('{')) {
+    const open: number[] = []
+    for (let i = from; i < to; i++) {
+      const c = s[i]
+      if (c === '\\') i++
+      else if (c === '{') open.push(i)
+      else if (c === '}' && open.length) {
+        const o = open.pop()!
+        if (!open.length) groups.push([o, i])
+      }
+    }
+  }
+  let g = 0
+  const inGroup = (at: number) => {
+    while (g < groups.length && groups[g][1] < at) g++
+    return g < groups.length && groups[g][0] < at
+  }
   const out: Candidate[] = []
   let k = 0
+  const latex: Candidate[] = []
+  if (bareLatex && (s.includes('\\') || s.includes('^{'))) {
+    for (const m of s.slice(from, to).matchAll(BARE_LATEX)) {
+      const at = from + m.index
+      if (outside(at) && !inGroup(at)) latex.push({ answer: m[0].trim(), by: 'last-number', plain: false, percent: percentAfter(s, at + m[0].length), at })
+    }
+    k = 0
+    g = 0
+  }
+  let l = 0
   for (const m of s.slice(from, to).matchAll(PLAIN_EXPR)) {
     const at = from + m.index
-    while (k < spans.length && spans[k].end <= at) k++
-    if (k < spans.length && spans[k].start <= at) continue // inside a LaTeX span
+    if (!outside(at)) continue // inside a LaTeX span
+    if (inGroup(at)) continue
+    while (l < latex.length && latex[l].at + latex[l].answer.length <= at) out.push(latex[l++])
+    if (l < latex.length && latex[l].at <= at) continue // part of a fraction, root or power read whole
     // A decimal comma (`2,74`) is read by normalisation (plain answers), which also keeps `0,1` as a possible pair.
     const answer = m[0].trim()
     out.push({ answer, by: 'last-number', plain: true, percent: percentAfter(s, at + m[0].length), at })
   }
+  out.push(...latex.slice(l))
   return out
 }
 
@@ -307,7 +350,7 @@ function answerIs(s: string, raw = false): Candidate[] {
   // `$3$ or $4$`: LaTeX spans joined only by commas, "and" or "or" are one answer list (a hedge never matches one).
   if (inSpans.length > 1 && inSpans.every((sp, k) => k === 0 || /^(?:\s|,|\band\b|\bor\b)*$/.test(s.slice(inSpans[k - 1].end, sp.start))))
     return [{ answer: inSpans.map((sp) => sp.body.trim()).join(', '), by: 'answer-is', plain: false, percent: percentAfter(s, end), at: best }]
-  const found = lastValid([...latexCandidates(s, inSpans), ...joinHedges(s, plainNumbers(s, start, end, inSpans))])
+  const found = lastValid([...latexCandidates(s, inSpans), ...joinHedges(s, plainNumbers(s, start, end, inSpans, true))])
   return found ? [{ ...found, by: 'answer-is', at: best }] : []
 }
 
