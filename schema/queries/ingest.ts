@@ -34,17 +34,25 @@ export interface IngestPressure {
 
 const num = (x: unknown) => (x === null || x === undefined ? null : Number(x))
 
-/** Of one task (leasing), or of every task together when `taskId` is omitted (stats). */
-export async function ingestPressure(db: Db, taskId?: number): Promise<IngestPressure> {
+/**
+ * Of one task (leasing), or of every task together when `taskId` is omitted (stats). `onlyWithLearnerS`: count
+ * queued and in-flight groups only when a train step is at most that many seconds old (else both are 0): leasing
+ * holds nothing back without a learner, and the counts (every open lease, every queued group) grow with the queue.
+ */
+export async function ingestPressure(db: Db, taskId?: number, opts: { onlyWithLearnerS?: number } = {}): Promise<IngestPressure> {
   const byTask = taskId === undefined ? sql`true` : sql`task_id = ${taskId}`
+  const counted =
+    opts.onlyWithLearnerS === undefined
+      ? sql`true`
+      : sql`coalesce((SELECT max(created_at) FROM steps) >= now() - make_interval(secs => ${opts.onlyWithLearnerS}::double precision), false)`
   const [r] = await rows<Record<string, unknown>>(
     db,
     sql`
     WITH steps AS (SELECT group_count, created_at, metrics FROM train_steps ORDER BY step DESC LIMIT ${STEPS}),
     vers AS (SELECT published_at FROM model_versions ORDER BY version DESC LIMIT ${VERSIONS})
     SELECT
-      (SELECT count(*) FROM groups WHERE ${byTask} AND status IN ('ready', 'claimed')) AS queued,
-      (SELECT count(*) FROM leases WHERE ${byTask} AND submitted_hash IS NULL AND expires_at > now()) AS in_flight,
+      CASE WHEN ${counted} THEN (SELECT count(*) FROM groups WHERE ${byTask} AND status IN ('ready', 'claimed')) ELSE 0 END AS queued,
+      CASE WHEN ${counted} THEN (SELECT count(*) FROM leases WHERE ${byTask} AND submitted_hash IS NULL AND expires_at > now()) ELSE 0 END AS in_flight,
       (SELECT sum(group_count) FROM steps) AS step_groups,
       (SELECT extract(epoch FROM now() - min(created_at)) FROM steps) AS step_span_s,
       (SELECT extract(epoch FROM now() - max(created_at)) FROM steps) AS last_step_age_s,

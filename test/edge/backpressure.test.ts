@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'drizzle-orm'
 import { ingestState, IDLE_S } from '../../edge/routes/leases/backpressure.js'
-import { rows, type IngestPressure } from '../../schema/queries/index.js'
+import { ingestPressure, rows, type IngestPressure } from '../../schema/queries/index.js'
 import { seedTask, testEdge, type TestEdge } from '../helpers/edge.js'
 
 const base: IngestPressure = {
@@ -67,6 +67,10 @@ describe('POST /v1/leases under backpressure', () => {
     const s = (await (await t.call('GET', '/v1/stats?task=free')).json()) as any
     expect(s.ingest).toMatchObject({ capacity: null, heldBack: false, inFlight: 64, queueDepth: 0 })
     expect(s.ingest.reason).toMatch(/no learner/)
+    // leasing's reading skips the counts while no learner trains; stats count always
+    const [{ id }] = await rows<{ id: number }>(t.db, sql`SELECT id FROM tasks WHERE name = 'free'`)
+    expect(await ingestPressure(t.db, id)).toMatchObject({ inFlight: 64, lastStepAgeS: null })
+    expect(await ingestPressure(t.db, id, { onlyWithLearnerS: IDLE_S })).toMatchObject({ inFlight: 0, queued: 0, lastStepAgeS: null })
   })
 
   it('a learner training 4 groups/s with maxStaleness 1 and a version every 5 s: about 20 may wait, then 503', async () => {
@@ -87,6 +91,9 @@ describe('POST /v1/leases under backpressure', () => {
     const got = ((await first.json()) as any).leases.length
     expect(got).toBeGreaterThanOrEqual(15) // 40 groups / ~10-11 s × 5 s
     expect(got).toBeLessThanOrEqual(20)
+    // with a learner the leasing reading counts
+    const [{ id }] = await rows<{ id: number }>(t.db, sql`SELECT id FROM tasks WHERE name = 'held'`)
+    expect(await ingestPressure(t.db, id, { onlyWithLearnerS: IDLE_S })).toMatchObject({ inFlight: got })
     const held = await lease('held')
     expect(held.status).toBe(503)
     expect(held.headers.get('content-type')).toMatch(/problem\+json/)

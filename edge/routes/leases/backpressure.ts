@@ -16,6 +16,8 @@ import { ingestPressure, type Db, type IngestPressure } from '../../../schema/in
 export const IDLE_S = 120
 /** How long one reading of the database serves leasing. */
 const CACHE_MS = 250
+/** The oldest reading that may still serve (stale, while a new one is read) before leasing waits for a new one. */
+const MAX_AGE_MS = 2_000
 const MAX_RETRY_S = 60
 
 export interface IngestState extends IngestPressure {
@@ -46,17 +48,24 @@ export function ingestState(p: IngestPressure): IngestState {
 interface Reading {
   at: number
   pressure: IngestPressure
-  /** leases granted since the reading */
+  /** leases granted since the reading's statement was sent */
   granted: number
+  /** the handle it was read on (a long-lived pool may refresh it in the background) */
+  db: Db
 }
 
 /**
  * Per-app cache of readings by task id. Lease requests that find it stale on the same database handle share one
  * new reading (Node: one pool for every request); a handle per request (Workers, where one request must not wait
- * on another's I/O) reads its own.
+ * on another's I/O) reads its own. On a long-lived handle a stale reading that still grants serves while a new one
+ * is read in the background (up to MAX_AGE_MS), so leasing does not wait for the counts every CACHE_MS; a refusal
+ * is always decided on a fresh reading. Readings count only while a learner trains (IDLE_S): without one nothing
+ * is held back and the counts would be read for nothing.
  */
 export function backpressureGate() {
   const readings = new Map<number, Reading>()
+  /** leases granted per task since the gate was made (a reading keeps those granted after it was sent) */
+  const grantedTotal = new Map<number, number>()
   const reading = new WeakMap<Db, Map<number, Promise<Reading>>>()
   const read = (db: Db, taskId: number) => {
     let mine = reading.get(db)
@@ -64,10 +73,12 @@ export function backpressureGate() {
     let p = mine.get(taskId)
     if (!p) {
       const at = performance.now()
-      p = ingestPressure(db, taskId)
+      const before = grantedTotal.get(taskId) ?? 0
+      p = ingestPressure(db, taskId, { onlyWithLearnerS: IDLE_S })
         .then((pressure) => {
-          const r = { at, pressure, granted: 0 }
-          readings.set(taskId, r)
+          const r = { at, pressure, granted: (grantedTotal.get(taskId) ?? 0) - before, db }
+          const had = readings.get(taskId)
+          if (!had || had.at <= at) readings.set(taskId, r)
           return r
         })
         .finally(() => mine.delete(taskId))
@@ -75,16 +86,22 @@ export function backpressureGate() {
     }
     return p
   }
+  const stateOf = (r: Reading) => ingestState({ ...r.pressure, inFlight: r.pressure.inFlight + r.granted })
   return {
     /** How many of `want` leases may be granted now for the task, and the state behind the answer. */
     async admit(db: Db, taskId: number, want: number): Promise<{ granted: number; state: IngestState }> {
       let r = readings.get(taskId)
-      if (!r || performance.now() - r.at > CACHE_MS) r = await read(db, taskId)
-      const state = ingestState({ ...r.pressure, inFlight: r.pressure.inFlight + r.granted })
+      const age = r ? performance.now() - r.at : Infinity
+      if (r && age > CACHE_MS && age <= MAX_AGE_MS && r.db === db && stateOf(r).room >= want) {
+        // stale but granting: answer from it, refresh behind it (an error there is the next request's to see)
+        read(db, taskId).catch(() => {})
+      } else if (!r || age > CACHE_MS) r = await read(db, taskId)
+      const state = stateOf(r)
       return { granted: Math.min(want, state.room), state }
     },
     /** Count leases actually handed out since the last reading. */
     granted(taskId: number, n: number) {
+      grantedTotal.set(taskId, (grantedTotal.get(taskId) ?? 0) + n)
       const r = readings.get(taskId)
       if (r) r.granted += n
     },
