@@ -4,7 +4,9 @@
  *   node 16×1      `cohort serve` (Node) on the local Postgres, 16 clients, lease → submit one group per request
  *   node 64×B      64 clients on the batch endpoints: POST /v1/leases {count: B} → POST /v1/groups (B groups)
  *   floor 64×B     the same rows in the same statements (leasePrompts, storeGroups) on a bare postgres.js pool:
- *                  no HTTP, auth, validation or verification — the database's share, the floor we compare with
+ *                  no HTTP, auth, validation or verification — the database's share, the floor we compare with;
+ *                  concurrent leases combined into one statement as the edge combines them (in each of the two load
+ *                  processes; BENCH_FLOOR_LEASES=each: every client leases on its own, the floor's shape before)
  *   wrangler 16×1  the Worker bundle under `wrangler dev` (workerd, one Postgres client per request)
  *   wrangler 64×B  the same with the batch endpoints
  * B = BENCH_BATCH (default 16). Token ids / log-probs travel as base64 of their packed bytes, as the typed client
@@ -44,6 +46,8 @@ const FLOOR_POOL = Number(process.env.BENCH_FLOOR_POOL ?? 10)
 const CPU_PROF = process.env.BENCH_CPU_PROF
 const WIRE = process.env.BENCH_WIRE === 'arrays' ? 'arrays' : 'base64'
 const CLIENT = process.env.BENCH_CLIENT === 'fetch' ? 'fetch' : process.env.BENCH_CLIENT === 'http' ? 'http' : 'raw'
+/** BENCH_SERVER_FLAGS: extra node flags for the Node server (e.g. an A/B of a V8 flag), space-separated */
+const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean)
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'node16,node64,floor,wrangler16,wrangler64').split(','))
 
 interface Run {
@@ -194,7 +198,7 @@ async function main() {
       const url = `http://127.0.0.1:${port}`
       const node = await startServer(
         process.execPath,
-        [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), '--import', 'tsx', 'cli/run.ts', 'serve', '--port', String(port)],
+        [...(CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', CPU_PROF] : []), ...SERVER_FLAGS, '--import', 'tsx', 'cli/run.ts', 'serve', '--port', String(port)],
         { DATABASE_URL: created.url, COHORT_ADMIN_KEY: ADMIN_KEY },
         url,
       )
@@ -214,7 +218,7 @@ async function main() {
         // the server's pool: 10 connections (connectPostgres' default), 5 in each of the 2 load processes; with one
         // per client (64) the statements contend on Postgres' locks and the floor measured slower than the edge
         { mode: 'floor', clients: 64, batch: BATCH, seconds: SECONDS, task: 'floor', databaseUrl: created.url, taskId: taskIds.floor, workerKeyId: worker.id,
-          poolMax: FLOOR_POOL / 2 },
+          poolMax: FLOOR_POOL / 2, floorLeases: process.env.BENCH_FLOOR_LEASES === 'each' ? 'each' : 'coalesced' },
         2,
       )
 

@@ -7,7 +7,8 @@
  *   mode "floor"   the same rows through the query functions on a bare postgres.js pool (leasePrompts with
  *                  `batch`, storeGroups with the arrays packed once up front and the verifier's verdict — rewards,
  *                  details, status — computed once up front, so the rows are the ones the edge stores): no HTTP,
- *                  no auth, no validation, no verification
+ *                  no auth, no validation, no verification; concurrent leases combined into one leasePrompts as the
+ *                  edge combines concurrent POST /v1/leases (job.floorLeases "each": one client at a time)
  * `wire` says how token ids / log-probs travel: "base64" of the packed bytes (what the typed client sends) or
  * JSON "arrays".
  */
@@ -16,7 +17,8 @@ import { RawHttp, type Reply } from './raw-http.js'
 import { packFloat32, packInt32, toBase64 } from '../../common/packed.js'
 import { scoreGroup } from '../../edge/routes/verify/score.js'
 import { connectPostgres } from '../../schema/pg.js'
-import { backendPids, leasePrompts, storeGroups } from '../../schema/queries/index.js'
+import { backendPids, leasePrompts, storeGroups, type TakenLease } from '../../schema/queries/index.js'
+import { coalescer } from '../../edge/routes/leases/coalesce.js'
 import { treeCpuMs } from './cpu.js'
 import { benchCompletions } from './shape.js'
 
@@ -44,6 +46,8 @@ export interface LoadJob {
   workerKeyId?: number
   /** floor: connections of this process's pool (default: one per client) */
   poolMax?: number
+  /** floor: "coalesced" (default) concurrent leases as one statement, as the edge does; "each" one client at a time */
+  floorLeases?: 'coalesced' | 'each'
 }
 
 export interface LoadResult {
@@ -172,12 +176,34 @@ async function batchLoop(end: number) {
   }
 }
 
-async function floorLoop(end: number, db: ReturnType<typeof connectPostgres>['db']) {
+type FloorDb = ReturnType<typeof connectPostgres>['db']
+/**
+ * The floor's leasing, in the edge's shape: concurrent lease asks of this process go together as one leasePrompts
+ * (the edge's coalescer, as POST /v1/leases does: up to 256 leases a call, 2 calls at once), each client taking
+ * its share; job.floorLeases "each" leases one client at a time (the shape before the edge coalesced).
+ */
+function floorLeaser(db: FloorDb): (count: number) => Promise<TakenLease[]> {
+  const ask = { taskId: job.taskId!, workerKeyId: job.workerKeyId!, leaseSeconds: 600 }
+  if (job.floorLeases === 'each') return (count) => leasePrompts(db, { ...ask, count })
+  const calls = coalescer<number, TakenLease[]>({
+    run: async (counts) => {
+      const got = await leasePrompts(db, { ...ask, count: counts.reduce((n, c) => n + c, 0) })
+      let at = 0
+      return counts.map((c) => got.slice(at, (at += c)))
+    },
+    weight: (c) => c,
+    maxWeight: 256,
+  })
+  return (count) => calls.run('floor', count)
+}
+
+async function floorLoop(end: number, db: FloorDb, lease: (count: number) => Promise<TakenLease[]>) {
   while (performance.now() < end) {
     const t0 = performance.now()
     try {
-      const leases = await leasePrompts(db, { taskId: job.taskId!, workerKeyId: job.workerKeyId!, leaseSeconds: 600, count: job.batch ?? 1 })
+      const leases = await lease(job.batch ?? 1)
       if (!leases.length) throw new Error('no prompt free')
+      const t1 = performance.now()
       const out = await storeGroups(
         db,
         job.workerKeyId!,
@@ -194,6 +220,8 @@ async function floorLoop(end: number, db: ReturnType<typeof connectPostgres>['db
       const bad = out.find((o) => o.kind !== 'created')
       if (bad) throw new Error(`store: ${bad.kind}`)
       latencies.push(performance.now() - t0)
+      leaseLatencies.push(t1 - t0)
+      submitLatencies.push(performance.now() - t1)
       groups += out.length
     } catch (err) {
       fail(err)
@@ -205,9 +233,10 @@ const database = job.mode === 'floor' ? connectPostgres(job.databaseUrl!, { max:
 const cpu0 = process.cpuUsage()
 const t0 = performance.now()
 const end = t0 + job.seconds * 1000
+const floorLease = database && floorLeaser(database.db)
 await Promise.all(
   Array.from({ length: job.clients }, () =>
-    database ? floorLoop(end, database.db) : job.mode === 'batch' ? batchLoop(end) : httpLoop(end),
+    database ? floorLoop(end, database.db, floorLease!) : job.mode === 'batch' ? batchLoop(end) : httpLoop(end),
   ),
 )
 const result: LoadResult = {
