@@ -296,6 +296,23 @@ describe('words, truth values and ±', () => {
   })
 })
 
+describe('units after a variable, short variable pairs, plain functions, computations', () => {
+  it('a spelled-out unit after an expression ending in a variable or bracket is dropped (also "per" a word)', async () => {
+    expect(await rewards({ type: 'math' }, '\\frac{x}{12}\\times7\\text{dollars}', ['\\frac{7}{12}\\times x\\ \\text{dollars}', '\\frac{1}{12}\\left(7x\\right)\\ \\text{dollars}', '\\frac{5x}{12} dollars'])).toEqual([1, 1, 0])
+    expect(await rewards({ type: 'math' }, '\\frac{6\\pi}{x}', ['6\\pi \\left(\\frac{1}{x}\\right)\\ \\text{radians}\\ \\text{per}\\ \\text{second}', '6\\pi x radians per second'])).toEqual([1, 0])
+  })
+  it('a two-letter word attached to an operator is a product (c-by), not prose; sin(x) without a backslash is mathematics', async () => {
+    expect(await rewards({ type: 'math' }, 'x=\\frac{c-by}{a}', ['x=\\left(c-by\\right)\\div a', 'x=\\frac{1}{a}\\left(-by+c\\right)', 'x=\\frac{c+by}{a}'])).toEqual([1, 1, 0])
+    expect(extractAnswer('x = 3 is it')?.answer).toBe('3') // standing alone, "is" and "it" are still prose
+    expect(await rewards({ type: 'math' }, 'sin(x)', ['sin(x)', 'cos(x)', 'the sin'])).toEqual([1, 0, 0])
+  })
+  it('an equation on numbers only is a computation: its value is its last side', async () => {
+    expect(await rewards({ type: 'math' }, '72\\div12=6\\text{eggs}', ['72\\div12=(3+3)\\text{eggs}', '6', '72\\div12=7'])).toEqual([1, 1, 0])
+    // With a variable it stays an equation.
+    expect(await rewards({ type: 'math' }, '2x=6', ['x=3', '6'])).toEqual([1, 0])
+  })
+})
+
 describe('math spec switches', () => {
   it('strict compares the assigned variable; precision rounds like Math-Verify', async () => {
     expect(await rewards({ type: 'math' }, '$x = 3$', ['$y = 3$', '$3$'])).toEqual([1, 1])

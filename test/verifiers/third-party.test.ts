@@ -1,8 +1,8 @@
 /**
  * The third-party math corpus (test/fixtures/verifiers/third-party): cases from Math-Verify's, TRL's, open-r1's,
  * MARIO_EVAL's, hendrycks MATH's, NeMo-Skills', Qwen2.5-Math's, MindSpeed-RL's, AReaL's, slime's, lm-eval's, verl's,
- * lighteval's, OpenCompass', SkyRL's, NeMo-RL's, DART-Math's, tinker-cookbook's, Trinity-RFT's, rLLM's and simple-evals' public
- * tests, graders' issue trackers
+ * lighteval's, OpenCompass', SkyRL's, NeMo-RL's, DART-Math's, tinker-cookbook's, Trinity-RFT's, rLLM's, simple-evals' and
+ * pie-framework/math-validation's public tests, graders' issue trackers
  * and model-style GSM8K answers, run through the full `math` verifier as `POST /v1/verify` runs it. Each source
  * family must agree with its source's verdicts (or with the corpus' recorded verdict where it says why it does not
  * follow the source) on the tuning half and on the held-out half, and no wrong answer may score 1 in any family.
@@ -20,6 +20,9 @@ const FLOOR: Record<Half, Record<string, number>> = {
     // Added 2026-12-03 (second session), measured before any change: dart-math 11/15, tinker-cookbook 7/8, trinity-rft 13/14, rllm 13/13,
     // simple-evals 5/5; all once words, truth values, a nested ±, operand boxes, `####:` and 答案是 were read.
     ...{ 'dart-math': 1, 'tinker-cookbook': 1, 'trinity-rft': 1, rllm: 1, 'simple-evals': 1 },
+    // Added the same session, measured before any change: pie-math-validation 58/73; 73/73 once a spelled-out unit after a
+    // variable, `c-by`, `sin(x)` and a computation on numbers (`72\div12=6`) were read.
+    'pie-math-validation': 1,
   },
   heldout: {
     ...{ 'math-verify': 0.98, trl: 0.98, 'open-r1': 0.98, 'mario-eval': 0.98, 'hendrycks-math': 0.98, gsm8k: 0.98 },
@@ -28,6 +31,8 @@ const FLOOR: Record<Half, Record<string, number>> = {
     ...{ lighteval: 0.95, opencompass: 1, skyrl: 1, 'grader-issues': 1, 'nemo-rl': 1 },
     // Added 2026-12-03 (second session), measured before any change: dart-math 19/21, tinker-cookbook 9/9, trinity-rft 12/12, rllm 11/11, simple-evals 2/2.
     ...{ 'dart-math': 0.9, 'tinker-cookbook': 1, 'trinity-rft': 1, rllm: 1, 'simple-evals': 1 },
+    // Added the same session, measured before any change: pie-math-validation 49/60 (58/60 after the tune half's fixes).
+    'pie-math-validation': 0.95,
   },
 }
 

@@ -252,8 +252,11 @@ function plainNumbers(s: string, from = 0, to = s.length, spans: Span[] = [], ba
 const FILLER =
   /^(?:and|or|percent|percentage|pct|units?|square|cubic|sq|cm|mm|km|meters?|metres?|inch(?:es)?|feet|foot|ft|yards?|miles?|kg|grams?|lbs?|pounds?|ounces?|liters?|litres?|gallons?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|dollars?|cents?|degrees?|radians?|mph|text|textbf|textit|textnormal|mathrm|mathbf|mbox|operatorname|in|pm|mp|cdot|times|circ)$/i
 
-/** Two-letter English words: prose, not a product of two variables. */
-const SHORT_WORDS = /(?<![a-zA-Z\\])(?:is|it|of|to|be|we|so|an|as|at|by|if|on|no|my|he|do|go|us|up|am)(?![a-zA-Z])/
+/** Two-letter English words standing alone (between spaces or punctuation): prose, not a product of two variables
+ * (`c-by` is c − b·y). */
+const SHORT_WORDS = /(?<![^\s,;:.!?])(?:is|it|of|to|be|we|so|an|as|at|by|if|on|no|my|he|do|go|us|up|am)(?![^\s,;:.!?])/
+/** A function written without its backslash and applied (`sin(x)`, `log(2)`): mathematics, not a word. */
+const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(?:sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|sinh|cosh|tanh|log|ln|exp|sqrt)(?=\s*\()/g
 
 /** Letters of scripts whose words are prose in an answer (CJK, Arabic, Hebrew, Devanagari, Bengali, Thai, Cyrillic);
  * Greek is not among them (`2\pi`, `θ`). */
@@ -265,7 +268,7 @@ export function isBare(s: string): boolean {
   // One word alone is an answer (`odd`, `\boxed{Evelyn}`), not prose: a sentence has more than one.
   if (/^\s*[a-zA-Z]{2,24}\s*$/.test(s)) return true
   if (/\n\s*\n/.test(s)) return false
-  const bare = s.replace(/\\(?:begin|end)\{[a-zA-Z*]+\}|\\[a-zA-Z]+/g, ' ')
+  const bare = s.replace(/\\(?:begin|end)\{[a-zA-Z*]+\}|\\[a-zA-Z]+/g, ' ').replace(PLAIN_FUNCTION, ' ')
   if (SHORT_WORDS.test(bare)) return false
   if (SCRIPT_WORD.test(s) && SCRIPT_WORD.test(s.replace(/\\(?:text|textbf|textnormal|mathrm|mbox)\s*\{[^{}]*\}/g, ' '))) return false
   const words = bare.match(/[a-zA-Z]{3,}/g) ?? []

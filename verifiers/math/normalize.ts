@@ -24,6 +24,9 @@ export interface Normalized {
 const LONG_UNIT = String.raw`(?:units?|meters?|metres?|inch(?:es)?|feet|foot|yards?|miles?(?:\s*per\s*hour)?|grams?|pounds?|ounces?|liters?|litres?|gallons?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|dollars?|cents?|degrees?|radians?|people|students|points?|times)`
 const UNIT = String.raw`(?:(?:sq(?:uare)?\.?\s*|cubic\s*)?(?:${LONG_UNIT}|(?<=\s)(?:cm|mm|km|m|in|ft|yd|mi|kg|g|mg|lbs?|oz|ml|l|L|mL|s|secs?|mins?|hrs?|h|rad|mph|km\/h)))(?:\s*\^?\{?[23]\}?)?`
 const UNIT_WORDS = new RegExp(String.raw`\s*${UNIT}\s*$`, 'i')
+/** A spelled-out unit, alone or "per" another word, after an expression that ends in a letter or a bracket
+ * (`\frac{7}{12}x dollars`, `\frac{6\pi}{x} radians per second`, `(7x) dollars`): a separate word. */
+const WORD_UNIT = new RegExp(String.raw`(?<=[a-zA-Z})])\s+(?:(?:sq(?:uare)?|cubic)\s+)?${LONG_UNIT}(?:\s+per\s+[a-z]+)?\s*$`, 'i')
 /** A unit word after a number inside a tuple, interval or list (`[45 degrees]`, `(3 meters, 4 meters)`): spelled-out
  * units only, since a one- or two-letter one there may be a variable. */
 const UNIT_IN_ITEM = new RegExp(String.raw`(\d)\s*${LONG_UNIT}\s*(?=[)\],])`, 'gi')
@@ -165,6 +168,7 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
   if (/\d/.test(s)) {
     const stripped = s.replace(UNIT_WORDS, '')
     if (stripped !== s && /[\d}]$/.test(stripped)) s = stripped.trim()
+    else s = s.replace(WORD_UNIT, '').trim()
     if (/^[([{]/.test(s)) s = s.replace(UNIT_IN_ITEM, '$1')
   }
   s = s.replace(/(?<!\.)\.$/, '').trim()

@@ -249,6 +249,8 @@ export function parseAnswer(s: string): Answer {
   const sides = splitTopLevel(t, '=').filter((x) => x !== '')
   if (sides.length >= 2) {
     const last = sides[sides.length - 1]
+    // A worked computation on numbers (`72\div12=6`): no variable on any side, so its value is its last side.
+    if (!/[a-zA-Z]/.test(t.replace(/\\[a-zA-Z]+/g, ''))) return parseAnswer(last)
     if (sides.slice(0, -1).some((x) => SIMPLE_SYMBOL.test(x))) return { ...parseAnswer(last), assign: { lhs: sides[0], rhs: last } }
     return { kind: 'eq', lhs: sides[0], rhs: last }
   }
