@@ -23,7 +23,7 @@
  * Needs a Postgres server (DATABASE_URL or 127.0.0.1:5432); the last line is the headline.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { openDatabase } from '../schema/db.js'
 import { migrateDatabase } from '../schema/migrate.js'
 import { setSynchronousCommit } from '../schema/admin.js'
@@ -50,7 +50,7 @@ const CLIENT = process.env.BENCH_CLIENT === 'fetch' ? 'fetch' : process.env.BENC
 const SERVER_FLAGS = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean)
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'node16,node64,floor,wrangler16,wrangler64').split(','))
 
-interface Run {
+export interface Run {
   groupsPerS: number
   p50: number
   p99: number
@@ -130,7 +130,7 @@ function loadProcess(job: LoadJob): Promise<LoadResult> {
   })
 }
 
-interface Scenario {
+export interface Scenario {
   name: string
   runs: Run[]
 }
@@ -240,6 +240,9 @@ async function main() {
       await stopServer(dev)
     }
 
+    // BENCH_JSON=<file>: every run of every scenario as JSON (bench/edge-ab.ts reads it)
+    if (process.env.BENCH_JSON)
+      writeFileSync(process.env.BENCH_JSON, JSON.stringify({ load: readFileSync('/proc/loadavg', 'utf8').trim(), scenarios: [n16, n64, floor, w16, w64].filter((x) => x) }))
     const m = (s: Scenario | undefined, k: keyof Run) => (s ? median(pick(s, k)) : NaN)
     const f = (x: number, digits = 0) => (Number.isFinite(x) ? x.toFixed(digits) : '—')
     console.log(`load after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`)
