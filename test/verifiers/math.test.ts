@@ -264,8 +264,9 @@ describe('hedging', () => {
     expect(await rewards({ type: 'math' }, '3', prose)).toEqual([0, 0, 0])
     expect(await rewards({ type: 'math' }, '1/3', ['So the answer is \\frac{1}{3} overall.', '答案：每份应该是 (\\frac{1}{3}) 吨。'])).toEqual([1, 1])
     expect(await rewards({ type: 'math' }, '3', ['So the answer is \\frac{1}{3} overall.'])).toEqual([0])
-    // Braces that never close, and thousands groups, are unchanged.
+    // Braces that never close, braces that are no LaTeX group (a JSON object), and thousands groups are unchanged.
     expect(await rewards({ type: 'math' }, '3', ['\\boxed{3'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '42', ['{"answer": 42}'])).toEqual([1])
     expect(await rewards({ type: 'math' }, '1000', ['It costs 1{,}000 dollars'])).toEqual([1])
   })
   it('a colon after ####; a Chinese answer cue (答案是 / 答案为) ends at a full-width stop', async () => {
@@ -304,6 +305,7 @@ describe('units after a variable, short variable pairs, plain functions, computa
   it('a two-letter word attached to an operator is a product (c-by), not prose; sin(x) without a backslash is mathematics', async () => {
     expect(await rewards({ type: 'math' }, 'x=\\frac{c-by}{a}', ['x=\\left(c-by\\right)\\div a', 'x=\\frac{1}{a}\\left(-by+c\\right)', 'x=\\frac{c+by}{a}'])).toEqual([1, 1, 0])
     expect(extractAnswer('x = 3 is it')?.answer).toBe('3') // standing alone, "is" and "it" are still prose
+    expect(extractAnswer("it's 5")?.answer).toBe('5')
     expect(await rewards({ type: 'math' }, 'sin(x)', ['sin(x)', 'cos(x)', 'the sin'])).toEqual([1, 0, 0])
   })
   it('an equation on numbers only is a computation: its value is its last side', async () => {

@@ -202,18 +202,24 @@ function plainNumbers(s: string, from = 0, to = s.length, spans: Span[] = [], ba
     while (k < spans.length && spans[k].end <= at) k++
     return !(k < spans.length && spans[k].start <= at)
   }
-  // A number inside a brace group of the prose (`\frac{1}{3}`, `x^{3}`: unescaped braces that close) is part of an
-  // expression, not an answer of its own: the groups' outermost spans, found in one scan.
+  // A number inside a LaTeX group of the prose (`\frac{1}{3}`, `x^{3}`: braces that open after a command, `^`, `_`
+  // or another group, and close) is part of an expression, not an answer of its own (a JSON object's braces are
+  // not such a group): the groups' outermost spans, found in one scan.
   const groups: [number, number][] = []
   if (s.includes('{')) {
     const open: number[] = []
+    let outer = -1
     for (let i = from; i < to; i++) {
       const c = s[i]
-      if (c === '\\') i++
-      else if (c === '{') open.push(i)
-      else if (c === '}' && open.length) {
-        const o = open.pop()!
-        if (!open.length) groups.push([o, i])
+      if (c === '\\') {
+        while (i + 1 < to && /[a-zA-Z]/.test(s[i + 1])) i++
+        if (i < to && !/[a-zA-Z]/.test(s[i])) i++
+      } else if (c === '{') {
+        if (!open.length) outer = /(?:\\[a-zA-Z]+|[\^_}])\s*$/.test(s.slice(Math.max(from, i - 24), i)) ? i : -1
+        open.push(i)
+      } else if (c === '}' && open.length) {
+        open.pop()
+        if (!open.length && outer >= 0) groups.push([outer, i])
       }
     }
   }
@@ -254,7 +260,7 @@ const FILLER =
 
 /** Two-letter English words standing alone (between spaces or punctuation): prose, not a product of two variables
  * (`c-by` is c − b·y). */
-const SHORT_WORDS = /(?<![^\s,;:.!?])(?:is|it|of|to|be|we|so|an|as|at|by|if|on|no|my|he|do|go|us|up|am)(?![^\s,;:.!?])/
+const SHORT_WORDS = /(?<![a-zA-Z0-9\\+\-*/^=_{}([])(?:is|it|of|to|be|we|so|an|as|at|by|if|on|no|my|he|do|go|us|up|am)(?![a-zA-Z0-9+\-*/^=_{}()[\]])/
 /** A function written without its backslash and applied (`sin(x)`, `log(2)`): mathematics, not a word. */
 const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(?:sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|sinh|cosh|tanh|log|ln|exp|sqrt)(?=\s*\()/g
 
