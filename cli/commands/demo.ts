@@ -7,7 +7,7 @@ import { LORA_FLAGS, LORA_USAGE, loraOption } from './lora-options.js'
 export const demo: Command = {
   name: 'demo',
   summary: 'the main job: embedded database, edge, SFT then GRPO with in-process workers, live dashboard',
-  usage: `cohort demo [--minutes M | --grpo-steps N] [--workers W] [--port P] [--database-url URL] [--tasks FILE.jsonl]
+  usage: `cohort demo [--minutes M | --grpo-steps N] [--workers W] [--lr X] [--publish-every N] [--port P] [--database-url URL] [--tasks FILE.jsonl]
             [--verifier JSON|FILE] [--sft-steps N] [--sft-target P] [--sft-max-operand N] [--seed N] [--data-dir DIR] [--quiet]
             [--chat] [--lora-rank R [--lora-alpha A] [--lora-dropout P] [--lora-targets LIST]]
 
@@ -20,6 +20,8 @@ dashboard URL and, at the end, a summary table. Ctrl-C ends early (with the summ
   --grpo-steps N       instead: GRPO for exactly N learner updates however long they take (comparing settings
                        on a busy machine at the updates an idle one makes in its minutes: ~1200 in 3)
   --workers W          rollout workers (default ${DEFAULT_DEMO.workers}, at most 8)
+  --lr X               GRPO's peak learning rate (cosine to ${DEFAULT_DEMO.train.minLrRatio} of it; default ${DEFAULT_DEMO.train.lr})
+  --publish-every N    learner steps between published versions (default ${DEFAULT_DEMO.learn.publishEvery})
   --port P             edge port (env PORT, default ${DEFAULT_DEMO.port}; 0 = any free port)
   --database-url URL   a real Postgres (env DATABASE_URL; default: embedded PGlite); when an earlier run trained
                        in it, this run creates and uses a fresh database cohort_demo_<time> on that server
@@ -42,6 +44,8 @@ ${LORA_USAGE}
       minutes: { type: 'string' },
       'grpo-steps': { type: 'string' },
       workers: { type: 'string' },
+      lr: { type: 'string' },
+      'publish-every': { type: 'string' },
       port: { type: 'string' },
       'database-url': { type: 'string' },
       tasks: { type: 'string' },
@@ -60,6 +64,8 @@ ${LORA_USAGE}
     if (!(minutes > 0 && minutes <= 24 * 60)) throw new UsageError(`--minutes must be a number in (0, 1440], got ${values.minutes}`)
     if (values.minutes !== undefined && values['grpo-steps'] !== undefined) throw new UsageError('--minutes and --grpo-steps: give one')
     const grpoSteps = values['grpo-steps'] === undefined ? undefined : intOption('grpo-steps', values['grpo-steps'], 0, 1, 1_000_000)
+    const lr = values.lr === undefined ? DEFAULT_DEMO.train.lr! : Number(values.lr)
+    if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${values.lr}`)
     const sftTarget = values['sft-target'] === undefined ? DEFAULT_DEMO.sft.target : Number(values['sft-target'])
     if (!(sftTarget > 0 && sftTarget <= 1)) throw new UsageError(`--sft-target must be a number in (0, 1], got ${values['sft-target']}`)
     if (values['sft-max-operand'] !== undefined && values.tasks) throw new UsageError('--sft-max-operand goes with the built-in task, not --tasks')
@@ -80,6 +86,8 @@ ${LORA_USAGE}
         minutes,
         grpoSteps,
         workers: intOption('workers', values.workers, DEFAULT_DEMO.workers, 1, 8),
+        train: { ...DEFAULT_DEMO.train, lr },
+        learn: { ...DEFAULT_DEMO.learn, publishEvery: intOption('publish-every', values['publish-every'], DEFAULT_DEMO.learn.publishEvery!, 1, 1_000_000) },
         port: intOption('port', values.port ?? process.env.PORT, DEFAULT_DEMO.port, 0, 65535),
         databaseUrl: values['database-url'] ?? (process.env.DATABASE_URL || undefined),
         tasksFile: values.tasks,
