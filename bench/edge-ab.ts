@@ -4,14 +4,15 @@
  *   npm run bench:edge-ab -- <revA> <revB> [pairs]      (default 4 pairs; e.g. main and a branch)
  * Each revision is checked out in a temporary worktree under the system temp dir, with this checkout's
  * node_modules linked in (no workerd there, so no wrangler scenarios: BENCH_ONLY defaults to node16,node64,floor)
- * and ../shared linked as the repo expects. Each pair runs bench:edge once in A, then once in B (BENCH_REPS=1; the
+ * and ../shared linked as the repo expects; bench/ is this checkout's in both (copied over theirs), so the bench
+ * is the same and only the code under test differs. Each pair runs bench:edge once in A, then once in B (BENCH_REPS=1; the
  * other BENCH_* variables pass through, e.g. BENCH_ONLY=node16 BENCH_SECONDS=5). Prints every run's figures and,
  * per scenario and arm, the median over the pairs of groups/s, a client loop's p50 / p99, lease and submit p99,
- * and server / Postgres CPU per group, with the pairs in which B was better. Both revisions need BENCH_JSON
- * (bench/edge.ts, from the commit that added this script on).
+ * and server / Postgres CPU per group, with the pairs in which B was better. A revision older than what this bench
+ * imports from edge/ and schema/ fails to start (its error is printed).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Run, Scenario } from './edge.js'
@@ -57,6 +58,8 @@ try {
   for (const arm of arms) {
     git('worktree', 'add', '--detach', arm.path, git('rev-parse', '--verify', `${arm.rev}^{commit}`))
     symlinkSync(join(root, 'node_modules'), join(arm.path, 'node_modules'))
+    rmSync(join(arm.path, 'bench'), { recursive: true, force: true })
+    cpSync(join(root, 'bench'), join(arm.path, 'bench'), { recursive: true })
     if (existsSync(resolve(root, '../shared')) && !existsSync(resolve(arm.path, '../shared'))) symlinkSync(resolve(root, '../shared'), resolve(arm.path, '../shared'))
     console.log(`${arm.name} = ${arm.rev} (${git('rev-parse', '--short', arm.rev)})`)
   }
