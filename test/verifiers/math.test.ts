@@ -239,6 +239,11 @@ describe('hedging', () => {
     const hedges = ['It could be 3, maybe 4.', 'maybe 3, maybe 4', 'The answer is 3, or perhaps 4.', 'It is either 3 or possibly 4', 'Es ist 3, vielleicht 4']
     expect(await rewards({ type: 'math' }, '4', hedges)).toEqual([0, 0, 0, 0, 0])
     expect(await rewards({ type: 'math' }, '3, 4', hedges)).toEqual([1, 1, 1, 1, 1])
+    // The same in LaTeX spans and boxes: `$3$ or $4$` and `\boxed{3}, maybe \boxed{4}` are lists, as `\boxed{3} or \boxed{4}` was.
+    const latex = ['It is $3$ or $4$.', 'It could be $3$, maybe $4$.', 'The answer is $3$, or perhaps $4$.', '\\boxed{3}, maybe \\boxed{4}']
+    expect(await rewards({ type: 'math' }, '4', latex)).toEqual([0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '3, 4', latex)).toEqual([1, 1, 1, 1])
+    expect(await rewards({ type: 'math' }, '4', ['for $n = 3$, $f(n) = 4$', 'We get $3$ and then $4$.'])).toEqual([1, 1])
     // Not a hedge: a self-correction, a later sentence, a number that only counts steps.
     expect(await rewards({ type: 'math' }, '4', ['3? No wait, 4.', 'Not 3 but 4', 'Maybe after 2 more steps: 4'])).toEqual([1, 1, 1])
   })

@@ -95,7 +95,7 @@ export function boxedAll(s: string): string[] {
 }
 
 /** What may stand between two boxes of one answer list. */
-const BOX_JOIN = /^(?:\s|[,;$]|\\[,;:! ]|\\q?quad|\\text\{\s*(?:and|or)?\s*\}|\band\b|\bor\b|\\\]|\\\[|\\\)|\\\()*$/
+const BOX_JOIN = /^(?:\s|[,;$]|\\[,;:! ]|\\q?quad|\\text\{\s*(?:and|or)?\s*\}|\band\b|\bor\b|\bmaybe\b|\bperhaps\b|\bpossibly\b|\\\]|\\\[|\\\)|\\\()*$/
 
 /** What after a box makes it an operand of an expression rather than an answer: `\boxed{11}=2`,
  * `\boxed{11}\times\boxed{20}` (a problem that defines `\boxed{n}` as a function, as some MATH problems do). */
@@ -357,7 +357,7 @@ function answerIs(s: string, raw = false): Candidate[] {
   if (inSpans.length <= 1 && isBare(whole) && wellFormed(whole) && !/\$/.test(whole))
     return [{ answer: whole, by: 'answer-is', plain: inSpans.length === 0, percent: percentAfter(s, end), at: best }]
   // `$3$ or $4$`: LaTeX spans joined only by commas, "and" or "or" are one answer list (a hedge never matches one).
-  if (inSpans.length > 1 && inSpans.every((sp, k) => k === 0 || /^(?:\s|,|\band\b|\bor\b)*$/.test(s.slice(inSpans[k - 1].end, sp.start))))
+  if (inSpans.length > 1 && inSpans.every((sp, k) => k === 0 || /^(?:\s|,|\band\b|\bor\b|\bmaybe\b|\bperhaps\b|\bpossibly\b)*$/i.test(s.slice(inSpans[k - 1].end, sp.start))))
     return [{ answer: inSpans.map((sp) => sp.body.trim()).join(', '), by: 'answer-is', plain: false, percent: percentAfter(s, end), at: best }]
   const found = lastValid([...latexCandidates(s, inSpans), ...joinHedges(s, plainNumbers(s, start, end, inSpans, true))])
   return found ? [{ ...found, by: 'answer-is', at: best }] : []
@@ -406,8 +406,16 @@ function candidates(s: string, by: Extractor): Candidate[] {
       return answerTag(s)
     case 'answer-is':
       return answerIs(s)
-    case 'latex':
-      return latexCandidates(s, latexSpans(s))
+    case 'latex': {
+      // The last LaTeX spans joined only by hedging words (`It is $3$ or $4$`) are one list, as numbers in prose are.
+      const spans = latexSpans(s)
+      let j = spans.length - 1
+      while (j > 0 && HEDGE_JOIN.test(s.slice(spans[j - 1].end, spans[j].start))) j--
+      const cands = latexCandidates(s, spans)
+      if (j === spans.length - 1) return cands
+      const last = cands[cands.length - 1]
+      return [...cands.slice(0, j), { ...last, answer: cands.slice(j).map((c) => c.answer).join(', '), at: cands[j].at }]
+    }
     case 'last-number': {
       const t = s.trim()
       const nums = plainNumbers(s, 0, s.length, latexSpans(s))
