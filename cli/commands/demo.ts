@@ -8,7 +8,7 @@ export const demo: Command = {
   name: 'demo',
   summary: 'the main job: embedded database, edge, SFT then GRPO with in-process workers, live dashboard',
   usage: `cohort demo [--minutes M | --grpo-steps N] [--workers W] [--lr X] [--publish-every N] [--port P] [--database-url URL] [--tasks FILE.jsonl]
-            [--verifier JSON|FILE] [--sft-steps N] [--sft-target P] [--sft-max-operand N] [--seed N] [--data-dir DIR] [--quiet]
+            [--verifier JSON|FILE] [--sft-steps N] [--sft-target P] [--sft-max-operand N] [--sft-weight-decay X] [--seed N] [--data-dir DIR] [--quiet]
             [--chat] [--lora-rank R [--lora-alpha A] [--lora-dropout P] [--lora-targets LIST]]
 
 On a machine with no servers: starts an embedded PGlite and the edge on Node, creates a task (built-in integer
@@ -32,6 +32,7 @@ dashboard URL and, at the end, a summary table. Ctrl-C ends early (with the summ
                        held-out set) reaches P, checked every ${DEFAULT_DEMO.sft.every} steps (default ${DEFAULT_DEMO.sft.target}; 1: all the steps)
   --sft-max-operand N  built-in task: the cold start trains on every sum with operands up to N (≥ the task's
                        ${DEFAULT_DEMO.arith.maxOperand}; default ${DEFAULT_DEMO.sft.wider?.maxOperand ?? DEFAULT_DEMO.arith.maxOperand}) except the held-out and validation prompts; ${DEFAULT_DEMO.arith.maxOperand}: the training prompts alone
+  --sft-weight-decay X AdamW weight decay of the cold start (default ${DEFAULT_DEMO.sft.weightDecay ?? 0})
   --seed N             seed of the task split, the model and the samplers (default ${DEFAULT_DEMO.seed})
   --data-dir DIR       each run makes a folder here, everything it writes inside (default <COHORT_DATA_DIR>/demo,
                        i.e. .cohort/demo)
@@ -53,6 +54,7 @@ ${LORA_USAGE}
       'sft-steps': { type: 'string' },
       'sft-target': { type: 'string' },
       'sft-max-operand': { type: 'string' },
+      'sft-weight-decay': { type: 'string' },
       seed: { type: 'string' },
       'data-dir': { type: 'string' },
       quiet: { type: 'boolean' },
@@ -68,6 +70,8 @@ ${LORA_USAGE}
     if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${values.lr}`)
     const sftTarget = values['sft-target'] === undefined ? DEFAULT_DEMO.sft.target : Number(values['sft-target'])
     if (!(sftTarget > 0 && sftTarget <= 1)) throw new UsageError(`--sft-target must be a number in (0, 1], got ${values['sft-target']}`)
+    const sftWeightDecay = values['sft-weight-decay'] === undefined ? DEFAULT_DEMO.sft.weightDecay ?? 0 : Number(values['sft-weight-decay'])
+    if (!(sftWeightDecay >= 0 && sftWeightDecay < 1)) throw new UsageError(`--sft-weight-decay must be a number in [0, 1), got ${values['sft-weight-decay']}`)
     if (values['sft-max-operand'] !== undefined && values.tasks) throw new UsageError('--sft-max-operand goes with the built-in task, not --tasks')
     const maxOperand = DEFAULT_DEMO.arith.maxOperand ?? 9
     const sftMax = values['sft-max-operand'] === undefined ? undefined : intOption('sft-max-operand', values['sft-max-operand'], maxOperand, maxOperand, 99)
@@ -92,7 +96,7 @@ ${LORA_USAGE}
         databaseUrl: values['database-url'] ?? (process.env.DATABASE_URL || undefined),
         tasksFile: values.tasks,
         verifier,
-        sft: { ...DEFAULT_DEMO.sft, steps: intOption('sft-steps', values['sft-steps'], DEFAULT_DEMO.sft.steps, 0, 1_000_000), target: sftTarget, ...sftWider },
+        sft: { ...DEFAULT_DEMO.sft, steps: intOption('sft-steps', values['sft-steps'], DEFAULT_DEMO.sft.steps, 0, 1_000_000), target: sftTarget, weightDecay: sftWeightDecay, ...sftWider },
         seed: intOption('seed', values.seed, DEFAULT_DEMO.seed, 0, 2 ** 31 - 1),
         dataDir: values['data-dir'] ?? demoDataDir(),
         quiet: values.quiet ?? false,

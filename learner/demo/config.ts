@@ -55,8 +55,9 @@ export interface DemoConfig {
    * every expression of the task widened by these options (e.g. operands up to 29) except the held-out and
    * validation prompts — hundreds more sums than the 256 training ones, seen a few times each instead of 40, so
    * the cold start learns the procedure rather than memorising the sums GRPO then trains on (off by default: README).
+   * `weightDecay`: AdamW's decoupled decay during the cold start (default 0; GRPO's is `train.weightDecay`).
    */
-  sft: { steps: number; batchSize: number; lr: number; target: number; every: number; validation: number; wider?: Partial<ArithOptions> }
+  sft: { steps: number; batchSize: number; lr: number; target: number; every: number; validation: number; wider?: Partial<ArithOptions>; weightDecay?: number }
   /** GRPO group size G */
   groupSize: number
   /** sampling (the workers' and the learner's temperature) */

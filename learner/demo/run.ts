@@ -149,6 +149,7 @@ export async function startDemo(partial: Partial<DemoConfig> = {}): Promise<Demo
     say(`${since()} random init: held-out accuracy ${pct(initial.accuracy)}`)
     const sftTrainer = new Trainer(base.config, base.params, {
       lr: c.sft.lr,
+      weightDecay: c.sft.weightDecay ?? 0,
       warmupSteps: 10,
       threads,
       entropy: false,

@@ -16,15 +16,16 @@ describe('cohort demo options', () => {
     for (const v of ['0', '1.5', 'high']) await expect(demoCommand.run(['--sft-target', v])).rejects.toThrow(/--sft-target must be a number in \(0, 1\]/)
   })
 
-  it('--lr and --publish-every: bad values are refused before anything starts (in process: no spawn)', async () => {
+  it('--lr, --publish-every, --sft-weight-decay: bad values are refused before anything starts (in process: no spawn)', async () => {
     for (const v of ['0', '1', 'fast']) await expect(demoCommand.run(['--lr', v])).rejects.toThrow(/--lr must be a number in \(0, 1\)/)
     for (const v of ['0', '2.5']) await expect(demoCommand.run(['--publish-every', v])).rejects.toThrow(/--publish-every must be an integer in \[1, 1000000\]/)
+    for (const v of ['1', '2', 'none']) await expect(demoCommand.run(['--sft-weight-decay', v])).rejects.toThrow(/--sft-weight-decay must be a number in \[0, 1\)/)
   })
 
   it('--help documents every option', () => {
     const r = demo('--help')
     expect(r.status).toBe(0)
-    for (const o of ['--minutes', '--grpo-steps', '--workers', '--lr', '--publish-every', '--port', '--database-url', '--tasks', '--verifier', '--sft-steps', '--sft-target', '--sft-max-operand', '--seed', '--data-dir', '--chat', '--lora-rank', '--lora-alpha', '--lora-dropout', '--lora-targets'])
+    for (const o of ['--minutes', '--grpo-steps', '--workers', '--lr', '--publish-every', '--port', '--database-url', '--tasks', '--verifier', '--sft-steps', '--sft-target', '--sft-max-operand', '--sft-weight-decay', '--seed', '--data-dir', '--chat', '--lora-rank', '--lora-alpha', '--lora-dropout', '--lora-targets'])
       expect(r.stdout).toContain(o)
   })
 
