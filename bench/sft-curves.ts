@@ -4,7 +4,7 @@
  * reports. The cold start is deterministic per seed, so this shows where each stop rule would stop and what held-out
  * accuracy (and memorisation: train − held-out) that start has, without running GRPO.
  *
- *   npm run bench:sft-curves -- [--seeds 1,2,3,4,5 --steps 600 --every 25 --lr 3e-3 --wd 0 --batch 32 --validation 64]
+ *   npm run bench:sft-curves -- [--seeds 1,2,3,4,5 --steps 600 --every 25 --lr 3e-3 --wd 0.1 --batch 32 --validation 64]
  */
 import { parseArgs } from 'node:util'
 import { inferenceModel, OnnxGenerator } from '../learner/generate/index.js'
@@ -22,7 +22,7 @@ const { values: a } = parseArgs({
     steps: { type: 'string', default: '600' },
     every: { type: 'string', default: '25' },
     lr: { type: 'string', default: String(DEFAULT_DEMO.sft.lr) },
-    wd: { type: 'string', default: '0' },
+    wd: { type: 'string', default: String(DEFAULT_DEMO.sft.weightDecay ?? 0) },
     batch: { type: 'string', default: String(DEFAULT_DEMO.sft.batchSize) },
     validation: { type: 'string', default: String(DEFAULT_DEMO.sft.validation) },
     schedule: { type: 'string', default: 'constant' },
