@@ -1,7 +1,7 @@
 /** cohort demo: the main job (`npm start`) — learner/demo. */
 import { DEFAULT_DEMO, demoDataDir, DemoSetupError, loadTaskFile, parseVerifierOption, startDemo } from '../../learner/demo/index.js'
 import { parse, UsageError, type Command } from '../command.js'
-import { intOption } from './int-option.js'
+import { intOption, numberOption } from './numeric-options.js'
 import { LORA_FLAGS, LORA_USAGE, loraOption } from './lora-options.js'
 
 export const demo: Command = {
@@ -62,16 +62,12 @@ ${LORA_USAGE}
       ...LORA_FLAGS,
     })
     const lora = loraOption(values)
-    const minutes = values.minutes === undefined ? DEFAULT_DEMO.minutes : Number(values.minutes)
-    if (!(minutes > 0 && minutes <= 24 * 60)) throw new UsageError(`--minutes must be a number in (0, 1440], got ${values.minutes}`)
+    const minutes = numberOption('minutes', values.minutes, DEFAULT_DEMO.minutes, { lo: 0, loOpen: true, hi: 24 * 60 })
     if (values.minutes !== undefined && values['grpo-steps'] !== undefined) throw new UsageError('--minutes and --grpo-steps: give one')
     const grpoSteps = values['grpo-steps'] === undefined ? undefined : intOption('grpo-steps', values['grpo-steps'], 0, 1, 1_000_000)
-    const lr = values.lr === undefined ? DEFAULT_DEMO.train.lr! : Number(values.lr)
-    if (!(lr > 0 && lr < 1)) throw new UsageError(`--lr must be a number in (0, 1), got ${values.lr}`)
-    const sftTarget = values['sft-target'] === undefined ? DEFAULT_DEMO.sft.target : Number(values['sft-target'])
-    if (!(sftTarget > 0 && sftTarget <= 1)) throw new UsageError(`--sft-target must be a number in (0, 1], got ${values['sft-target']}`)
-    const sftWeightDecay = values['sft-weight-decay'] === undefined ? DEFAULT_DEMO.sft.weightDecay ?? 0 : Number(values['sft-weight-decay'])
-    if (!(sftWeightDecay >= 0 && sftWeightDecay < 1)) throw new UsageError(`--sft-weight-decay must be a number in [0, 1), got ${values['sft-weight-decay']}`)
+    const lr = numberOption('lr', values.lr, DEFAULT_DEMO.train.lr!, { lo: 0, loOpen: true, hi: 1, hiOpen: true })
+    const sftTarget = numberOption('sft-target', values['sft-target'], DEFAULT_DEMO.sft.target, { lo: 0, loOpen: true, hi: 1 })
+    const sftWeightDecay = numberOption('sft-weight-decay', values['sft-weight-decay'], DEFAULT_DEMO.sft.weightDecay ?? 0, { lo: 0, hi: 1, hiOpen: true })
     if (values['sft-max-operand'] !== undefined && values.tasks) throw new UsageError('--sft-max-operand goes with the built-in task, not --tasks')
     const maxOperand = DEFAULT_DEMO.arith.maxOperand ?? 9
     const sftMax = values['sft-max-operand'] === undefined ? undefined : intOption('sft-max-operand', values['sft-max-operand'], maxOperand, maxOperand, 99)

@@ -5,7 +5,7 @@
 import { createKey, listKeys, revokeKey, ROLES, type KeyListing, type Role } from '../../schema/queries/index.js'
 import { parse, UsageError, type Command } from '../command.js'
 import { withDatabase } from '../database.js'
-import { intOption } from './int-option.js'
+import { intOption } from './numeric-options.js'
 
 const date = (d: Date | null) => (d ? d.toISOString().slice(0, 19).replace('T', ' ') : '-')
 const limit = (n: number | null) => (n === null ? '-' : `${n}/min`)

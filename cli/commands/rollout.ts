@@ -2,7 +2,7 @@
 import { EdgeClient, EdgeError, EnginePolicies, openOnnxGenerator, RolloutWorker, type EngineReload } from '../../learner/rollout/index.js'
 import type { ServerLogprobsMode } from '../../learner/generate/openai.js'
 import { parse, UsageError, type Command } from '../command.js'
-import { intOption } from './int-option.js'
+import { intOption } from './numeric-options.js'
 
 export const rollout: Command = {
   name: 'rollout',

@@ -1,7 +1,7 @@
 /** cohort sandbox: serve `code-tests` over Cohort's http verifier protocol (for Workers, which cannot run Python). */
 import { randomBytes } from 'node:crypto'
 import { parse, UsageError, type Command } from '../command.js'
-import { intOption } from './int-option.js'
+import { intOption } from './numeric-options.js'
 
 export const DEFAULT_SANDBOX_PORT = 8790
 
