@@ -48,8 +48,8 @@ export function ingestState(p: IngestPressure): IngestState {
 interface Reading {
   at: number
   pressure: IngestPressure
-  /** leases granted since the reading's statement was sent */
-  granted: number
+  /** the task's leases granted (grantedTotal) when the reading's statement was sent: those since count as in flight */
+  grantedBefore: number
   /** the handle it was read on (a long-lived pool may refresh it in the background) */
   db: Db
 }
@@ -64,7 +64,7 @@ interface Reading {
  */
 export function backpressureGate() {
   const readings = new Map<number, Reading>()
-  /** leases granted per task since the gate was made (a reading keeps those granted after it was sent) */
+  /** leases granted per task since the gate was made; a reading's in-flight count adds those granted after it was sent */
   const grantedTotal = new Map<number, number>()
   const reading = new WeakMap<Db, Map<number, Promise<Reading>>>()
   const read = (db: Db, taskId: number) => {
@@ -76,7 +76,7 @@ export function backpressureGate() {
       const before = grantedTotal.get(taskId) ?? 0
       p = ingestPressure(db, taskId, { onlyWithLearnerS: IDLE_S })
         .then((pressure) => {
-          const r = { at, pressure, granted: (grantedTotal.get(taskId) ?? 0) - before, db }
+          const r = { at, pressure, grantedBefore: before, db }
           const had = readings.get(taskId)
           if (!had || had.at <= at) readings.set(taskId, r)
           return r
@@ -86,24 +86,23 @@ export function backpressureGate() {
     }
     return p
   }
-  const stateOf = (r: Reading) => ingestState({ ...r.pressure, inFlight: r.pressure.inFlight + r.granted })
+  const grantedSince = (taskId: number, r: Reading) => (grantedTotal.get(taskId) ?? 0) - r.grantedBefore
+  const stateOf = (taskId: number, r: Reading) => ingestState({ ...r.pressure, inFlight: r.pressure.inFlight + grantedSince(taskId, r) })
   return {
     /** How many of `want` leases may be granted now for the task, and the state behind the answer. */
     async admit(db: Db, taskId: number, want: number): Promise<{ granted: number; state: IngestState }> {
       let r = readings.get(taskId)
       const age = r ? performance.now() - r.at : Infinity
-      if (r && age > CACHE_MS && age <= MAX_AGE_MS && r.db === db && stateOf(r).room >= want) {
+      if (r && age > CACHE_MS && age <= MAX_AGE_MS && r.db === db && stateOf(taskId, r).room >= want) {
         // stale but granting: answer from it, refresh behind it (an error there is the next request's to see)
         read(db, taskId).catch(() => {})
       } else if (!r || age > CACHE_MS) r = await read(db, taskId)
-      const state = stateOf(r)
+      const state = stateOf(taskId, r)
       return { granted: Math.min(want, state.room), state }
     },
-    /** Count leases actually handed out since the last reading. */
+    /** Count leases actually handed out (each reading counts those granted after its statement was sent). */
     granted(taskId: number, n: number) {
       grantedTotal.set(taskId, (grantedTotal.get(taskId) ?? 0) + n)
-      const r = readings.get(taskId)
-      if (r) r.granted += n
     },
   }
 }
