@@ -94,8 +94,12 @@ export function boxedAll(s: string): string[] {
   return boxes(s).map((b) => b.body)
 }
 
+/** English words that join a list of answers (one of them is the answer, so the list never matches one gold). */
+const LIST_WORDS = String.raw`\band\b|\bor\b|\bmaybe\b|\bperhaps\b|\bpossibly\b`
 /** What may stand between two boxes of one answer list. */
-const BOX_JOIN = /^(?:\s|[,;$]|\\[,;:! ]|\\q?quad|\\text\{\s*(?:and|or)?\s*\}|\band\b|\bor\b|\bmaybe\b|\bperhaps\b|\bpossibly\b|\\\]|\\\[|\\\)|\\\()*$/
+const BOX_JOIN = new RegExp(String.raw`^(?:\s|[,;$]|\\[,;:! ]|\\q?quad|\\text\{\s*(?:and|or)?\s*\}|${LIST_WORDS}|\\\]|\\\[|\\\)|\\\()*$`)
+/** What may stand between two LaTeX spans of one answer list in an answer-is sentence (`$3$ or $4$`). */
+const SPAN_JOIN = new RegExp(String.raw`^(?:\s|,|${LIST_WORDS})*$`, 'i')
 
 /** What after a box makes it an operand of an expression rather than an answer: `\boxed{11}=2`,
  * `\boxed{11}\times\boxed{20}` (a problem that defines `\boxed{n}` as a function, as some MATH problems do). */
@@ -357,7 +361,7 @@ function answerIs(s: string, raw = false): Candidate[] {
   if (inSpans.length <= 1 && isBare(whole) && wellFormed(whole) && !/\$/.test(whole))
     return [{ answer: whole, by: 'answer-is', plain: inSpans.length === 0, percent: percentAfter(s, end), at: best }]
   // `$3$ or $4$`: LaTeX spans joined only by commas, "and" or "or" are one answer list (a hedge never matches one).
-  if (inSpans.length > 1 && inSpans.every((sp, k) => k === 0 || /^(?:\s|,|\band\b|\bor\b|\bmaybe\b|\bperhaps\b|\bpossibly\b)*$/i.test(s.slice(inSpans[k - 1].end, sp.start))))
+  if (inSpans.length > 1 && inSpans.every((sp, k) => k === 0 || SPAN_JOIN.test(s.slice(inSpans[k - 1].end, sp.start))))
     return [{ answer: inSpans.map((sp) => sp.body.trim()).join(', '), by: 'answer-is', plain: false, percent: percentAfter(s, end), at: best }]
   const found = lastValid([...latexCandidates(s, inSpans), ...joinHedges(s, plainNumbers(s, start, end, inSpans, true))])
   return found ? [{ ...found, by: 'answer-is', at: best }] : []
