@@ -302,6 +302,14 @@ describe('words, truth values and ±', () => {
   })
 })
 
+describe('infinity spelled out', () => {
+  it('`infinity`, `Infinity` and `inf` are ∞, also as an interval bound; the sign is kept (AISBench: `infinity` → `\\infty`)', async () => {
+    expect(await rewards({ type: 'math' }, '\\infty', ['infinity', 'Infinity', 'inf', '-infinity', 'The limit goes to infinity.'])).toEqual([1, 1, 1, 0, 0])
+    expect(await rewards({ type: 'math' }, '-\\infty', ['-infinity', 'infinity'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, '[0, \\infty)', ['[0, inf)', '[0, infinity]', '(0, infinity)'])).toEqual([1, 0, 0])
+  })
+})
+
 describe('units after a variable, short variable pairs, plain functions, computations', () => {
   it('a spelled-out unit after an expression ending in a variable or bracket is dropped (also "per" a word)', async () => {
     expect(await rewards({ type: 'math' }, '\\frac{x}{12}\\times7\\text{dollars}', ['\\frac{7}{12}\\times x\\ \\text{dollars}', '\\frac{1}{12}\\left(7x\\right)\\ \\text{dollars}', '\\frac{5x}{12} dollars'])).toEqual([1, 1, 0])

@@ -121,6 +121,8 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
     .replace(/(?<!\\)\\ /g, ' ')
     .replace(/~/g, ' ')
     .replace(/\\[dtc]frac/g, '\\frac')
+    // Infinity spelled out (`infinity`, `Infinity`, `inf`; not the infimum `\inf`) is ∞.
+    .replace(/(?<![\\a-zA-Z])(?:infinity|inf)(?![a-zA-Z])/gi, '\\infty')
     .replace(/\u2212/g, '-')
     // Degrees: radians inside a trigonometric function (`\sin(90^\circ - x)`), else dropped (`90^\circ` is 90).
     .replace(/(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree)/g, (_, d: string) => (TRIG.test(s) ? `\\frac{${d}\\pi}{180}` : d))
