@@ -247,6 +247,22 @@ describe('hedging', () => {
     // Not a hedge: a self-correction, a later sentence, a number that only counts steps.
     expect(await rewards({ type: 'math' }, '4', ['3? No wait, 4.', 'Not 3 but 4', 'Maybe after 2 more steps: 4'])).toEqual([1, 1, 1])
   })
+  it('a modal clause offering another value is a hedge too: it matches neither value alone', async () => {
+    const modal = ['I think 3, but it might be 4', 'It could be 3 or it could be 4', 'The answer is 3, although it may be 4.', 'The answer is probably 4, but it could also be 3.']
+    expect(await rewards({ type: 'math' }, '4', modal)).toEqual([0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '3', modal)).toEqual([0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '3, 4', modal)).toEqual([1, 1, 1, 1])
+    // Not a hedge: a later assertion, or the same value written another way.
+    expect(await rewards({ type: 'math' }, '4', ['It might be 3 at first, but it is 4'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '3', ['The answer is 3, but it may be written as 3/1'])).toEqual([1])
+  })
+  it('a value right after a negation is ruled out, not the answer (before: `4, not 3` scored 1 against 3)', async () => {
+    const negated = ['The answer is 4, not 3.', 'It is 4, not 3', 'So we get 4 rather than 3', 'The answer is 4 (not 3).', 'The answer is $4$, not $3$.', '$x = 4$, not $3$']
+    expect(await rewards({ type: 'math' }, '3', negated)).toEqual([0, 0, 0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '4', negated)).toEqual([1, 1, 1, 1, 1, 1])
+    expect(await rewards({ type: 'math' }, '12', ['So the count is 12, which is not 0.', 'It cannot be 6, so it is 12'])).toEqual([1, 1])
+    expect(await rewards({ type: 'math' }, '6', ['It cannot be 6', "x isn't 6", 'x is not equal to 6'])).toEqual([0, 0, 0])
+  })
   it('each value of a list keeps its own percent sign (1/2 or 50%: one value written two ways)', async () => {
     const both = ['1/2 or 50%', 'The answer is 1/2 or 50%.', '\\boxed{\\frac12} or \\boxed{50\\%}']
     expect(await rewards({ type: 'math' }, '50\\%', both)).toEqual([1, 1, 1])

@@ -12,8 +12,10 @@
  *   latex       the last LaTeX span: `$…$`, `$$…$$`, `\(…\)`, `\[…\]` (inline spans stay on one line)
  *   last-number the last plain number or arithmetic on numbers outside LaTeX (`1,000.99`, `4 4/9`, `11 + 4/9`,
  *               `2,74 €`), or the whole text when it is a bare answer with no prose (`63/400`, `x = 1, y = 2`);
- *               the last numbers joined only by "or", "maybe", "perhaps" or "possibly" are one list, a hedge
- *               (`It could be 3, maybe 4`), here and in an answer-is sentence; a number inside a brace group of
+ *               the last numbers joined only by "or", "maybe", "perhaps", "possibly" or a modal clause ("but it
+ *               might be") are one list, a hedge (`It could be 3, maybe 4`, `I think 3, but it might be 4`), here and
+ *               in an answer-is sentence; a value right after a negation (`4, not 3`, `rather than $3$`) is ruled
+ *               out, not the answer (also a LaTeX span); a number inside a brace group of
  *               prose (`\frac{1}{3}` written without `$`) is not one (an answer-is sentence reads the group whole)
  * Adjacent strategies of the same tier form one group in which the answer found *last in the text* wins:
  * anchored answers (boxed, hash, answer-tag, answer-is), then trailing expressions (latex, last-number). So
@@ -184,6 +186,14 @@ function latexSpans(s: string): Span[] {
 
 const PERCENT_AFTER = /^\s*\$?\s*(?:\\?%|percent(?:age)?\b|pct\b)/i
 
+/** A value written right after a negation (`4, not 3`, `rather than 3`, `isn't $3$`, `cannot be 3`) is one the answer
+ * rules out, never the answer. */
+const NEGATED_BEFORE = /(?:\b(?:can)?not|n't|\brather\s+than|\binstead\s+of)(?:\s+(?:be|equal(?:s|\s+to)?))?\s*\(?\s*$/i
+
+function negated(s: string, at: number): boolean {
+  return NEGATED_BEFORE.test(s.slice(Math.max(0, at - 24), at))
+}
+
 function percentAfter(s: string, end: number): boolean {
   return PERCENT_AFTER.test(s.slice(end, end + 16))
 }
@@ -250,6 +260,7 @@ function plainNumbers(s: string, from = 0, to = s.length, spans: Span[] = [], ba
     if (inGroup(at)) continue
     while (l < latex.length && latex[l].at + latex[l].answer.length <= at) out.push(latex[l++])
     if (l < latex.length && latex[l].at <= at) continue // part of a fraction, root or power read whole
+    if (negated(s, at)) continue
     // A decimal comma (`2,74`) is read by normalisation (plain answers), which also keeps `0,1` as a possible pair.
     const answer = m[0].trim()
     out.push({ answer, by: 'last-number', plain: true, percent: percentAfter(s, at + m[0].length), at })
@@ -363,7 +374,8 @@ function answerIs(s: string, raw = false): Candidate[] {
   // `$3$ or $4$`: LaTeX spans joined only by commas, "and" or "or" are one answer list (a hedge never matches one).
   if (inSpans.length > 1 && inSpans.every((sp, k) => k === 0 || SPAN_JOIN.test(s.slice(inSpans[k - 1].end, sp.start))))
     return [{ answer: inSpans.map((sp) => sp.body.trim()).join(', '), by: 'answer-is', plain: false, percent: percentAfter(s, end), at: best }]
-  const found = lastValid([...latexCandidates(s, inSpans), ...joinHedges(s, plainNumbers(s, start, end, inSpans, true))])
+  const asserted = inSpans.filter((sp) => !negated(s, sp.start))
+  const found = lastValid([...latexCandidates(s, asserted), ...joinHedges(s, plainNumbers(s, start, end, inSpans, true))])
   return found ? [{ ...found, by: 'answer-is', at: best }] : []
 }
 
@@ -412,7 +424,7 @@ function candidates(s: string, by: Extractor): Candidate[] {
       return answerIs(s)
     case 'latex': {
       // The last LaTeX spans joined only by hedging words (`It is $3$ or $4$`) are one list, as numbers in prose are.
-      const spans = latexSpans(s)
+      const spans = latexSpans(s).filter((sp) => !negated(s, sp.start))
       let j = spans.length - 1
       while (j > 0 && HEDGE_JOIN.test(s.slice(spans[j - 1].end, spans[j].start))) j--
       const cands = latexCandidates(s, spans)
@@ -432,9 +444,11 @@ function candidates(s: string, by: Extractor): Candidate[] {
   }
 }
 
+/** A modal clause offering another value: `but it might be`, `or it could also be`, `although it may be`. */
+const MODAL = String.raw`(?:(?:but|or|though|although|yet)\s+)?(?:(?:it|that|this|which|the answer)\s+)?(?:might|may|could)(?:\s+(?:also|well|even))?(?:\s+(?:be|equal|equals))?`
 /** What joins alternatives in prose: "or", "maybe", "perhaps", "possibly" (and their French, German and Chinese
- * forms), alone or together (`3, or perhaps 4`), after an optional comma. */
-const HEDGE_JOIN = /^\s*[,，、]?\s*(?:(?:or|ou|oder|或者?|或许|也许|maybe|perhaps|possibly|peut-être|vielleicht)\s*[,，、]?\s*)+$/i
+ * forms), or a modal clause (`3, but it might be 4`), alone or together (`3, or perhaps 4`), after an optional comma. */
+const HEDGE_JOIN = new RegExp(String.raw`^\s*[,，、]?\s*(?:(?:or|ou|oder|或者?|或许|也许|maybe|perhaps|possibly|peut-être|vielleicht|${MODAL})\s*[,，、]?\s*)+$`, 'i')
 
 /** The last numbers of prose joined only by hedging words (`It is 12 or 13`, `It could be 3, maybe 4`, `12或13`)
  * hedge over several answers: one list, which never matches a single gold (as adjacent boxes do not). Each value
