@@ -318,6 +318,25 @@ describe('words, truth values and ±', () => {
   })
 })
 
+describe('dollar signs as currency', () => {
+  it('a `$` right before a digit opens an amount and closes no LaTeX span (Pandoc\'s rule): the last amount is read', async () => {
+    const money = ['Janet sells 16 - 3 - 4 = 9 eggs at $2 each, so she makes $18 every day.', 'She makes 9 * $2 = $18 every day.', 'The hat is $5 and the shirt is $18']
+    expect(await rewards({ type: 'math' }, '18', money)).toEqual([1, 1, 1])
+    expect(await rewards({ type: 'math' }, '9', money.slice(0, 1))).toEqual([0])
+    // LaTeX spans are unchanged, a space inside the closing `$` included.
+    expect(await rewards({ type: 'math' }, '18', ['She makes $9 \\times 2 = 18$ dollars.', 'Answer $ 18 $', '$\\frac{36}{2} $'])).toEqual([1, 1, 1])
+  })
+})
+
+describe('a trailing \\text after a value', () => {
+  it('is a unit or label even when one letter (lighteval: `\\frac{1}{3} \\text{x}` = 1/3); the upright constants i and e are values', async () => {
+    expect(await rewards({ type: 'math' }, '1/3', ['$\\frac{1}{3} \\text{x}$', '$\\frac{1}{3} \\textbf{x}$', '\\frac{1}{3}\\text{x}', '\\frac{1}{3}x'])).toEqual([1, 1, 1, 0])
+    expect(await rewards({ type: 'math' }, '\\frac{x}{3}', ['\\frac{1}{3}\\text{x}', '\\frac{1}{3}x'])).toEqual([0, 1])
+    expect(await rewards({ type: 'math' }, '5', ['5\\text{m}', '5\\text{i}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, '2i', ['2\\text{i}'])).toEqual([1])
+  })
+})
+
 describe('infinity spelled out', () => {
   it('`infinity`, `Infinity` and `inf` are ∞, also as an interval bound; the sign is kept (AISBench: `infinity` → `\\infty`)', async () => {
     expect(await rewards({ type: 'math' }, '\\infty', ['infinity', 'Infinity', 'inf', '-infinity', 'The limit goes to infinity.'])).toEqual([1, 1, 1, 0, 0])

@@ -143,7 +143,14 @@ interface Span {
   end: number
 }
 
-/** LaTeX spans `$…$`, `$$…$$`, `\(…\)`, `\[…\]` (an escaped `\$` is no delimiter; inline spans stay on one line). */
+/** Whether the `$` at `j` closes an inline span: not when a digit follows it (Pandoc's rule), so the dollar signs of
+ * `$2 each, so she makes $18` open amounts, not math. */
+function closes(s: string, j: number): boolean {
+  return !/\d/.test(s[j + 1] ?? '')
+}
+
+/** LaTeX spans `$…$`, `$$…$$`, `\(…\)`, `\[…\]` (an escaped `\$` is no delimiter; inline spans stay on one line; a
+ * `$` right before a digit opens an amount, it closes nothing). */
 function latexSpans(s: string): Span[] {
   const out: Span[] = []
   let i = 0
@@ -165,7 +172,7 @@ function latexSpans(s: string): Span[] {
       while (j < s.length) {
         if (s[j] === '\\') j += 2
         else if (s[j] === '$') {
-          if (!display || s[j + 1] === '$') {
+          if (display ? s[j + 1] === '$' : closes(s, j)) {
             found = j
             break
           }

@@ -31,8 +31,9 @@ const WORD_UNIT = new RegExp(String.raw`(?<=[a-zA-Z})])\s+(?:(?:sq(?:uare)?|cubi
  * units only, since a one- or two-letter one there may be a variable. */
 const UNIT_IN_ITEM = new RegExp(String.raw`(\d)\s*${LONG_UNIT}\s*(?=[)\],])`, 'gi')
 
-/** A trailing `\text{…}` of words of 3+ letters after a value (a digit, `}` or `)`). */
-const TRAILING_NOTE = /(?<=[\d})])\s*\\(?:text|textrm|textnormal|mbox)\s*\{\s*([a-zA-Z]{3,}(?:\s+[a-zA-Z]{3,})*)\s*\}\s*$/
+/** A trailing `\text{…}` of words after a value (a digit, `}` or `)`): a unit or a label (`\frac{1}{3} \text{x}`, `5\text{m}`,
+ * `12\text{ apples}`); an upright letter is no variable. The upright constants `\text{i}` and `\text{e}` are values. */
+const TRAILING_NOTE = /(?<=[\d})])\s*\\(?:text|textbf|textrm|textnormal|mbox)\s*\{\s*([a-zA-Z]+(?:\s+[a-zA-Z]{3,})*)\s*\}\s*$/
 /** Words that change the value or the claim: multipliers, parts, powers, comparisons, functions (`2\text{ thousand}`,
  * `5\text{ or more}`, `3\text{ squared}` keep their text and are not read as the bare number). */
 const VALUE_WORDS =
@@ -110,8 +111,9 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
   // Thousands groups written `1,\!000` or `1,\! 000` (before `\!` is dropped and the comma reads as a list).
   s = s.replace(/(\d),\\!\s?(?=\d{3}(?!\d))/g, '$1')
   // A \text of words only, closing an answer after its value, is commentary on it (`\boxed{12 \text{ apples}}`,
-  // `17\text{ any text}`), as prose after a number is: dropped, unless a word changes the value or the claim.
-  s = s.replace(TRAILING_NOTE, (m, words: string) => (VALUE_WORDS.test(words) ? m : ''))
+  // `17\text{ any text}`, `\frac{1}{3} \text{x}`), as prose after a number is: dropped, unless a word changes the value
+  // or the claim, or it is the upright constant i or e.
+  s = s.replace(TRAILING_NOTE, (m, words: string) => (VALUE_WORDS.test(words) || /^[ie]$/.test(words) ? m : ''))
   // Unit-like text after a number is dropped later; other \text content is kept.
   for (const cmd of ['\\text', '\\textbf', '\\textit', '\\textnormal', '\\textrm', '\\mathrm', '\\mathbf', '\\mbox', '\\operatorname'])
     s = mapCommand(s, cmd, (b) => ` ${b} `)
