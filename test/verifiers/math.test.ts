@@ -256,6 +256,12 @@ describe('hedging', () => {
     expect(await rewards({ type: 'math' }, '4', ['It might be 3 at first, but it is 4'])).toEqual([1])
     expect(await rewards({ type: 'math' }, '3', ['The answer is 3, but it may be written as 3/1'])).toEqual([1])
   })
+  it('in prose the last numbers joined by "and" are a list, and a hedge may open a bracket; LaTeX spans joined by "and" are not a list', async () => {
+    const lists = ['The solutions are 3 and 5.', 'The value lies between 3 and 5.', '3 und 5', 'The answer is 3 (or 5 if we count the start).', 'It is 3 (or maybe 5)']
+    expect(await rewards({ type: 'math' }, '5', lists)).toEqual([0, 0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '3, 5', lists.slice(0, 1))).toEqual([1])
+    expect(await rewards({ type: 'math' }, '5', ['She has 3 apples and 5 oranges', 'The area is 12 and the perimeter is 5', '$1$ and $5$', 'It is 5 (i.e. 5.0)'])).toEqual([1, 1, 1, 1])
+  })
   it('a value right after a negation is ruled out, not the answer (before: `4, not 3` scored 1 against 3)', async () => {
     const negated = ['The answer is 4, not 3.', 'It is 4, not 3', 'So we get 4 rather than 3', 'The answer is 4 (not 3).', 'The answer is $4$, not $3$.', '$x = 4$, not $3$']
     expect(await rewards({ type: 'math' }, '3', negated)).toEqual([0, 0, 0, 0, 0, 0])

@@ -12,9 +12,9 @@
  *   latex       the last LaTeX span: `$…$`, `$$…$$`, `\(…\)`, `\[…\]` (inline spans stay on one line)
  *   last-number the last plain number or arithmetic on numbers outside LaTeX (`1,000.99`, `4 4/9`, `11 + 4/9`,
  *               `2,74 €`), or the whole text when it is a bare answer with no prose (`63/400`, `x = 1, y = 2`);
- *               the last numbers joined only by "or", "maybe", "perhaps", "possibly" or a modal clause ("but it
- *               might be") are one list, a hedge (`It could be 3, maybe 4`, `I think 3, but it might be 4`), here and
- *               in an answer-is sentence; a value right after a negation (`4, not 3`, `rather than $3$`) is ruled
+ *               the last numbers joined only by "and", "or", "maybe", "perhaps", "possibly" or a modal clause ("but
+ *               it might be"), also in brackets (`5 (or 6)`), are one list (`The solutions are 3 and 5`), a hedge
+ *               (`It could be 3, maybe 4`, `I think 3, but it might be 4`), here and in an answer-is sentence; a value right after a negation (`4, not 3`, `rather than $3$`) is ruled
  *               out, not the answer (also a LaTeX span); a number inside a brace group of
  *               prose (`\frac{1}{3}` written without `$`) is not one (an answer-is sentence reads the group whole)
  * Adjacent strategies of the same tier form one group in which the answer found *last in the text* wins:
@@ -453,9 +453,14 @@ function candidates(s: string, by: Extractor): Candidate[] {
 
 /** A modal clause offering another value: `but it might be`, `or it could also be`, `although it may be`. */
 const MODAL = String.raw`(?:(?:but|or|though|although|yet)\s+)?(?:(?:it|that|this|which|the answer)\s+)?(?:might|may|could)(?:\s+(?:also|well|even))?(?:\s+(?:be|equal|equals))?`
-/** What joins alternatives in prose: "or", "maybe", "perhaps", "possibly" (and their French, German and Chinese
- * forms), or a modal clause (`3, but it might be 4`), alone or together (`3, or perhaps 4`), after an optional comma. */
-const HEDGE_JOIN = new RegExp(String.raw`^\s*[,，、]?\s*(?:(?:or|ou|oder|或者?|或许|也许|maybe|perhaps|possibly|peut-être|vielleicht|${MODAL})\s*[,，、]?\s*)+$`, 'i')
+/** What joins alternatives: "or", "maybe", "perhaps", "possibly" (and their French, German and Chinese forms), or a
+ * modal clause (`3, but it might be 4`), alone or together (`3, or perhaps 4`), after an optional comma or bracket. */
+const joinOf = (words: string) => new RegExp(String.raw`^\s*[,，、(（]?\s*(?:(?:${words}|${MODAL})\s*[,，、]?\s*)+$`, 'i')
+const HEDGE_WORDS = 'or|ou|oder|或者?|或许|也许|maybe|perhaps|possibly|peut-être|vielleicht'
+const HEDGE_JOIN = joinOf(HEDGE_WORDS)
+/** In prose the last numbers joined by "and" are a list too (`The solutions are 3 and 5`, `between 3 and 5`); LaTeX
+ * spans joined by "and" are not (`$1$ and $2$` gives 2, as Math-Verify's tests pin). */
+const PROSE_JOIN = joinOf(`and|und|et|和|${HEDGE_WORDS}`)
 
 /** The last numbers of prose joined only by hedging words (`It is 12 or 13`, `It could be 3, maybe 4`, `12或13`)
  * hedge over several answers: one list, which never matches a single gold (as adjacent boxes do not). Each value
@@ -463,7 +468,7 @@ const HEDGE_JOIN = new RegExp(String.raw`^\s*[,，、]?\s*(?:(?:or|ou|oder|或�
 function joinHedges(s: string, nums: Candidate[]): Candidate[] {
   const joined = (a: Candidate, b: Candidate) => {
     const gap = s.slice(a.at, b.at) // a match may open with a space: find its text
-    return HEDGE_JOIN.test(gap.slice(gap.indexOf(a.answer) + a.answer.length).replace(/^\s*(?:\\?%|percent\b)/i, ''))
+    return PROSE_JOIN.test(gap.slice(gap.indexOf(a.answer) + a.answer.length).replace(/^\s*(?:\\?%|percent\b)/i, ''))
   }
   let j = nums.length - 1
   while (j > 0 && joined(nums[j - 1], nums[j])) j--
