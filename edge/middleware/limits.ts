@@ -8,6 +8,7 @@ import { matchedRoutes } from 'hono/route'
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit'
 import type { AppEnv } from '../env.js'
 import { ProblemError } from '../problem.js'
+import { parseJsonBytes } from './json-bytes.js'
 
 /** Whether a handler (not only middleware, registered for every method) matched this request. */
 const routed = (c: Context) => matchedRoutes(c).some((r) => r.method !== 'ALL')
@@ -30,8 +31,8 @@ interface NodeIncoming {
   resume(): unknown
 }
 
-/** The body's bytes as UTF-8 text (a leading BOM dropped, as Request.text() does); 413 past `maxBytes`. */
-function readIncoming(incoming: NodeIncoming, maxBytes: number): Promise<string> {
+/** The body's bytes; 413 past `maxBytes`. */
+function readIncoming(incoming: NodeIncoming, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Uint8Array[] = []
     let size = 0
@@ -43,13 +44,27 @@ function readIncoming(incoming: NodeIncoming, maxBytes: number): Promise<string>
         reject(new ProblemError(413, `request body is larger than the limit of ${maxBytes} bytes`))
       } else chunks.push(chunk)
     })
-    incoming.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8')
-      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text)
-    })
+    incoming.on('end', () => resolve(Buffer.concat(chunks)))
     incoming.on('error', reject)
     incoming.on('aborted', () => reject(new Error('request aborted')))
   })
+}
+
+/** The body as UTF-8 text (a leading BOM dropped, as Request.text() does). */
+function utf8Text(b: Buffer) {
+  const text = b.toString('utf8')
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+}
+
+/**
+ * Hand Hono a body read from Node: its text (Hono's body cache: what c.req.text() answers, made only when asked) and
+ * its JSON (c.req.json(), parsed from the bytes on each call, as Hono parses its text: json-bytes.ts).
+ */
+function cacheBody(c: Context, body: Buffer) {
+  let text: Promise<string> | undefined
+  const lazyText: PromiseLike<string> = { then: (ok, fail) => (text ??= new Promise((done) => done(utf8Text(body)))).then(ok, fail) }
+  ;(c.req as unknown as { bodyCache: { text?: PromiseLike<string> } }).bodyCache.text = lazyText
+  Object.assign(c.req, { json: () => new Promise((ok) => ok(parseJsonBytes(body))) })
 }
 
 /**
@@ -71,8 +86,7 @@ export function bodyLimit(maxBytes: number, opts: { readOnNode?: boolean } = {})
     if (!incoming || !hasBody(c)) return limit(c, next)
     const length = c.req.header('content-length')
     if (length !== undefined && c.req.header('transfer-encoding') === undefined && Number(length) > maxBytes) throw tooLarge()
-    // Hono's own body cache (HonoRequest.bodyCache): c.req.json() / text() parse this text
-    ;(c.req as unknown as { bodyCache: { text?: Promise<string> } }).bodyCache.text = Promise.resolve(await readIncoming(incoming, maxBytes))
+    cacheBody(c, await readIncoming(incoming, maxBytes))
     return next()
   }
 }
