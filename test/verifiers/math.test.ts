@@ -326,6 +326,16 @@ describe('words, truth values and ±', () => {
   })
 })
 
+describe('numbers in prose with a scale word or in a ratio', () => {
+  it('a scale word after a number applies (`5 million` is 5000000, never 5); `2 squared` is 4; a ratio or clock time is no number of its own', async () => {
+    const scaled = ['The answer is 5 million.', 'The population is 5 million people.', 'It is 5,000 thousand']
+    expect(await rewards({ type: 'math' }, '5000000', scaled)).toEqual([1, 1, 1])
+    expect(await rewards({ type: 'math' }, '5', scaled)).toEqual([0, 0, 0])
+    expect(await rewards({ type: 'math' }, '4', ['The answer is 2 squared.', 'The ratio is 3:4', 'It is 3:04 pm'])).toEqual([1, 0, 0])
+    expect(await rewards({ type: 'math' }, '3', ['She bought 3 dozen eggs', 'Step 1: 3'])).toEqual([1, 1])
+  })
+})
+
 describe('dollar signs as currency', () => {
   it('a `$` right before a digit opens an amount and closes no LaTeX span (Pandoc\'s rule): the last amount is read', async () => {
     const money = ['Janet sells 16 - 3 - 4 = 9 eggs at $2 each, so she makes $18 every day.', 'She makes 9 * $2 = $18 every day.', 'The hat is $5 and the shirt is $18']

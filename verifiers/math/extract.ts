@@ -15,7 +15,8 @@
  *               the last numbers joined only by "and", "or", "maybe", "perhaps", "possibly" or a modal clause ("but
  *               it might be"), also in brackets (`5 (or 6)`), are one list (`The solutions are 3 and 5`), a hedge
  *               (`It could be 3, maybe 4`, `I think 3, but it might be 4`), here and in an answer-is sentence; a value right after a negation (`4, not 3`, `rather than $3$`) is ruled
- *               out, not the answer (also a LaTeX span); a number inside a brace group of
+ *               out, not the answer (also a LaTeX span); a scale word after a number applies (`5 million`,
+ *               `2 squared`); a number in a ratio or clock time (`3:4`) is none of its own; a number inside a brace group of
  *               prose (`\frac{1}{3}` written without `$`) is not one (an answer-is sentence reads the group whole)
  * Adjacent strategies of the same tier form one group in which the answer found *last in the text* wins:
  * anchored answers (boxed, hash, answer-tag, answer-is), then trailing expressions (latex, last-number). So
@@ -267,13 +268,32 @@ function plainNumbers(s: string, from = 0, to = s.length, spans: Span[] = [], ba
     if (inGroup(at)) continue
     while (l < latex.length && latex[l].at + latex[l].answer.length <= at) out.push(latex[l++])
     if (l < latex.length && latex[l].at <= at) continue // part of a fraction, root or power read whole
-    if (negated(s, at)) continue
+    if (negated(s, at) || inRatio(s, at + m[0].length - m[0].trimStart().length, at + m[0].length)) continue
     // A decimal comma (`2,74`) is read by normalisation (plain answers), which also keeps `0,1` as a possible pair.
-    const answer = m[0].trim()
+    const answer = scaled(m[0].trim(), s.slice(at + m[0].length, at + m[0].length + 16))
     out.push({ answer, by: 'last-number', plain: true, percent: percentAfter(s, at + m[0].length), at })
   }
   out.push(...latex.slice(l))
   return out
+}
+
+/** A number written as part of a ratio or a clock time (`3:4`, `3:45`): not a number of its own. */
+function inRatio(s: string, at: number, end: number): boolean {
+  return /\d:$/.test(s.slice(Math.max(0, at - 2), at)) || /^:\d/.test(s.slice(end, end + 2))
+}
+
+/** Words after a number that scale it or raise it to a power (`5 million`, `2 squared`; not "dozen", often a unit
+ * counted in: "how many dozen"). */
+const SCALE_AFTER = /^\s+(hundred|thousand|million|billion|trillion|squared|cubed)\b/i
+const SCALE: Record<string, string> = {
+  hundred: ' \\times 10^{2}', thousand: ' \\times 10^{3}', million: ' \\times 10^{6}', billion: ' \\times 10^{9}',
+  trillion: ' \\times 10^{12}', squared: '^{2}', cubed: '^{3}',
+}
+
+/** A plain number with the scale word written after it applied (`5 million` is 5 × 10⁶, not 5). */
+function scaled(answer: string, after: string): string {
+  const w = SCALE_AFTER.exec(after)
+  return w && /^[-+]?\d[\d,.]*$/.test(answer) ? `${answer}${SCALE[w[1].toLowerCase()]}` : answer
 }
 
 /** Words that may follow an answer without making it prose (units, "and"/"or", percent), or stand in it (infinity). */
