@@ -268,6 +268,7 @@ describe('hedging', () => {
     expect(await rewards({ type: 'math' }, '4', negated)).toEqual([1, 1, 1, 1, 1, 1])
     expect(await rewards({ type: 'math' }, '12', ['So the count is 12, which is not 0.', 'It cannot be 6, so it is 12'])).toEqual([1, 1])
     expect(await rewards({ type: 'math' }, '6', ['It cannot be 6', "x isn't 6", 'x is not equal to 6'])).toEqual([0, 0, 0])
+    expect(await rewards({ type: 'math' }, '3', ['答案是4，不是3', 'Die Antwort ist 4, nicht 3.', 'La réponse est 4, pas 3.'])).toEqual([0, 0, 0])
     // An exclusion too: the value named is the one left out.
     expect(await rewards({ type: 'math' }, '3', ['x can be any real number except 3', 'All values other than 3 work.', 'every number apart from 3', 'excluding 3'])).toEqual([0, 0, 0, 0])
   })

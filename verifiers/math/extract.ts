@@ -195,8 +195,8 @@ function latexSpans(s: string): Span[] {
 const PERCENT_AFTER = /^\s*\$?\s*(?:\\?%|percent(?:age)?\b|pct\b)/i
 
 /** A value written right after a negation or an exclusion (`4, not 3`, `rather than 3`, `isn't $3$`, `cannot be 3`,
- * `any real number except 3`, `other than 3`) is one the answer rules out, never the answer. */
-const NEGATED_BEFORE = /(?:\b(?:can)?not|n't|\brather\s+than|\binstead\s+of|\bexcept(?:\s+for)?|\bother\s+than|\bapart\s+from|\bexcluding)(?:\s+(?:be|equal(?:s|\s+to)?))?\s*\(?\s*$/i
+ * `any real number except 3`, `other than 3`; `nicht 3`, `pas 3`, `不是3`, `除了3`) is one the answer rules out, never the answer. */
+const NEGATED_BEFORE = /(?:\b(?:can)?not|n't|\bnicht|\bpas|不是|并非|而非|不等于|除了|\brather\s+than|\binstead\s+of|\bexcept(?:\s+for)?|\bother\s+than|\bapart\s+from|\bexcluding)(?:\s+(?:be|equal(?:s|\s+to)?))?\s*\(?\s*$/i
 
 function negated(s: string, at: number): boolean {
   return NEGATED_BEFORE.test(s.slice(Math.max(0, at - 24), at))
