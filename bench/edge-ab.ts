@@ -8,7 +8,7 @@
  * is the same and only the code under test differs. Each pair runs bench:edge once in A, then once in B (BENCH_REPS=1; the
  * other BENCH_* variables pass through, e.g. BENCH_ONLY=node16 BENCH_SECONDS=5). Prints every run's figures and,
  * per scenario and arm, the median over the pairs of groups/s, a client loop's p50 / p99, lease and submit p99,
- * and server / Postgres CPU per group, with the pairs in which B was better. A revision older than what this bench
+ * and server / Postgres / load-generator CPU per group, with the pairs in which B was better. A revision older than what this bench
  * imports from edge/ and schema/ fails to start (its error is printed).
  */
 import { spawnSync } from 'node:child_process'
@@ -50,6 +50,7 @@ const KEYS: [keyof Run, string, number][] = [
   ['submitP99', 'submit p99', 1],
   ['cpuMsPerGroup', 'server CPU', 2],
   ['pgMsPerGroup', 'postgres', 2],
+  ['loadMsPerGroup', 'load gen', 2],
 ]
 /** Whether a larger value is better (throughput) or a smaller one (latency, CPU). */
 const higherBetter = (k: keyof Run) => k === 'groupsPerS'

@@ -11,7 +11,8 @@
  *   wrangler 64×B  the same with the batch endpoints
  * B = BENCH_BATCH (default 16). Token ids / log-probs travel as base64 of their packed bytes, as the typed client
  * sends them (BENCH_WIRE=arrays: JSON arrays). The load generators speak HTTP/1.1 over one keep-alive socket per
- * client, each request written as one string (bench/edge/raw-http.ts: the least CPU on the cores the server shares;
+ * client, each request written as one string, a batch's body as pieces that share one group's bytes (no ~480 KB
+ * string per request) (bench/edge/raw-http.ts: the least CPU on the cores the server shares;
  * BENCH_CLIENT=http: node:http's client, BENCH_CLIENT=fetch: Node's fetch, each more CPU per request). Every
  * request still carries a real group for its own lease (a distinct lease, stored as its own rows). BENCH_ONLY=node16,node64,floor,wrangler16,wrangler64 runs a subset
  * (e.g. BENCH_ONLY=node16 BENCH_CPU_PROF=dir profiles the one-group path alone). Latency (p50/p99) is a client's whole loop: lease + submit

@@ -13,7 +13,7 @@
  * JSON "arrays".
  */
 import { Agent, request } from 'node:http'
-import { RawHttp, type Reply } from './raw-http.js'
+import { RawHttp, wholeBody, type Body, type Reply } from './raw-http.js'
 import { packFloat32, packInt32, toBase64 } from '../../common/packed.js'
 import { scoreGroup } from '../../edge/routes/verify/score.js'
 import { connectPostgres } from '../../schema/pg.js'
@@ -101,14 +101,15 @@ const agent = new Agent({ keepAlive: true, maxSockets: Math.max(job.clients, 1) 
 const headers = { authorization: `Bearer ${job.key}`, 'content-type': 'application/json' }
 const raws: RawHttp[] = []
 /** One client's POST: its own raw connection, or node:http / fetch. */
-function poster(): (path: string, body: string) => Promise<Reply> {
+function poster(): (path: string, body: Body) => Promise<Reply> {
   if (job.client === 'http' || job.client === 'fetch') return (path, body) => post(path, body)
   const raw = new RawHttp(job.url!, headers)
   raws.push(raw)
   return (path, body) => raw.post(path, body)
 }
 /** POST `body` to `path` (node:http over keep-alive sockets, or fetch). */
-function post(path: string, body: string): Promise<Reply> {
+function post(path: string, pieces: Body): Promise<Reply> {
+  const body = wholeBody(pieces)
   if (job.client === 'fetch')
     return fetch(`${job.url}${path}`, { method: 'POST', headers, body }).then(async (r) => ({ status: r.status, text: await r.text() }))
   return new Promise((resolve, reject) => {
@@ -150,15 +151,15 @@ async function httpLoop(end: number) {
 async function batchLoop(end: number) {
   const post = poster()
   const leaseBody = JSON.stringify({ task: job.task, count: job.batch })
-  // the groups' JSON is the same for every lease: splice each lease id in front of it
-  const groupJson = JSON.stringify({ modelVersion: 0, completions: wireCompletions }).slice(1)
+  // the groups' JSON is the same for every lease: each lease id spliced in front of the same bytes, sent in pieces
+  const groupJson = Buffer.from(JSON.stringify({ modelVersion: 0, completions: wireCompletions }).slice(1))
   while (performance.now() < end) {
     const t0 = performance.now()
     try {
       const l = await post('/v1/leases', leaseBody)
       if (l.status !== 201) throw new Error(`lease ${l.status}: ${l.text}`)
       const { leases } = JSON.parse(l.text) as { leases: { leaseId: number }[] }
-      const body = `{"groups":[${leases.map((x) => `{"leaseId":${x.leaseId},${groupJson}`).join(',')}]}`
+      const body = ['{"groups":[', ...leases.flatMap((x, i) => [`${i ? ',' : ''}{"leaseId":${x.leaseId},`, groupJson]), ']}']
       const t1 = performance.now()
       const s = await post('/v1/groups', body)
       if (s.status !== 200) throw new Error(`groups ${s.status}: ${s.text}`)
