@@ -337,6 +337,19 @@ describe('numbers in prose with a scale word or in a ratio', () => {
   })
 })
 
+describe('the answer right after an answer cue', () => {
+  it('a number right after the cue, closing its clause, is the answer; later numbers explain it (before: the last was read)', async () => {
+    const first = ['The answer is 220 dollars, to be paid within 12 months.', 'The answer is 5 apples, found in 3 steps.', 'The answer is 12 (since 3 × 4 = 12)']
+    expect(await rewards({ type: 'math' }, '220', first.slice(0, 1))).toEqual([1])
+    expect(await rewards({ type: 'math' }, '12', first)).toEqual([0, 0, 1])
+    expect(await rewards({ type: 'math' }, '3', first.slice(1, 2))).toEqual([0])
+    // Not when the later numbers are its operands, and a hedge after it stays one.
+    expect(await rewards({ type: 'math' }, '5', ['The answer is 10% of 50, which is 5', 'The answer is 3 times 4 minus 7, so 5', 'The answer is 3, or perhaps 5.'])).toEqual([1, 1, 0])
+    // A scale word belongs to its number when numbers are joined: both values of a hedge keep their scale.
+    expect(await rewards({ type: 'math' }, '6000000', ['It is 5 million or 6 million'])).toEqual([0])
+  })
+})
+
 describe('dollar signs as currency', () => {
   it('a `$` right before a digit opens an amount and closes no LaTeX span (Pandoc\'s rule): the last amount is read', async () => {
     const money = ['Janet sells 16 - 3 - 4 = 9 eggs at $2 each, so she makes $18 every day.', 'She makes 9 * $2 = $18 every day.', 'The hat is $5 and the shirt is $18']

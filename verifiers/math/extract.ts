@@ -8,7 +8,8 @@
  *   hash        GSM8K style: the text after the last `####` (and a colon after it)
  *   answer-tag  the content of the last `<answer>…</answer>`
  *   answer-is   the sentence after "final answer is" / "the answer is" / "answer:" / "答案是" (its LaTeX, or its last
- *               number, so "The answer is 260 sheep." gives 260)
+ *               number, so "The answer is 260 sheep." gives 260; a number right after the cue that closes its clause
+ *               is the answer: "The answer is 220 dollars, paid over 12 months." gives 220)
  *   latex       the last LaTeX span: `$…$`, `$$…$$`, `\(…\)`, `\[…\]` (inline spans stay on one line)
  *   last-number the last plain number or arithmetic on numbers outside LaTeX (`1,000.99`, `4 4/9`, `11 + 4/9`,
  *               `2,74 €`), or the whole text when it is a bare answer with no prose (`63/400`, `x = 1, y = 2`);
@@ -44,6 +45,8 @@ export interface Found {
 
 interface Candidate extends Found {
   at: number
+  /** Where its text ends (a number in prose, its scale word included). */
+  end?: number
 }
 
 /** Content of the brace group opening at `open` (index of `{`), or null when unbalanced. */
@@ -270,8 +273,11 @@ function plainNumbers(s: string, from = 0, to = s.length, spans: Span[] = [], ba
     if (l < latex.length && latex[l].at <= at) continue // part of a fraction, root or power read whole
     if (negated(s, at) || inRatio(s, at + m[0].length - m[0].trimStart().length, at + m[0].length)) continue
     // A decimal comma (`2,74`) is read by normalisation (plain answers), which also keeps `0,1` as a possible pair.
-    const answer = scaled(m[0].trim(), s.slice(at + m[0].length, at + m[0].length + 16))
-    out.push({ answer, by: 'last-number', plain: true, percent: percentAfter(s, at + m[0].length), at })
+    const scale = SCALE_AFTER.exec(s.slice(at + m[0].length, at + m[0].length + 16))
+    const plain = m[0].trim()
+    const answer = scale && /^[-+]?\d[\d,.]*$/.test(plain) ? `${plain}${SCALE[scale[1].toLowerCase()]}` : plain
+    const end = at + m[0].length + (answer === plain ? 0 : scale![0].length)
+    out.push({ answer, by: 'last-number', plain: true, percent: percentAfter(s, end), at, end })
   }
   out.push(...latex.slice(l))
   return out
@@ -290,11 +296,6 @@ const SCALE: Record<string, string> = {
   trillion: ' \\times 10^{12}', squared: '^{2}', cubed: '^{3}',
 }
 
-/** A plain number with the scale word written after it applied (`5 million` is 5 × 10⁶, not 5). */
-function scaled(answer: string, after: string): string {
-  const w = SCALE_AFTER.exec(after)
-  return w && /^[-+]?\d[\d,.]*$/.test(answer) ? `${answer}${SCALE[w[1].toLowerCase()]}` : answer
-}
 
 /** Words that may follow an answer without making it prose (units, "and"/"or", percent), or stand in it (infinity). */
 const FILLER =
@@ -402,9 +403,32 @@ function answerIs(s: string, raw = false): Candidate[] {
   if (inSpans.length > 1 && inSpans.every((sp, k) => k === 0 || SPAN_JOIN.test(s.slice(inSpans[k - 1].end, sp.start))))
     return [{ answer: inSpans.map((sp) => sp.body.trim()).join(', '), by: 'answer-is', plain: false, percent: percentAfter(s, end), at: best }]
   const asserted = inSpans.filter((sp) => !negated(s, sp.start))
-  const found = lastValid([...latexCandidates(s, asserted), ...joinHedges(s, plainNumbers(s, start, end, inSpans, true))])
+  const nums = plainNumbers(s, start, end, inSpans, true)
+  // A number written right after the cue is the answer (`The answer is 220 dollars, paid over 12 months`), with the
+  // numbers hedged or listed right after it (`3, or perhaps 4`); later ones in the sentence explain it.
+  if (nums.length > 1 && (!asserted.length || asserted[0].start > nums[0].at) && LEAD.test(s.slice(start, nums[0].at))) {
+    let k = 0
+    while (k + 1 < nums.length && joinHedges(s, nums.slice(k, k + 2)).length === 1) k++
+    const first = k + 1 < nums.length && CLAUSE_END.test(after(s, nums[k], nums[k + 1].at)) ? firstUsable(joinHedges(s, nums.slice(0, k + 1))) : null
+    if (first) return [{ ...first, by: 'answer-is', at: best }]
+  }
+  const found = lastValid([...latexCandidates(s, asserted), ...joinHedges(s, nums)])
   return found ? [{ ...found, by: 'answer-is', at: best }] : []
 }
+
+/** The text between candidate `a` and position `to`. */
+function after(s: string, a: Candidate, to: number): string {
+  if (a.end !== undefined) return s.slice(a.end, to)
+  const gap = s.slice(a.at, to) // a match may open with a space: find its text
+  return gap.slice(gap.indexOf(a.answer) + a.answer.length)
+}
+
+/** After the answer: at most a unit's words, then the clause ends (`220 dollars, paid over 12 months`, `12 (since …)`);
+ * not `2 more than 5` or `10% of 50`, whose later numbers are the answer's operands. */
+const CLAUSE_END = /^(?:\s*[a-zA-Z]+)*\s*[,(;]/
+
+/** What may stand between an answer cue and the answer itself. */
+const LEAD = /^[\s:*]*(?:(?:approximately|about|roughly|around|exactly|precisely|just|only|equal\s+to|a\s+total\s+of)\s+)*$/i
 
 /** The rest of the sentence after the last answer cue, as written (the `choice` verifier reads labels in it). */
 export function answerSentence(text: string): string | null {
@@ -486,10 +510,7 @@ const PROSE_JOIN = joinOf(`and|und|et|和|${HEDGE_WORDS}`)
  * hedge over several answers: one list, which never matches a single gold (as adjacent boxes do not). Each value
  * keeps its own percent sign (`1/2 or 50%`). */
 function joinHedges(s: string, nums: Candidate[]): Candidate[] {
-  const joined = (a: Candidate, b: Candidate) => {
-    const gap = s.slice(a.at, b.at) // a match may open with a space: find its text
-    return PROSE_JOIN.test(gap.slice(gap.indexOf(a.answer) + a.answer.length).replace(/^\s*(?:\\?%|percent\b)/i, ''))
-  }
+  const joined = (a: Candidate, b: Candidate) => PROSE_JOIN.test(after(s, a, b.at).replace(/^\s*(?:\\?%|percent\b)/i, ''))
   let j = nums.length - 1
   while (j > 0 && joined(nums[j - 1], nums[j])) j--
   if (j === nums.length - 1) return nums
