@@ -10,6 +10,7 @@ import {
   insertPrompts,
   leasePrompt,
   leasePrompts,
+  MAX_LEASES,
   rows,
   storeGroups,
 } from '../../schema/queries/index.js'
@@ -69,6 +70,24 @@ describe('leasePrompt', () => {
     expect(texts.length).toBe(12)
     expect(new Set(texts).size).toBe(12)
     expect(got.filter((g) => g === null).length).toBe(1)
+  })
+
+  it('leasePrompts locks only the prompts it leases (3 of a LIMIT 4 statement), and refuses counts over MAX_LEASES', async () => {
+    const t = await newTask('locks', 7)
+    await expect(leasePrompts(d.db, { taskId: t.id, workerKeyId: worker, leaseSeconds: 60, count: MAX_LEASES + 1 })).rejects.toThrow(RangeError)
+    if (d.kind !== 'postgres') return // PGlite: one connection, nothing to see the locks from
+    let free = -1
+    await d.db.transaction(async (tx) => {
+      const got = await leasePrompts(tx as unknown as typeof d.db, { taskId: t.id, workerKeyId: worker, leaseSeconds: 60, count: 3 })
+      expect(got).toHaveLength(3)
+      // another connection, while the leasing transaction is open: the rows it did not lease are not locked
+      const [{ n }] = await rows<{ n: unknown }>(
+        d.db,
+        sql`select count(*) as n from (select id from prompts where task_id = ${t.id} for update skip locked) x`,
+      )
+      free = Number(n)
+    })
+    expect(free).toBe(4)
   })
 
   it('the lease expiry is the database clock + leaseSeconds', async () => {
