@@ -22,6 +22,11 @@ const INPUTS: Record<string, string> = {
   'unclosed \\text{': '\\text{'.repeat(N / 6),
   letters: 'A '.repeat(N / 2),
   backslashes: '\\'.repeat(N),
+  // Hedge joins and an answer's clause: a modal clause repeated between two numbers, boxes or spans, and a long
+  // word after the number an answer cue reads (both blew up exponentially in a first version: seconds at 10 repeats).
+  'modal hedges': '1' + ' or it might be'.repeat(N / 15) + ' x 2',
+  'modal hedges between boxes': '\\boxed{1}' + ', but it could also be'.repeat(N / 22) + ' x \\boxed{2}',
+  'answer cue, one long word': 'The answer is 1 ' + 'a'.repeat(N) + ' 2.',
 }
 const SPECS = [
   { type: 'math' },

@@ -100,8 +100,11 @@ export function boxedAll(s: string): string[] {
   return boxes(s).map((b) => b.body)
 }
 
-/** English words that join a list of answers (one of them is the answer, so the list never matches one gold). */
-const LIST_WORDS = String.raw`\band\b|\bor\b|\bmaybe\b|\bperhaps\b|\bpossibly\b`
+/** A modal clause offering another value: `but it might be`, `or it could also be`, `although it may be`. */
+const MODAL = String.raw`(?:(?:but|though|although|yet)\s+)?(?:(?:it|that|this|which|the answer)\s+)?(?:might|may|could)(?:\s+(?:also|well|even))?(?:\s+(?:be|equal|equals))?`
+/** English words that join a list of answers (one of them is the answer, so the list never matches one gold), or a
+ * modal clause (`\boxed{5}, but it might be \boxed{6}`). */
+const LIST_WORDS = String.raw`\band\b|\bor\b|\bmaybe\b|\bperhaps\b|\bpossibly\b|\b${MODAL}\b`
 /** What may stand between two boxes of one answer list. */
 const BOX_JOIN = new RegExp(String.raw`^(?:\s|[,;$]|\\[,;:! ]|\\q?quad|\\text\{\s*(?:and|or)?\s*\}|${LIST_WORDS}|\\\]|\\\[|\\\)|\\\()*$`)
 /** What may stand between two LaTeX spans of one answer list in an answer-is sentence (`$3$ or $4$`). */
@@ -425,7 +428,7 @@ function after(s: string, a: Candidate, to: number): string {
 
 /** After the answer: at most a unit's words, then the clause ends (`220 dollars, paid over 12 months`, `12 (since …)`);
  * not `2 more than 5` or `10% of 50`, whose later numbers are the answer's operands. */
-const CLAUSE_END = /^(?:\s*[a-zA-Z]+)*\s*[,(;]/
+const CLAUSE_END = /^[a-zA-Z]*(?:\s+[a-zA-Z]+)*\s*[,(;]/
 
 /** What may stand between an answer cue and the answer itself. */
 const LEAD = /^[\s:*]*(?:(?:approximately|about|roughly|around|exactly|precisely|just|only|equal\s+to|a\s+total\s+of)\s+)*$/i
@@ -495,11 +498,11 @@ function candidates(s: string, by: Extractor): Candidate[] {
   }
 }
 
-/** A modal clause offering another value: `but it might be`, `or it could also be`, `although it may be`. */
-const MODAL = String.raw`(?:(?:but|or|though|although|yet)\s+)?(?:(?:it|that|this|which|the answer)\s+)?(?:might|may|could)(?:\s+(?:also|well|even))?(?:\s+(?:be|equal|equals))?`
 /** What joins alternatives: "or", "maybe", "perhaps", "possibly" (and their French, German and Chinese forms), or a
  * modal clause (`3, but it might be 4`), alone or together (`3, or perhaps 4`), after an optional comma or bracket. */
-const joinOf = (words: string) => new RegExp(String.raw`^\s*[,，、(（]?\s*(?:(?:${words}|${MODAL})\s*[,，、]?\s*)+$`, 'i')
+/** Words or clauses with separators between them; a separator is spaces or one punctuation mark with its spaces, so
+ * a gap splits one way only (no backtracking blow-up on a long run of them). */
+const joinOf = (words: string) => new RegExp(String.raw`^(?:\s*[,，、(（]\s*|\s+)?(?:(?:${words}|${MODAL})(?:\s*[,，、]\s*|\s+)?)+$`, 'i')
 const HEDGE_WORDS = 'or|ou|oder|或者?|或许|也许|maybe|perhaps|possibly|peut-être|vielleicht'
 const HEDGE_JOIN = joinOf(HEDGE_WORDS)
 /** In prose the last numbers joined by "and" are a list too (`The solutions are 3 and 5`, `between 3 and 5`); LaTeX
