@@ -252,6 +252,10 @@ describe('hedging', () => {
     expect(await rewards({ type: 'math' }, '4', modal)).toEqual([0, 0, 0, 0])
     expect(await rewards({ type: 'math' }, '3', modal)).toEqual([0, 0, 0, 0])
     expect(await rewards({ type: 'math' }, '3, 4', modal)).toEqual([1, 1, 1, 1])
+    // Between boxes and between LaTeX spans of an answer sentence too.
+    const latex = ['The answer is \\boxed{3}, but it might be \\boxed{4}.', 'The answer is $3$, but it could also be $4$.', 'It is $3$, but it might be $4$.']
+    expect(await rewards({ type: 'math' }, '4', latex)).toEqual([0, 0, 0])
+    expect(await rewards({ type: 'math' }, '3, 4', latex)).toEqual([1, 1, 1])
     // Not a hedge: a later assertion, or the same value written another way.
     expect(await rewards({ type: 'math' }, '4', ['It might be 3 at first, but it is 4'])).toEqual([1])
     expect(await rewards({ type: 'math' }, '3', ['The answer is 3, but it may be written as 3/1'])).toEqual([1])
