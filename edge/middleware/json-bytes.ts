@@ -9,7 +9,7 @@
  */
 
 /** Bodies (and members) up to this many bytes are parsed as one string. */
-const PIECE_BYTES = 64 * 1024
+export const PIECE_BYTES = 64 * 1024
 /** Levels split at most (a batch body: the object, its array, the array's elements are parsed whole). */
 const MAX_SPLIT_DEPTH = 3
 

@@ -8,7 +8,7 @@ import { matchedRoutes } from 'hono/route'
 import { bodyLimit as honoBodyLimit } from 'hono/body-limit'
 import type { AppEnv } from '../env.js'
 import { ProblemError } from '../problem.js'
-import { parseJsonBytes } from './json-bytes.js'
+import { PIECE_BYTES, parseJsonBytes } from './json-bytes.js'
 
 /** Whether a handler (not only middleware, registered for every method) matched this request. */
 const routed = (c: Context) => matchedRoutes(c).some((r) => r.method !== 'ALL')
@@ -57,13 +57,18 @@ function utf8Text(b: Buffer) {
 }
 
 /**
- * Hand Hono a body read from Node: its text (Hono's body cache: what c.req.text() answers, made only when asked) and
- * its JSON (c.req.json(), parsed from the bytes on each call, as Hono parses its text: json-bytes.ts).
+ * Hand Hono a body read from Node through its body cache: its text (what c.req.text() and c.req.json() parse). A
+ * large body (a batch) is not made one string unless c.req.text() asks: c.req.json() parses it from the bytes on
+ * each call (json-bytes.ts).
  */
 function cacheBody(c: Context, body: Buffer) {
+  const cache = (c.req as unknown as { bodyCache: { text?: PromiseLike<string> } }).bodyCache
+  if (body.byteLength <= PIECE_BYTES) {
+    cache.text = Promise.resolve(utf8Text(body))
+    return
+  }
   let text: Promise<string> | undefined
-  const lazyText: PromiseLike<string> = { then: (ok, fail) => (text ??= new Promise((done) => done(utf8Text(body)))).then(ok, fail) }
-  ;(c.req as unknown as { bodyCache: { text?: PromiseLike<string> } }).bodyCache.text = lazyText
+  cache.text = { then: (ok, fail) => (text ??= new Promise((done) => done(utf8Text(body)))).then(ok, fail) }
   Object.assign(c.req, { json: () => new Promise((ok) => ok(parseJsonBytes(body))) })
 }
 

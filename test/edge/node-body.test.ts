@@ -10,7 +10,7 @@ import { startNodeServer, type NodeServer } from '../../edge/node.js'
 import { rows } from '../../schema/index.js'
 import { freshDatabase, type TestDatabase } from '../helpers/db.js'
 
-const LIMIT = 16 * 1024
+const LIMIT = 256 * 1024
 const ADMIN = 'ck_admin_node_body'
 let database: TestDatabase
 let s: NodeServer
@@ -50,6 +50,17 @@ describe('request bodies on the Node server', () => {
     const res = await post('/v1/tasks/sized/prompts', big, { chunked: true })
     expect(res.status).toBe(201)
     expect(await rows(database.db, sql`select id from prompts`)).toHaveLength(50)
+  })
+
+  it('a body over 64 KB (parsed member by member from its bytes) stores the same values; malformed → 400', async () => {
+    const prompts = Array.from({ length: 300 }, (_, i) => ({ prompt: `big${i} "q" \\ é😀 ${'z'.repeat(300)}`, answer: String(i) }))
+    const big = JSON.stringify({ prompts }, null, 1)
+    expect(big.length).toBeGreaterThan(100_000)
+    expect((await post('/v1/tasks', JSON.stringify({ name: 'large', verifier: { type: 'exact' }, groupSize: 2 }))).status).toBe(201)
+    expect((await post('/v1/tasks/large/prompts', big.replace(/\]\n\}$/, ',]}'))).status).toBe(400)
+    expect((await post('/v1/tasks/large/prompts', big, { chunked: true })).status).toBe(201)
+    const got = await rows<{ text: string }>(database.db, sql`select p.text from prompts p join tasks t on t.id = p.task_id where t.name = 'large' order by p.id`)
+    expect(got.map((r) => r.text)).toEqual(prompts.map((p) => p.prompt))
   })
 
   it('malformed JSON → 400, not JSON → 415', async () => {
