@@ -411,7 +411,7 @@ function answerIs(s: string, raw = false): Candidate[] {
   // numbers hedged or listed right after it (`3, or perhaps 4`); later ones in the sentence explain it.
   if (nums.length > 1 && (!asserted.length || asserted[0].start > nums[0].at) && LEAD.test(s.slice(start, nums[0].at))) {
     let k = 0
-    while (k + 1 < nums.length && joinHedges(s, nums.slice(k, k + 2)).length === 1) k++
+    while (k + 1 < nums.length && joinedInProse(s, nums[k], nums[k + 1])) k++
     const first = k + 1 < nums.length && CLAUSE_END.test(after(s, nums[k], nums[k + 1].at)) ? firstUsable(joinHedges(s, nums.slice(0, k + 1))) : null
     if (first) return [{ ...first, by: 'answer-is', at: best }]
   }
@@ -509,13 +509,17 @@ const HEDGE_JOIN = joinOf(HEDGE_WORDS)
  * spans joined by "and" are not (`$1$ and $2$` gives 2, as Math-Verify's tests pin). */
 const PROSE_JOIN = joinOf(`and|und|et|和|${HEDGE_WORDS}`)
 
+/** Whether only listing or hedging words (a percent sign after the first allowed) stand between numbers `a` and `b`. */
+function joinedInProse(s: string, a: Candidate, b: Candidate): boolean {
+  return PROSE_JOIN.test(after(s, a, b.at).replace(/^\s*(?:\\?%|percent\b)/i, ''))
+}
+
 /** The last numbers of prose joined only by hedging words (`It is 12 or 13`, `It could be 3, maybe 4`, `12或13`)
  * hedge over several answers: one list, which never matches a single gold (as adjacent boxes do not). Each value
  * keeps its own percent sign (`1/2 or 50%`). */
 function joinHedges(s: string, nums: Candidate[]): Candidate[] {
-  const joined = (a: Candidate, b: Candidate) => PROSE_JOIN.test(after(s, a, b.at).replace(/^\s*(?:\\?%|percent\b)/i, ''))
   let j = nums.length - 1
-  while (j > 0 && joined(nums[j - 1], nums[j])) j--
+  while (j > 0 && joinedInProse(s, nums[j - 1], nums[j])) j--
   if (j === nums.length - 1) return nums
   const items = nums.slice(j)
   const answer = items.map((x) => (x.percent && !items.every((y) => y.percent) ? `${x.answer}%` : x.answer)).join(', ')
