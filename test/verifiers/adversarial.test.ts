@@ -27,6 +27,9 @@ const INPUTS: Record<string, string> = {
   'modal hedges': '1' + ' or it might be'.repeat(N / 15) + ' x 2',
   'modal hedges between boxes': '\\boxed{1}' + ', but it could also be'.repeat(N / 22) + ' x \\boxed{2}',
   'answer cue, one long word': 'The answer is 1 ' + 'a'.repeat(N) + ' 2.',
+  // Second thoughts after an anchored answer (the text after it is read again, once).
+  'second thoughts after a box': '\\boxed{1}' + '. Wait, no'.repeat(N / 10) + ' 2',
+  'a check after the answer': 'The answer is 1. Wait, let me verify: ' + '1 + '.repeat(N / 4) + '1',
 }
 const SPECS = [
   { type: 'math' },

@@ -447,3 +447,28 @@ describe('math spec switches', () => {
     expect(await rewards({ type: 'math' }, '42', ['Final answer is $\\sum_{k=0}^n\\bigl(k\\bigr)$. I hope. 42'])).toEqual([1])
   })
 })
+
+describe('second thoughts after an anchored answer (R1-style self-correction)', () => {
+  it('a correction after the answer replaces it; a hedge after it makes a list no single gold matches', async () => {
+    const corrected = ["The answer is 5. Wait, actually it's 6.", 'Answer: 5. Actually, no: 6.', 'The answer is 5. No wait, 6.', '\\boxed{5}. Wait, actually it is 6.', "The answer is $5$. Wait, it's $6$."]
+    expect(await rewards({ type: 'math' }, '6', corrected)).toEqual([1, 1, 1, 1, 1])
+    expect(await rewards({ type: 'math' }, '5', corrected)).toEqual([0, 0, 0, 0, 0])
+    // Before: each read 5 (Math-Verify and Qwen2.5-Math's extract_answer read 5 for the boxed one too).
+    const hedged = ['\\boxed{5}, but it might be 6', '\\boxed{5} or 6', 'The answer is 5. Hmm, but maybe it is 6?']
+    expect(await rewards({ type: 'math' }, '5', hedged)).toEqual([0, 0, 0])
+    expect(await rewards({ type: 'math' }, '6', hedged)).toEqual([0, 0, 0])
+    expect(await rewards({ type: 'math' }, '5, 6', hedged)).toEqual([1, 1, 1])
+  })
+  it('a check that names the answer again leaves it; one that does not gives the value it ends on', async () => {
+    const kept = ['So the answer is 12. Wait, let me recheck. 3 × 4 = 12. Yes, 12.', 'The answer is 12. Wait, let me verify: 12 × 3 = 36.', 'The answer is 12. No other value works.', 'The answer is \\boxed{12}. Hmm, nice.']
+    expect(await rewards({ type: 'math' }, '12', kept)).toEqual([1, 1, 1, 1])
+    expect(await rewards({ type: 'math' }, '6', ['The answer is 5. Let me recheck: 2 + 4 = 6.'])).toEqual([1])
+    // Only a second thought re-opens the answer: a sentence after it that is not one is commentary.
+    expect(await rewards({ type: 'math' }, '12', ['The answer is 12. It took 3 steps.', '\\boxed{12}. We used 3 steps.'])).toEqual([1, 1])
+  })
+  it('a box right after a negation is ruled out, as a number there is (`\\boxed{4}, not \\boxed{3}` read 3)', async () => {
+    const preds = ['The answer is \\boxed{4}, not \\boxed{3}.', 'It is 4, not \\boxed{3}.', 'It is $\\boxed{4}$, not $\\boxed{3}$.', 'The answer is not \\boxed{3}; it is \\boxed{4}.']
+    expect(await rewards({ type: 'math' }, '3', preds)).toEqual([0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '4', preds)).toEqual([1, 1, 1, 1])
+  })
+})

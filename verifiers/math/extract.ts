@@ -19,6 +19,13 @@
  *               out, not the answer (also a LaTeX span); a scale word after a number applies (`5 million`,
  *               `2 squared`); a number in a ratio or clock time (`3:4`) is none of its own; a number inside a brace group of
  *               prose (`\frac{1}{3}` written without `$`) is not one (an answer-is sentence reads the group whole)
+ * Second thoughts (R1-style self-correction): text after the chosen anchored answer that opens with a hedge
+ * (`\boxed{5}, but it might be 6`, `\boxed{5} or 6`) or with a correction or check cue (`Wait`, `Hmm`, `Actually`,
+ * `No`, `Let me recheck`) is read on its own; a different value there makes the answer a list when the text hedges
+ * (`maybe`, `might`, a question: matches no single gold), replaces it when the text corrects (`actually`, `wrong`,
+ * `no`, `mistake`: `The answer is 5. Wait, actually it's 6.` gives 6), and otherwise replaces it unless the text
+ * names the answer again (a check: `Wait, let me verify: 12 × 3 = 36` keeps 12). A box right after a negation
+ * (`\boxed{4}, not \boxed{3}`) is ruled out as a number there is.
  * Adjacent strategies of the same tier form one group in which the answer found *last in the text* wins:
  * anchored answers (boxed, hash, answer-tag, answer-is), then trailing expressions (latex, last-number). So
  * "… \boxed{255} … Final answer: $10,455$" gives 10,455. A candidate that is not a well-formed answer (unknown
@@ -47,6 +54,8 @@ interface Candidate extends Found {
   at: number
   /** Where its text ends (a number in prose, its scale word included). */
   end?: number
+  /** Where the text after an anchored answer begins (after the box, the `####` line, the answer sentence). */
+  close?: number
 }
 
 /** Content of the brace group opening at `open` (index of `{`), or null when unbalanced. */
@@ -115,13 +124,14 @@ const SPAN_JOIN = new RegExp(String.raw`^(?:\s|,|${LIST_WORDS})*$`, 'i')
 const OPERAND_AFTER = /^\s*(?:=(?!=)|\\times(?![a-zA-Z])|\\cdot(?![a-zA-Z])|\\div(?![a-zA-Z])|\*)/
 
 function boxedCandidates(s: string): Candidate[] {
-  const all = boxes(s).filter((b) => !OPERAND_AFTER.test(s.slice(b.end, b.end + 12)))
+  // A box right after a negation (`\boxed{4}, not \boxed{3}`) is a value ruled out, as a number there is.
+  const all = boxes(s).filter((b) => !OPERAND_AFTER.test(s.slice(b.end, b.end + 12)) && !negated(s, s[b.start - 1] === '$' ? b.start - 1 : b.start))
   const out: Candidate[] = []
   for (let i = 0; i < all.length; ) {
     let j = i
     while (j + 1 < all.length && BOX_JOIN.test(s.slice(all[j].end, all[j + 1].start))) j++
     const bodies = [...new Set(all.slice(i, j + 1).map((b) => b.body))]
-    out.push({ answer: bodies.join(', '), by: 'boxed', plain: false, percent: percentAfter(s, all[j].end), at: all[i].start })
+    out.push({ answer: bodies.join(', '), by: 'boxed', plain: false, percent: percentAfter(s, all[j].end), at: all[i].start, close: all[j].end })
     i = j + 1
   }
   return out
@@ -130,8 +140,9 @@ function boxedCandidates(s: string): Candidate[] {
 function hash(s: string): Candidate[] {
   const i = s.lastIndexOf('####')
   if (i < 0) return []
-  const line = s.slice(i + 4).split('\n', 1)[0].replace(/^\s*:/, '').trim()
-  return line ? [{ answer: line, by: 'hash', plain: true, percent: false, at: i }] : []
+  const rest = s.slice(i + 4).split('\n', 1)[0]
+  const line = rest.replace(/^\s*:/, '').trim()
+  return line ? [{ answer: line, by: 'hash', plain: true, percent: false, at: i, close: i + 4 + rest.length }] : []
 }
 
 function answerTag(s: string): Candidate[] {
@@ -141,7 +152,7 @@ function answerTag(s: string): Candidate[] {
   if (open < 0) return []
   const body = s.slice(open + 8, close)
   const inner = extractFrom(body, DEFAULT_EXTRACT_ORDER)
-  return inner ? [{ ...inner, by: 'answer-tag', at: open }] : []
+  return inner ? [{ ...inner, by: 'answer-tag', at: open, close: close + 9 }] : []
 }
 
 interface Span {
@@ -401,10 +412,10 @@ function answerIs(s: string, raw = false): Candidate[] {
   const inSpans = spans.filter((sp) => sp.end <= end)
   const whole = body.replace(/^\$+|\$+$/g, '')
   if (inSpans.length <= 1 && isBare(whole) && wellFormed(whole) && !/\$/.test(whole))
-    return [{ answer: whole, by: 'answer-is', plain: inSpans.length === 0, percent: percentAfter(s, end), at: best }]
+    return [{ answer: whole, by: 'answer-is', plain: inSpans.length === 0, percent: percentAfter(s, end), at: best, close: end }]
   // `$3$ or $4$`: LaTeX spans joined only by commas, "and" or "or" are one answer list (a hedge never matches one).
   if (inSpans.length > 1 && inSpans.every((sp, k) => k === 0 || SPAN_JOIN.test(s.slice(inSpans[k - 1].end, sp.start))))
-    return [{ answer: inSpans.map((sp) => sp.body.trim()).join(', '), by: 'answer-is', plain: false, percent: percentAfter(s, end), at: best }]
+    return [{ answer: inSpans.map((sp) => sp.body.trim()).join(', '), by: 'answer-is', plain: false, percent: percentAfter(s, end), at: best, close: end }]
   const asserted = inSpans.filter((sp) => !negated(s, sp.start))
   const nums = plainNumbers(s, start, end, inSpans, true)
   // A number written right after the cue is the answer (`The answer is 220 dollars, paid over 12 months`), with the
@@ -413,10 +424,10 @@ function answerIs(s: string, raw = false): Candidate[] {
     let k = 0
     while (k + 1 < nums.length && joinedInProse(s, nums[k], nums[k + 1])) k++
     const first = k + 1 < nums.length && CLAUSE_END.test(after(s, nums[k], nums[k + 1].at)) ? firstUsable(joinHedges(s, nums.slice(0, k + 1))) : null
-    if (first) return [{ ...first, by: 'answer-is', at: best }]
+    if (first) return [{ ...first, by: 'answer-is', at: best, close: end }]
   }
   const found = lastValid([...latexCandidates(s, asserted), ...joinHedges(s, nums)])
-  return found ? [{ ...found, by: 'answer-is', at: best }] : []
+  return found ? [{ ...found, by: 'answer-is', at: best, close: end }] : []
 }
 
 /** The text between candidate `a` and position `to`. */
@@ -526,7 +537,44 @@ function joinHedges(s: string, nums: Candidate[]): Candidate[] {
   return [...nums.slice(0, j), { ...nums[nums.length - 1], answer, percent: items.every((y) => y.percent), at: nums[j].at }]
 }
 
-function extractFrom(text: string, order: readonly Extractor[]): Found | null {
+/** What opens a second thought right after an anchored answer: a hedge in the same sentence (`\\boxed{5}, but it
+ * might be 6`, `\\boxed{5} or 6`), or a new sentence opening with a correction or check cue (`Wait, actually it's
+ * 6.`, `Hmm, …`, `No, …`, `Let me recheck: …`). */
+const SECOND_THOUGHT = new RegExp(
+  String.raw`^(?:\s*[,;(—–]?\s*(?:${MODAL}|or|maybe|perhaps|possibly)\b|[\s.!?;:,。！？；…*]*(?:wait|hmm+|actually|oops|no|correction|hold on|on second thought|scratch that|double[- ]?check(?:ing)?|re-?check(?:ing)?|let me (?:re-?)?(?:check|verify|compute|calculate|reconsider|think|redo|double[- ]?check))\b)`,
+  'i',
+)
+/** A second thought that hedges (the answer is then both values, a list no single gold matches). */
+const HEDGED = /\b(?:or|maybe|perhaps|possibly|probably|might|could|not sure|unsure)\b|[?？]/i
+/** A second thought that says the answer before it was wrong (the value after it replaces that answer). */
+const CORRECTED = /\b(?:actually|wrong|mistakes?|errors?|incorrect|instead|should be|correction|oops|no|scratch|mis(?:read|calculated|computed|counted)|typo|redo|recalculat\w*|recomput\w*)\b/i
+
+/** Whether `value` is written in `text` as a whole token (not inside a longer number or word). */
+function mentions(text: string, value: string): boolean {
+  for (let i = text.indexOf(value); i >= 0; i = text.indexOf(value, i + 1)) {
+    const before = text[i - 1] ?? ' '
+    const after = text[i + value.length] ?? ' '
+    if (!/[\w.]/.test(before) && !/\w/.test(after) && !/\.\d/.test(text.slice(i + value.length, i + value.length + 2))) return true
+  }
+  return false
+}
+
+/** An anchored answer revised by what follows it (R1-style self-correction). The text after it that opens with a
+ * second thought is read on its own; when it holds a different value: a hedge (`maybe`, `might`, `or`, a question)
+ * makes the answer both values, a list that matches no single gold; a correction (`actually`, `wrong`, `mistake`,
+ * `no`, …) makes the later value the answer; a check that names the answer again (`Wait, let me verify: 12 × 3 =
+ * 36`) leaves it; one that does not gives the value it ends on. */
+function revised(text: string, found: Candidate, order: readonly Extractor[]): Found {
+  const tail = text.slice(found.close)
+  if (!SECOND_THOUGHT.test(tail.slice(0, 96))) return found
+  const later = extractFrom(tail, order, false)
+  if (!later || later.answer === found.answer) return found
+  if (HEDGED.test(tail)) return { ...found, answer: `${found.answer}, ${later.answer}`, plain: found.plain && later.plain, percent: false }
+  if (!CORRECTED.test(tail) && mentions(tail, found.answer)) return found
+  return later
+}
+
+function extractFrom(text: string, order: readonly Extractor[], revise = true): Found | null {
   let after = -1
   for (let i = 0; i < order.length; ) {
     let j = i
@@ -539,7 +587,8 @@ function extractFrom(text: string, order: readonly Extractor[]): Found | null {
     // An anchored answer that is not well formed is not replaced by anything written before it.
     const found = firstUsable(ANCHORED.has(order[i]) ? cands.slice(0, 1) : cands)
     if (found) {
-      const { at: _, ...rest } = found
+      const last = revise && found.close !== undefined ? revised(text, found, order) : found
+      const { at: _, end: _e, close: _c, ...rest } = last as Candidate
       return rest
     }
     if (ANCHORED.has(order[i]) && cands.length > 0) after = cands[0].at
