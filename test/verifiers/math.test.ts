@@ -339,6 +339,24 @@ describe('numbers in prose with a scale word or in a ratio', () => {
     expect(await rewards({ type: 'math' }, '4', ['The answer is 2 squared.', 'The ratio is 3:4', 'It is 3:04 pm'])).toEqual([1, 0, 0])
     expect(await rewards({ type: 'math' }, '3', ['She bought 3 dozen eggs', 'Step 1: 3'])).toEqual([1, 1])
   })
+  it('a ratio or clock time in prose is read whole (`The ratio is 3:4.` read nothing); it matches a ratio, not a fraction', async () => {
+    const ratio = ['The ratio is 3:4.', 'So boys to girls is 3:4', 'It is 2:3:4 at first, then 3:4.']
+    expect(await rewards({ type: 'math' }, '3:4', ratio)).toEqual([1, 1, 1])
+    expect(await rewards({ type: 'math' }, '\\frac{3}{4}', ratio.slice(0, 1))).toEqual([0])
+    expect(await rewards({ type: 'math' }, '4', ratio)).toEqual([0, 0, 0])
+    expect(await rewards({ type: 'math' }, '10:30', ['The train leaves at 10:30.', 'It is not 10:30 but 11:30.'])).toEqual([1, 0])
+  })
+  it('`3 out of 4` is the fraction 3/4 (it read 4, the whole); a bound (`at least 3`, `at most 7`) reads its number', async () => {
+    const part = ['3 out of 4', '3 out of 4 students passed.', 'So 3 out of every 4.']
+    expect(await rewards({ type: 'math' }, '\\frac{3}{4}', part)).toEqual([1, 1, 1])
+    expect(await rewards({ type: 'math' }, '4', part)).toEqual([0, 0, 0])
+    expect(await rewards({ type: 'math' }, '3', ['Out of 4 students, 3 passed.'])).toEqual([1])
+    // A bound is read as its number, as Math-Verify and Qwen2.5-Math's extract_answer read it: `He needs at least 3
+    // boxes` answers "the least number of boxes"; it never matches an interval or inequality reference.
+    expect(await rewards({ type: 'math' }, '3', ['He needs at least 3 boxes.', 'The answer is at least 3.', 'The answer is 3 or more.'])).toEqual([1, 1, 1])
+    expect(await rewards({ type: 'math' }, '7', ['at most 7'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '[3, \\infty)', ['at least 3'])).toEqual([0])
+  })
 })
 
 describe('the answer right after an answer cue', () => {

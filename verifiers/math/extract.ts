@@ -17,7 +17,8 @@
  *               it might be"), also in brackets (`5 (or 6)`), are one list (`The solutions are 3 and 5`), a hedge
  *               (`It could be 3, maybe 4`, `I think 3, but it might be 4`), here and in an answer-is sentence; a value right after a negation (`4, not 3`, `rather than $3$`) is ruled
  *               out, not the answer (also a LaTeX span); a scale word after a number applies (`5 million`,
- *               `2 squared`); a number in a ratio or clock time (`3:4`) is none of its own; a number inside a brace group of
+ *               `2 squared`); a ratio or clock time (`3:4`, `10:30`) is one value, read whole (never its last number);
+ *               `3 out of 4` is the fraction 3/4; a bound (`at least 3`) reads its number; a number inside a brace group of
  *               prose (`\frac{1}{3}` written without `$`) is not one (an answer-is sentence reads the group whole)
  * Second thoughts (R1-style self-correction): text after the chosen anchored answer that opens with a hedge
  * (`\boxed{5}, but it might be 6`, `\boxed{5} or 6`) or with a correction or check cue (`Wait`, `Hmm`, `Actually`,
@@ -294,6 +295,40 @@ function plainNumbers(s: string, from = 0, to = s.length, spans: Span[] = [], ba
     out.push({ answer, by: 'last-number', plain: true, percent: percentAfter(s, end), at, end })
   }
   out.push(...latex.slice(l))
+  // A ratio or clock time written without spaces (`3:4`, `2:3:5`, `10:30`) is one value of its own.
+  if (s.includes(':')) {
+    k = 0
+    g = 0
+    let added = false
+    for (const m of s.slice(from, to).matchAll(RATIO)) {
+      const at = from + m.index
+      if (!outside(at) || inGroup(at) || negated(s, at)) continue
+      out.push({ answer: m[0], by: 'last-number', plain: true, percent: false, at, end: at + m[0].length })
+      added = true
+    }
+    if (added) out.sort((a, b) => a.at - b.at)
+  }
+  return outOf(s, out)
+}
+
+/** A ratio or clock time: numbers joined by colons with no space (`Step 1: 3` is no ratio). */
+const RATIO = /(?<![\w.:\\^_/])\d+(?:\.\d+)?(?::\d+(?:\.\d+)?)+(?![\w:]|\.\d)/g
+/** What joins a part to its whole: `3 out of 4`, `3 out of every 4`. */
+const OUT_OF = /^\s+out\s+of\s+(?:every\s+|the\s+)?$/i
+const PLAIN_NUMBER = /^\d+(?:\.\d+)?$/
+
+/** `3 out of 4` is the fraction 3/4, one value (before, its last number, the whole, was read as the answer). */
+function outOf(s: string, nums: Candidate[]): Candidate[] {
+  if (nums.length < 2 || !/out\s+of/i.test(s)) return nums
+  const out: Candidate[] = []
+  for (let i = 0; i < nums.length; i++) {
+    const a = nums[i]
+    const b = nums[i + 1]
+    if (b && a.plain && b.plain && PLAIN_NUMBER.test(a.answer) && PLAIN_NUMBER.test(b.answer) && OUT_OF.test(after(s, a, b.at))) {
+      out.push({ ...a, answer: `${a.answer}/${b.answer}`, percent: false, end: b.end })
+      i++
+    } else out.push(a)
+  }
   return out
 }
 
