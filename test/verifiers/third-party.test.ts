@@ -2,8 +2,8 @@
  * The third-party math corpus (test/fixtures/verifiers/third-party): cases from Math-Verify's, TRL's, open-r1's,
  * MARIO_EVAL's, hendrycks MATH's, NeMo-Skills', Qwen2.5-Math's, MindSpeed-RL's, AReaL's, slime's, lm-eval's, verl's,
  * lighteval's, OpenCompass', SkyRL's, NeMo-RL's, DART-Math's, tinker-cookbook's, Trinity-RFT's, rLLM's, simple-evals',
- * pie-framework/math-validation's, open-instruct's, RM-Gallery's, Prime Intellect verifiers', AISBench's, wisent's and
- * TensorRT-LLM's public tests, graders' issue trackers
+ * pie-framework/math-validation's, open-instruct's, RM-Gallery's, Prime Intellect verifiers', AISBench's, wisent's,
+ * TensorRT-LLM's and antirez/ds4's public tests, graders' issue trackers
  * and model-style GSM8K answers, run through the full `math` verifier as `POST /v1/verify` runs it. Each source
  * family must agree with its source's verdicts (or with the corpus' recorded verdict where it says why it does not
  * follow the source) on the tuning half and on the held-out half, and no wrong answer may score 1 in any family.
@@ -28,8 +28,8 @@ const FLOOR: Record<Half, Record<string, number>> = {
     // Added 2026-12-03 (third session), measured before any change: ais-bench 10/11 (11/11 once `infinity` is ∞),
     // open-instruct 7/7, prime-verifiers 1/1, rm-gallery 1/1, wisent 5/5.
     ...{ 'ais-bench': 1, 'open-instruct': 1, 'prime-verifiers': 1, 'rm-gallery': 1, wisent: 1 },
-    // Added 2026-12-03 (fourth session), measured before any change: tensorrt-llm 8/8.
-    'tensorrt-llm': 1,
+    // Added 2026-12-03 (fourth session), measured before any change: tensorrt-llm 8/8, ds4-eval 7/7.
+    ...{ 'tensorrt-llm': 1, 'ds4-eval': 1 },
   },
   heldout: {
     ...{ 'math-verify': 0.98, trl: 0.98, 'open-r1': 0.98, 'mario-eval': 0.98, 'hendrycks-math': 0.98, gsm8k: 0.98 },
@@ -43,8 +43,8 @@ const FLOOR: Record<Half, Record<string, number>> = {
     // Added the same session, measured before any change: ais-bench 8/9 (`\overline{AB}` for AB), open-instruct 7/7,
     // prime-verifiers 8/8, rm-gallery 5/5, wisent 6/6.
     ...{ 'ais-bench': 0.85, 'open-instruct': 1, 'prime-verifiers': 1, 'rm-gallery': 1, wisent: 1 },
-    // Added 2026-12-03 (fourth session), measured before any change: tensorrt-llm 7/7.
-    'tensorrt-llm': 1,
+    // Added 2026-12-03 (fourth session), measured before any change: tensorrt-llm 7/7, ds4-eval 5/5.
+    ...{ 'tensorrt-llm': 1, 'ds4-eval': 1 },
   },
 }
 
