@@ -29,6 +29,9 @@ const INPUTS: Record<string, string> = {
   'answer cue, one long word': 'The answer is 1 ' + 'a'.repeat(N) + ' 2.',
   // Second thoughts after an anchored answer (the text after it is read again, once).
   'second thoughts after a box': '\\boxed{1}' + '. Wait, no'.repeat(N / 10) + ' 2',
+  // 20,000 boxes of one kind: the search for the other kind ran from every box to the end (1.5 s before).
+  'many boxes': 'x \\boxed{1} '.repeat(N / 12),
+  'many fboxes, negated': 'not \\fbox{1} '.repeat(N / 14),
   'a long ratio chain': 'It is ' + '1:'.repeat(N / 2) + '1x',
   'part out of whole': '1 out of '.repeat(N / 9) + '2',
   'a check after the answer': 'The answer is 1. Wait, let me verify: ' + '1 + '.repeat(N / 4) + '1',
