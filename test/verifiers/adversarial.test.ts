@@ -32,6 +32,8 @@ const INPUTS: Record<string, string> = {
   // 20,000 boxes of one kind: the search for the other kind ran from every box to the end (1.5 s before).
   'many boxes': 'x \\boxed{1} '.repeat(N / 12),
   'many fboxes, negated': 'not \\fbox{1} '.repeat(N / 14),
+  'hedges between values': '1' + ' apples, or maybe'.repeat(N / 17) + ' 2',
+  'retractions after a box': '\\boxed{1}' + '. Wait, that is wrong'.repeat(N / 21),
   'a long ratio chain': 'It is ' + '1:'.repeat(N / 2) + '1x',
   'part out of whole': '1 out of '.repeat(N / 9) + '2',
   'a check after the answer': 'The answer is 1. Wait, let me verify: ' + '1 + '.repeat(N / 4) + '1',

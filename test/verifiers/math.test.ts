@@ -490,3 +490,22 @@ describe('second thoughts after an anchored answer (R1-style self-correction)', 
     expect(await rewards({ type: 'math' }, '4', preds)).toEqual([1, 1, 1, 1])
   })
 })
+
+describe('hedges and retractions around the final value', () => {
+  it('the last two values of prose with a hedge between them are a list (before: the last one scored 1)', async () => {
+    const hedged = ['It is 5. Hmm, or maybe 6.', 'It is 5 apples, or maybe 6 apples.', 'The answer should be 5. Hmm, but maybe it is 6?', 'The answer is 5 apples or 6 apples.', 'So we get 5 cookies. Hmm, actually I think it might be 6.', 'The answer is 5. But I am not sure; it could be 6.']
+    expect(await rewards({ type: 'math' }, '6', hedged)).toEqual([0, 0, 0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '5', hedged)).toEqual([0, 0, 0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '5, 6', hedged)).toEqual([1, 1, 1, 1, 1, 1])
+    // Not a noun phrase with "or", nor a modal about something else, nor a conditional after the answer.
+    const kept = ['She has 5 apples or oranges left, so 12 fruits.', 'Each of the 4 sides could be 12 cm long.', 'The answer is 12. However, if we count the 3 extra, it would be 15.']
+    expect(await rewards({ type: 'math' }, '12', kept)).toEqual([1, 1, 1])
+  })
+  it('an answer the text then calls wrong, with no value after, is no answer; with one, that value is', async () => {
+    const retracted = ['I initially got \\boxed{12} but that is incorrect.', '\\boxed{12}. Wait, that is wrong.', 'So it is 12. Wait, that is wrong.', 'The answer is 12. I made a mistake.']
+    expect(await rewards({ type: 'math' }, '12', retracted)).toEqual([0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '13', ['\\boxed{12}, but that is wrong; it is 13.', 'So it is 12. Wait, that is wrong: it is 13.'])).toEqual([1, 1])
+    // A question is no retraction, and naming the answer again keeps it.
+    expect(await rewards({ type: 'math' }, '12', ['\\boxed{12}. Wait, is that wrong? No, it is right.', 'The answer is 12. I made a mistake earlier, but 12 is right.'])).toEqual([1, 1])
+  })
+})

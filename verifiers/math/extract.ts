@@ -25,8 +25,11 @@
  * `No`, `Let me recheck`) is read on its own; a different value there makes the answer a list when the text hedges
  * (`maybe`, `might`, a question: matches no single gold), replaces it when the text corrects (`actually`, `wrong`,
  * `no`, `mistake`: `The answer is 5. Wait, actually it's 6.` gives 6), and otherwise replaces it unless the text
- * names the answer again (a check: `Wait, let me verify: 12 × 3 = 36` keeps 12). A box right after a negation
- * (`\boxed{4}, not \boxed{3}`) is ruled out as a number there is.
+ * names the answer again (a check: `Wait, let me verify: 12 × 3 = 36` keeps 12); a turn (`But`, `However`) only
+ * hedges, never replaces; an answer the text then calls wrong (`Wait, that is wrong.`, `but that's incorrect`) with no
+ * value after it is no answer. A box right after a negation (`\boxed{4}, not \boxed{3}`) is ruled out as a number
+ * there is. In prose the last two values with a hedge word at most three words before the last (`5 apples, or maybe 6
+ * apples`, `It is 5. Hmm, but maybe it is 6?`) are a list too.
  * Adjacent strategies of the same tier form one group in which the answer found *last in the text* wins:
  * anchored answers (boxed, hash, answer-tag, answer-is), then trailing expressions (latex, last-number). So
  * "… \boxed{255} … Final answer: $10,455$" gives 10,455. A candidate that is not a well-formed answer (unknown
@@ -490,7 +493,7 @@ export function answerSentence(text: string): string | null {
 }
 
 function latexCandidates(s: string, spans: Span[]): Candidate[] {
-  return spans.map((sp) => ({ answer: sp.body.trim(), by: 'latex' as const, plain: false, percent: percentAfter(s, sp.end), at: sp.start }))
+  return spans.map((sp) => ({ answer: sp.body.trim(), by: 'latex' as const, plain: false, percent: percentAfter(s, sp.end), at: sp.start, end: sp.end }))
 }
 
 /** A candidate as an answer: itself when well formed; else, for an equation chain whose earlier sides use
@@ -564,12 +567,28 @@ function joinedInProse(s: string, a: Candidate, b: Candidate): boolean {
   return PROSE_JOIN.test(after(s, a, b.at).replace(/^\s*(?:\\?%|percent\b)/i, ''))
 }
 
+/** A word that offers another value, at most three words before it (`5 apples, or maybe 6`, `It is 5. Hmm, but maybe
+ * it is 6`; not `5 apples or oranges left, so 12`). */
+const HEDGE_END = /(?:\b(?:or|maybe|perhaps|possibly|ou|oder|vielleicht)(?:\s+[a-zA-Z']+){0,3}|或者?|也许)\s*$/i
+/** A modal offer right before the value (`I think it might be 6`) counts only after a turn of thought (`but`, `hmm`,
+ * `wait`, `actually`): alone it is an assertion about something else (`each of the 4 sides could be 12 cm`). */
+const MIGHT_END = /\b(?:might|may|could)(?:\s+(?:also|well|even))?\s+(?:be|equal)(?:\s+[a-zA-Z']+){0,2}\s*$/i
+const TURN = /\b(?:but|hmm+|wait|actually|though|although|however)\b/i
+
+/** Whether the short, number-free text between the last two values of prose offers the last as an alternative to the
+ * one before: a hedge over both (`It is 5 apples, or maybe 6 apples.`, `It is 5. Hmm, but maybe it is 6?`). */
+function hedgedGap(gap: string): boolean {
+  if (gap.length > 60 || /\d/.test(gap)) return false
+  return HEDGE_END.test(gap) || (MIGHT_END.test(gap) && TURN.test(gap))
+}
+
 /** The last numbers of prose joined only by hedging words (`It is 12 or 13`, `It could be 3, maybe 4`, `12或13`)
  * hedge over several answers: one list, which never matches a single gold (as adjacent boxes do not). Each value
  * keeps its own percent sign (`1/2 or 50%`). */
 function joinHedges(s: string, nums: Candidate[]): Candidate[] {
   let j = nums.length - 1
   while (j > 0 && joinedInProse(s, nums[j - 1], nums[j])) j--
+  if (j === nums.length - 1 && j > 0 && hedgedGap(after(s, nums[j - 1], nums[j].at))) j--
   if (j === nums.length - 1) return nums
   const items = nums.slice(j)
   const answer = items.map((x) => (x.percent && !items.every((y) => y.percent) ? `${x.answer}%` : x.answer)).join(', ')
@@ -583,6 +602,19 @@ const SECOND_THOUGHT = new RegExp(
   String.raw`^(?:\s*[,;(—–]?\s*(?:${MODAL}|or|maybe|perhaps|possibly)\b|[\s.!?;:,。！？；…*]*(?:wait|hmm+|actually|oops|no|correction|hold on|on second thought|scratch that|double[- ]?check(?:ing)?|re-?check(?:ing)?|let me (?:re-?)?(?:check|verify|compute|calculate|reconsider|think|redo|double[- ]?check))\b)`,
   'i',
 )
+/** A turn after the answer that may only hedge it (`The answer is 5. But I am not sure; it could be 6.`): it never
+ * replaces the answer, as `However, with the 3 extra it would be 15` does not. */
+const HEDGE_OPEN = /^[\s.!?;:,。！？；…*]*(?:but|however|though|although)\b/i
+/** Text after an answer that says it was wrong (`Wait, that is wrong.`, `but that's incorrect`, `I made a mistake`):
+ * with no value after it, the completion has no answer (it is not the retracted one). */
+const RETRACTED = /\b(?:that|this|it)(?:'s|\s+is|\s+was)\s+(?:wrong|incorrect|not\s+(?:right|correct))\b|\bI\s+made\s+(?:a|an)\s+(?:mistake|error)\b/i
+
+/** Whether the text right after an answer retracts it (a question, `is that wrong?`, does not). */
+function retracts(tail: string): boolean {
+  const head = tail.slice(0, 160)
+  return RETRACTED.test(head) && !/[?？]/.test(head)
+}
+
 /** A second thought that hedges (the answer is then both values, a list no single gold matches). */
 const HEDGED = /\b(?:or|maybe|perhaps|possibly|probably|might|could|not sure|unsure)\b|[?？]/i
 /** A second thought that says the answer before it was wrong (the value after it replaces that answer). */
@@ -603,13 +635,20 @@ function mentions(text: string, value: string): boolean {
  * makes the answer both values, a list that matches no single gold; a correction (`actually`, `wrong`, `mistake`,
  * `no`, …) makes the later value the answer; a check that names the answer again (`Wait, let me verify: 12 × 3 =
  * 36`) leaves it; one that does not gives the value it ends on. */
-function revised(text: string, found: Candidate, order: readonly Extractor[]): Found {
+function revised(text: string, found: Candidate, order: readonly Extractor[]): Found | null {
   const tail = text.slice(found.close)
-  if (!SECOND_THOUGHT.test(tail.slice(0, 96))) return found
+  const head = tail.slice(0, 96)
+  const second = SECOND_THOUGHT.test(head)
+  const turn = !second && HEDGE_OPEN.test(head)
+  const retracted = retracts(tail)
+  if (!second && !turn && !retracted) return found
   const later = extractFrom(tail, order, false)
-  if (!later || later.answer === found.answer) return found
-  if (HEDGED.test(tail)) return { ...found, answer: `${found.answer}, ${later.answer}`, plain: found.plain && later.plain, percent: false }
-  if (!CORRECTED.test(tail) && mentions(tail, found.answer)) return found
+  if (!later) return retracted ? null : found
+  if (later.answer === found.answer) return found
+  const hedge = { ...found, answer: `${found.answer}, ${later.answer}`, plain: found.plain && later.plain, percent: false }
+  if (HEDGED.test(tail)) return hedge
+  if (turn && !retracted) return found
+  if (!retracted && !CORRECTED.test(tail) && mentions(tail, found.answer)) return found
   return later
 }
 
@@ -626,7 +665,10 @@ function extractFrom(text: string, order: readonly Extractor[], revise = true): 
     // An anchored answer that is not well formed is not replaced by anything written before it.
     const found = firstUsable(ANCHORED.has(order[i]) ? cands.slice(0, 1) : cands)
     if (found) {
+      // A trailing value the text then calls wrong (`So it is 12. Wait, that is wrong.`) is no answer either.
+      if (revise && found.close === undefined && found.end !== undefined && retracts(text.slice(found.end))) return null
       const last = revise && found.close !== undefined ? revised(text, found, order) : found
+      if (!last) return null
       const { at: _, end: _e, close: _c, ...rest } = last as Candidate
       return rest
     }
