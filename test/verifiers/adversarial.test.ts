@@ -34,6 +34,7 @@ const INPUTS: Record<string, string> = {
   'many fboxes, negated': 'not \\fbox{1} '.repeat(N / 14),
   'hedges between values': '1' + ' apples, or maybe'.repeat(N / 17) + ' 2',
   'retractions after a box': '\\boxed{1}' + '. Wait, that is wrong'.repeat(N / 21),
+  'made-up next problems': 'The answer is 1.\n\nQuestion: '.repeat(N / 30),
   'a long ratio chain': 'It is ' + '1:'.repeat(N / 2) + '1x',
   'part out of whole': '1 out of '.repeat(N / 9) + '2',
   'a check after the answer': 'The answer is 1. Wait, let me verify: ' + '1 + '.repeat(N / 4) + '1',

@@ -509,3 +509,18 @@ describe('hedges and retractions around the final value', () => {
     expect(await rewards({ type: 'math' }, '12', ['\\boxed{12}. Wait, is that wrong? No, it is right.', 'The answer is 12. I made a mistake earlier, but 12 is right.'])).toEqual([1, 1])
   })
 })
+
+describe('a made-up next problem after the answer', () => {
+  it('ends the completion when the text before it concludes (lm-eval gsm8k/minerva and Qwen2.5-Math stop there)', async () => {
+    const runOn = [
+      'So the answer is 18.\n\nQuestion: John has 5 apples and eats 2. How many are left?\nAnswer: John has 5 - 2 = 3 apples left. The answer is 3.',
+      'Final Answer: The final answer is $18$. I hope it is correct.\n\nProblem:\nFind $x$ if $2x=8$.\n\nSolution:\n$x=4$. Final Answer: The final answer is $4$. I hope it is correct.',
+      '#### 18\n\nQuestion: What is 2+2?\n#### 4',
+      'so \\boxed{18}.\n\n### Problem 2\nHow many?\nThe answer is 4',
+    ]
+    expect(await rewards({ type: 'math' }, '18', runOn)).toEqual([1, 1, 1, 1])
+    expect(await rewards({ type: 'math' }, '3', runOn.slice(0, 1))).toEqual([0])
+    // A problem restated before any answer is part of the solution.
+    expect(await rewards({ type: 'math' }, '12', ['Let me read: we have 3 boxes.\n\nProblem: how many apples?\n\nSolution: 3 x 4 = 12 apples.', '### Problem\nFind x.\n### Solution\nThe answer is 12.'])).toEqual([1, 1])
+  })
+})

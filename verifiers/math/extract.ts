@@ -708,5 +708,18 @@ export function extractAnswer(input: string, order: readonly Extractor[] = DEFAU
   const raw = repairEscapes(input)
   const text = raw.includes('<|') ? ownTurn(raw) : raw
   const think = text.lastIndexOf('</think>')
-  return extractFrom(think >= 0 ? text.slice(think + 8) : text, order)
+  const answer = think >= 0 ? text.slice(think + 8) : text
+  const next = NEXT_PROBLEM.exec(answer)
+  if (next) {
+    const own = extractFrom(answer.slice(0, next.index), order)
+    if (own && ANCHORED.has(own.by)) return own
+  }
+  return extractFrom(answer, order)
 }
+
+/** A made-up next problem after the answer, as a base model continues a few-shot prompt (`…The answer is 18.\n\n
+ * Question: John has 5 apples…`): a paragraph opening with `Question:` or `Problem:` (or a `### Problem` heading).
+ * lm-evaluation-harness' gsm8k and minerva_math tasks and Qwen2.5-Math's evaluation stop generating there; so does
+ * extraction, when the text before it concludes with an anchored answer (boxed, `####`, `<answer>`, "the answer is"):
+ * a problem restated mid-solution is not cut. */
+const NEXT_PROBLEM = /\n[ \t]*\n[ \t]*(?:#{1,4}[ \t]*)?(?:Question|Problem)[ \t]*\d*[ \t]*[:：]|\n[ \t]*#{2,4}[ \t]*(?:Question|Problem)\b/
