@@ -500,6 +500,8 @@ describe('hedges and retractions around the final value', () => {
     // Not a noun phrase with "or", nor a modal about something else, nor a conditional after the answer.
     const kept = ['She has 5 apples or oranges left, so 12 fruits.', 'Each of the 4 sides could be 12 cm long.', 'The answer is 12. However, if we count the 3 extra, it would be 15.']
     expect(await rewards({ type: 'math' }, '12', kept)).toEqual([1, 1, 1])
+    // A bare `or` hedges between values of one unit; between units it restates one value (the last is read).
+    expect(await rewards({ type: 'math' }, '0.25', ['That gives 15 minutes, or 0.25 hours.', 'It is 5 apples or 0.25 apples'])).toEqual([1, 0])
   })
   it('an answer the text then calls wrong, with no value after, is no answer; with one, that value is', async () => {
     const retracted = ['I initially got \\boxed{12} but that is incorrect.', '\\boxed{12}. Wait, that is wrong.', 'So it is 12. Wait, that is wrong.', 'The answer is 12. I made a mistake.']

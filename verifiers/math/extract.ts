@@ -29,7 +29,8 @@
  * hedges, never replaces; an answer the text then calls wrong (`Wait, that is wrong.`, `but that's incorrect`) with no
  * value after it is no answer. A box right after a negation (`\boxed{4}, not \boxed{3}`) is ruled out as a number
  * there is. In prose the last two values with a hedge word at most three words before the last (`5 apples, or maybe 6
- * apples`, `It is 5. Hmm, but maybe it is 6?`) are a list too.
+ * apples`, `It is 5. Hmm, but maybe it is 6?`), or a bare `or` between values of one unit (`5 apples or 6 apples`;
+ * not `15 minutes, or 0.25 hours`, one value restated), are a list too.
  * Adjacent strategies of the same tier form one group in which the answer found *last in the text* wins:
  * anchored answers (boxed, hash, answer-tag, answer-is), then trailing expressions (latex, last-number). So
  * "… \boxed{255} … Final answer: $10,455$" gives 10,455. A candidate that is not a well-formed answer (unknown
@@ -569,7 +570,10 @@ function joinedInProse(s: string, a: Candidate, b: Candidate): boolean {
 
 /** A word that offers another value, at most three words before it (`5 apples, or maybe 6`, `It is 5. Hmm, but maybe
  * it is 6`; not `5 apples or oranges left, so 12`). */
-const HEDGE_END = /(?:\b(?:or|maybe|perhaps|possibly|ou|oder|vielleicht)(?:\s+[a-zA-Z']+){0,3}|或者?|也许)\s*$/i
+const HEDGE_END = /(?:\b(?:maybe|perhaps|possibly|vielleicht)(?:\s+[a-zA-Z']+){0,3}|也许)\s*$/i
+/** A bare `or` right before the value: a hedge only between values of one unit (`5 apples or 6 apples`); between units
+ * it restates one value (`15 minutes, or 0.25 hours`). */
+const OR_END = /^\s*([a-zA-Z]*)[\s,;]*\b(?:or|ou|oder)\s*$|^\s*([a-zA-Z]*)[\s,;]*或者?\s*$/i
 /** A modal offer right before the value (`I think it might be 6`) counts only after a turn of thought (`but`, `hmm`,
  * `wait`, `actually`): alone it is an assertion about something else (`each of the 4 sides could be 12 cm`). */
 const MIGHT_END = /\b(?:might|may|could)(?:\s+(?:also|well|even))?\s+(?:be|equal)(?:\s+[a-zA-Z']+){0,2}\s*$/i
@@ -577,9 +581,11 @@ const TURN = /\b(?:but|hmm+|wait|actually|though|although|however)\b/i
 
 /** Whether the short, number-free text between the last two values of prose offers the last as an alternative to the
  * one before: a hedge over both (`It is 5 apples, or maybe 6 apples.`, `It is 5. Hmm, but maybe it is 6?`). */
-function hedgedGap(gap: string): boolean {
+function hedgedGap(gap: string, unitAfter: string): boolean {
   if (gap.length > 60 || /\d/.test(gap)) return false
-  return HEDGE_END.test(gap) || (MIGHT_END.test(gap) && TURN.test(gap))
+  if (HEDGE_END.test(gap) || (MIGHT_END.test(gap) && TURN.test(gap))) return true
+  const or = OR_END.exec(gap)
+  return !!or && (or[1] ?? or[2] ?? '').toLowerCase() === unitAfter.toLowerCase()
 }
 
 /** The last numbers of prose joined only by hedging words (`It is 12 or 13`, `It could be 3, maybe 4`, `12或13`)
@@ -588,7 +594,11 @@ function hedgedGap(gap: string): boolean {
 function joinHedges(s: string, nums: Candidate[]): Candidate[] {
   let j = nums.length - 1
   while (j > 0 && joinedInProse(s, nums[j - 1], nums[j])) j--
-  if (j === nums.length - 1 && j > 0 && hedgedGap(after(s, nums[j - 1], nums[j].at))) j--
+  if (j === nums.length - 1 && j > 0) {
+    const last = nums[j]
+    const unitAfter = /^\s*([a-zA-Z]*)/.exec(s.slice(last.end ?? last.at + last.answer.length, (last.end ?? last.at) + 40))![1]
+    if (hedgedGap(after(s, nums[j - 1], last.at), unitAfter)) j--
+  }
   if (j === nums.length - 1) return nums
   const items = nums.slice(j)
   const answer = items.map((x) => (x.percent && !items.every((y) => y.percent) ? `${x.answer}%` : x.answer)).join(', ')
