@@ -480,7 +480,13 @@ describe('second thoughts after an anchored answer (R1-style self-correction)', 
   it('a check that names the answer again leaves it; one that does not gives the value it ends on', async () => {
     const kept = ['So the answer is 12. Wait, let me recheck. 3 × 4 = 12. Yes, 12.', 'The answer is 12. Wait, let me verify: 12 × 3 = 36.', 'The answer is 12. No other value works.', 'The answer is \\boxed{12}. Hmm, nice.']
     expect(await rewards({ type: 'math' }, '12', kept)).toEqual([1, 1, 1, 1])
-    expect(await rewards({ type: 'math' }, '6', ['The answer is 5. Let me recheck: 2 + 4 = 6.'])).toEqual([1])
+    // A check or musing that ends on another value without saying the answer was wrong leaves both open (a list); a
+    // correction cue (`Wait, it's 6`) does not.
+    const open = ['The answer is 5. Let me recheck: 2 + 4 = 6.', '\\boxed{5}\n\nHmm, let me also consider the case x = 0: then the count is 0.']
+    expect(await rewards({ type: 'math' }, '6', open.slice(0, 1))).toEqual([0])
+    expect(await rewards({ type: 'math' }, '0', open.slice(1))).toEqual([0])
+    expect(await rewards({ type: 'math' }, '5', open)).toEqual([0, 0])
+    expect(await rewards({ type: 'math' }, '6', ['The answer is 5. Wait, 5 is too small; it is 6.', 'The answer is 5. Hmm, no: 6.'])).toEqual([1, 1])
     // Only a second thought re-opens the answer: a sentence after it that is not one is commentary.
     expect(await rewards({ type: 'math' }, '12', ['The answer is 12. It took 3 steps.', '\\boxed{12}. We used 3 steps.'])).toEqual([1, 1])
   })

@@ -24,8 +24,8 @@
  * (`\boxed{5}, but it might be 6`, `\boxed{5} or 6`) or with a correction or check cue (`Wait`, `Hmm`, `Actually`,
  * `No`, `Let me recheck`) is read on its own; a different value there makes the answer a list when the text hedges
  * (`maybe`, `might`, a question: matches no single gold), replaces it when the text corrects (`actually`, `wrong`,
- * `no`, `mistake`: `The answer is 5. Wait, actually it's 6.` gives 6), and otherwise replaces it unless the text
- * names the answer again (a check: `Wait, let me verify: 12 × 3 = 36` keeps 12); a turn (`But`, `However`) only
+ * `no`, `mistake`, or a correction cue: `The answer is 5. Wait, it's 6.` gives 6), and otherwise keeps it if the text
+ * names it again (a check: `Wait, let me verify: 12 × 3 = 36` keeps 12) or else leaves both open (a list); a turn (`But`, `However`) only
  * hedges, never replaces; an answer the text then calls wrong (`Wait, that is wrong.`, `but that's incorrect`) with no
  * value after it is no answer. A box right after a negation (`\boxed{4}, not \boxed{3}`) is ruled out as a number
  * there is. In prose the last two values with a hedge word at most three words before the last (`5 apples, or maybe 6
@@ -625,6 +625,13 @@ function retracts(tail: string): boolean {
   return RETRACTED.test(head) && !/[?？]/.test(head)
 }
 
+/** A second thought that opens as a correction (`Wait, it's 6.`, `Hmm, no: 6`, `Actually, 6`): the value after it is the
+ * answer. */
+const CORRECTION_CUE = /^[\s.!?;:,。！？；…*]*(?:(?:hmm+|well|oh)[\s,.!…]*)?(?:wait|actually|oops|no|correction|hold on|on second thought|scratch that)\b/i
+/** A second thought that checks (`Wait, let me verify: …`, `Let me recheck`): it replaces the answer only when it says
+ * the answer was wrong. */
+const CHECK = /\blet me (?:re-?)?(?:check|verify|confirm|double[- ]?check)|\bdouble[- ]?check|\bre-?check|\bverify|\bchecking\b/i
+
 /** A second thought that hedges (the answer is then both values, a list no single gold matches). */
 const HEDGED = /\b(?:or|maybe|perhaps|possibly|probably|might|could|not sure|unsure)\b|[?？]/i
 /** A second thought that says the answer before it was wrong (the value after it replaces that answer). */
@@ -642,9 +649,9 @@ function mentions(text: string, value: string): boolean {
 
 /** An anchored answer revised by what follows it (R1-style self-correction). The text after it that opens with a
  * second thought is read on its own; when it holds a different value: a hedge (`maybe`, `might`, `or`, a question)
- * makes the answer both values, a list that matches no single gold; a correction (`actually`, `wrong`, `mistake`,
- * `no`, …) makes the later value the answer; a check that names the answer again (`Wait, let me verify: 12 × 3 =
- * 36`) leaves it; one that does not gives the value it ends on. */
+ * makes the answer both values, a list that matches no single gold; a correction (`Wait, it's 6`, `actually`, `wrong`,
+ * `mistake`, `no`, …) makes the later value the answer; a check or a musing that names the answer again (`Wait, let me
+ * verify: 12 × 3 = 36`) leaves it; one that does not leaves the answer open between both values (a list). */
 function revised(text: string, found: Candidate, order: readonly Extractor[]): Found | null {
   const tail = text.slice(found.close)
   const head = tail.slice(0, 96)
@@ -658,8 +665,10 @@ function revised(text: string, found: Candidate, order: readonly Extractor[]): F
   const hedge = { ...found, answer: `${found.answer}, ${later.answer}`, plain: found.plain && later.plain, percent: false }
   if (HEDGED.test(tail)) return hedge
   if (turn && !retracted) return found
-  if (!retracted && !CORRECTED.test(tail) && mentions(tail, found.answer)) return found
-  return later
+  if (retracted || CORRECTED.test(tail) || (!CHECK.test(head) && CORRECTION_CUE.test(head))) return later
+  // A check or a musing (`Hmm, let me also consider x = 0: …`) that names the answer again leaves it; one that does not
+  // leaves the final answer open between the two values: a list, which matches neither alone.
+  return mentions(tail, found.answer) ? found : hedge
 }
 
 function extractFrom(text: string, order: readonly Extractor[], revise = true): Found | null {
