@@ -351,6 +351,11 @@ describe('numbers in prose with a scale word or in a ratio', () => {
     expect(await rewards({ type: 'math' }, '\\frac{3}{4}', part)).toEqual([1, 1, 1])
     expect(await rewards({ type: 'math' }, '4', part)).toEqual([0, 0, 0])
     expect(await rewards({ type: 'math' }, '3', ['Out of 4 students, 3 passed.'])).toEqual([1])
+    // A chance of `1 in 4` too, next to a word of chance only (`3 in 2020` is no fraction).
+    const chance = ['There is a 1 in 4 chance.', 'The probability is 1 in 4.']
+    expect(await rewards({ type: 'math' }, '\\frac{1}{4}', chance)).toEqual([1, 1])
+    expect(await rewards({ type: 'math' }, '4', chance)).toEqual([0, 0])
+    expect(await rewards({ type: 'math' }, '2020', ['He scored 3 in 2020.'])).toEqual([1])
     // A bound is read as its number, as Math-Verify and Qwen2.5-Math's extract_answer read it: `He needs at least 3
     // boxes` answers "the least number of boxes"; it never matches an interval or inequality reference.
     expect(await rewards({ type: 'math' }, '3', ['He needs at least 3 boxes.', 'The answer is at least 3.', 'The answer is 3 or more.'])).toEqual([1, 1, 1])

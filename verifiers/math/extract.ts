@@ -18,7 +18,7 @@
  *               (`It could be 3, maybe 4`, `I think 3, but it might be 4`), here and in an answer-is sentence; a value right after a negation (`4, not 3`, `rather than $3$`) is ruled
  *               out, not the answer (also a LaTeX span); a scale word after a number applies (`5 million`,
  *               `2 squared`); a ratio or clock time (`3:4`, `10:30`) is one value, read whole (never its last number);
- *               `3 out of 4` is the fraction 3/4; a bound (`at least 3`) reads its number; a number inside a brace group of
+ *               `3 out of 4` is the fraction 3/4 (a chance of `1 in 4` too); a bound (`at least 3`) reads its number; a number inside a brace group of
  *               prose (`\frac{1}{3}` written without `$`) is not one (an answer-is sentence reads the group whole)
  * Second thoughts (R1-style self-correction): text after the chosen anchored answer that opens with a hedge
  * (`\boxed{5}, but it might be 6`, `\boxed{5} or 6`) or with a correction or check cue (`Wait`, `Hmm`, `Actually`,
@@ -325,14 +325,29 @@ const RATIO = /(?<![\w.:\\^_/])\d+(?:\.\d+)?(?::\d+(?:\.\d+)?)+(?![\w:]|\.\d)/g
 const OUT_OF = /^\s+out\s+of\s+(?:every\s+|the\s+)?$/i
 const PLAIN_NUMBER = /^\d+(?:\.\d+)?$/
 
-/** `3 out of 4` is the fraction 3/4, one value (before, its last number, the whole, was read as the answer). */
+/** A chance written `1 in 4`: `in` joins a part to its whole only next to a word of chance (`a 1 in 4 chance`, `the
+ * probability is 1 in 4`; not `3 in 2020`). */
+const IN = /^\s+in\s+$/
+const CHANCE_AFTER = /^\s*(?:chances?|odds)\b/i
+const CHANCE_BEFORE = /\b(?:probability|odds|chances?|likelihood)\b[^.\d]*$/i
+
+function partOfWhole(s: string, a: Candidate, b: Candidate): boolean {
+  const gap = after(s, a, b.at)
+  if (OUT_OF.test(gap)) return true
+  if (!IN.test(gap)) return false
+  const end = b.end ?? b.at + b.answer.length
+  return CHANCE_AFTER.test(s.slice(end, end + 12)) || CHANCE_BEFORE.test(s.slice(Math.max(0, a.at - 48), a.at))
+}
+
+/** `3 out of 4` is the fraction 3/4, one value (before, its last number, the whole, was read as the answer); so is a
+ * chance of `1 in 4`. */
 function outOf(s: string, nums: Candidate[]): Candidate[] {
-  if (nums.length < 2 || !/out\s+of/i.test(s)) return nums
+  if (nums.length < 2 || !/out\s+of|\sin\s/i.test(s)) return nums
   const out: Candidate[] = []
   for (let i = 0; i < nums.length; i++) {
     const a = nums[i]
     const b = nums[i + 1]
-    if (b && a.plain && b.plain && PLAIN_NUMBER.test(a.answer) && PLAIN_NUMBER.test(b.answer) && OUT_OF.test(after(s, a, b.at))) {
+    if (b && a.plain && b.plain && PLAIN_NUMBER.test(a.answer) && PLAIN_NUMBER.test(b.answer) && partOfWhole(s, a, b)) {
       out.push({ ...a, answer: `${a.answer}/${b.answer}`, percent: false, end: b.end })
       i++
     } else out.push(a)
