@@ -3,7 +3,9 @@
  * solution (the verifier takes its `#### N`), and its answer written the ways models write it — boxed, "The answer
  * is N.", `#### 1,234`, bold "**Answer:** N dollars", currency before the number, units and nouns after it,
  * thousands separators, inside LaTeX, after a `<think>` block — must score 1, and a neighbouring problem's
- * (different) answer, written the same ways, 0.
+ * (different) answer, written the same ways, 0. And R1-style endings with the two answers: the one kept after a
+ * correction, a negated box, a made-up next problem or a check scores 1, the one given up 0, a hedge between them or
+ * a retraction 0.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
@@ -59,5 +61,39 @@ describe.skipIf(rows.length === 0)('GSM8K worked examples', () => {
     }
     expect(failures.slice(0, 5)).toEqual([])
     expect(separated).toBeGreaterThan(50) // the separator form really differs for many answers
+  }, 120_000)
+
+  /** R1-style endings whose final answer is `final` after `dropped` was written and given up (corrected, ruled out, a
+   * made-up next problem's, or checked). */
+  const secondThoughts = (final: string, dropped: string) => [
+    `So the answer is ${dropped}. Wait, actually it's ${final}.`,
+    `\\boxed{${dropped}}. Wait, no, \\boxed{${final}}.`,
+    `The answer is \\boxed{${final}}, not \\boxed{${dropped}}.`,
+    `So the answer is ${final}.\n\nQuestion: What comes next?\nAnswer: The answer is ${dropped}.`,
+    `\\boxed{${final}}\n\nWait, let me verify: ${final} fits every condition.`,
+  ]
+  /** Endings that commit to neither value (a hedge) or to none (a retraction). */
+  const uncommitted = (a: string, b: string) => [
+    `The answer is ${a}. Hmm, but maybe it is ${b}?`,
+    `\\boxed{${a}}, but it might be ${b}`,
+    `It is ${a} apples, or maybe ${b} apples.`,
+    `\\boxed{${a}}. Wait, that is wrong.`,
+  ]
+
+  it('in R1-style endings the answer kept scores 1, the one given up 0, and a hedge or a retraction 0 (before: each given-up value scored 1)', async () => {
+    const failures: string[] = []
+    for (let i = 0; i < rows.length; i++) {
+      const n = gold(rows[i].answer)
+      let j = (i + 1) % rows.length
+      while (gold(rows[j].answer) === n) j = (j + 1) % rows.length
+      const other = gold(rows[j].answer)
+      const good = secondThoughts(n, other)
+      const bad = [...secondThoughts(other, n), ...uncommitted(n, other), ...uncommitted(other, n)]
+      const v = await verifyGroup(spec, { reference: rows[i].answer, completions: [...good, ...bad] })
+      const want = [...good.map(() => 1), ...bad.map(() => 0)]
+      if (v.status !== 'ok' || v.rewards.some((r, k) => r !== want[k]))
+        failures.push(`#${i} gold ${n} other ${other}: ${JSON.stringify(v.rewards)}`)
+    }
+    expect(failures.slice(0, 5)).toEqual([])
   }, 120_000)
 })
