@@ -494,6 +494,12 @@ describe('second thoughts after an anchored answer (R1-style self-correction)', 
     expect(await rewards({ type: 'math' }, '6', ['The answer is 5. Wait, 5 is too small; it is 6.', 'The answer is 5. Hmm, no: 6.'])).toEqual([1, 1])
     // Only a second thought re-opens the answer: a sentence after it that is not one is commentary.
     expect(await rewards({ type: 'math' }, '12', ['The answer is 12. It took 3 steps.', '\\boxed{12}. We used 3 steps.'])).toEqual([1, 1])
+    // `No` opens a second thought only as an interjection (`No, 6.`, `No: 6`, `No wait, 6`), not as a determiner: `No
+    // other value works because 4 fails` read 4, and `\\boxed{5}. No other solution exists since x > 3.` read 3.
+    const determiner = ['The answer is 5. No other value works because 4 fails.', 'Thus \\boxed{5}. No other solution exists since x > 3.', 'So \\boxed{5}. No two of the 4 cases give more.']
+    expect(await rewards({ type: 'math' }, '5', determiner)).toEqual([1, 1, 1])
+    expect(await rewards({ type: 'math' }, '4', [determiner[0], determiner[2]])).toEqual([0, 0])
+    expect(await rewards({ type: 'math' }, '3', determiner.slice(1, 2))).toEqual([0])
   })
   it('a box right after a negation is ruled out, as a number there is (`\\boxed{4}, not \\boxed{3}` read 3)', async () => {
     const preds = ['The answer is \\boxed{4}, not \\boxed{3}.', 'It is 4, not \\boxed{3}.', 'It is $\\boxed{4}$, not $\\boxed{3}$.', 'The answer is not \\boxed{3}; it is \\boxed{4}.']

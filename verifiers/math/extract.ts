@@ -624,7 +624,7 @@ function joinHedges(s: string, nums: Candidate[]): Candidate[] {
  * might be 6`, `\\boxed{5} or 6`), or a new sentence opening with a correction or check cue (`Wait, actually it's
  * 6.`, `Hmm, …`, `No, …`, `Let me recheck: …`). */
 const SECOND_THOUGHT = new RegExp(
-  String.raw`^(?:\s*[,;(—–]?\s*(?:${MODAL}|or|maybe|perhaps|possibly)\b|[\s.!?;:,。！？；…*]*(?:wait|hmm+|actually|oops|no|correction|hold on|on second thought|scratch that|double[- ]?check(?:ing)?|re-?check(?:ing)?|let me (?:re-?)?(?:check|verify|compute|calculate|reconsider|think|redo|double[- ]?check))\b)`,
+  String.raw`^(?:\s*[,;(—–]?\s*(?:${MODAL}|or|maybe|perhaps|possibly)\b|[\s.!?;:,。！？；…*]*(?:wait|hmm+|actually|oops|no(?=\s*[,.!:;—–…]|\s+wait\b)|correction|hold on|on second thought|scratch that|double[- ]?check(?:ing)?|re-?check(?:ing)?|let me (?:re-?)?(?:check|verify|compute|calculate|reconsider|think|redo|double[- ]?check))\b)`,
   'i',
 )
 /** A turn after the answer that may only hedge it (`The answer is 5. But I am not sure; it could be 6.`): it never
@@ -642,7 +642,7 @@ function retracts(tail: string): boolean {
 
 /** A second thought that opens as a correction (`Wait, it's 6.`, `Hmm, no: 6`, `Actually, 6`): the value after it is the
  * answer. */
-const CORRECTION_CUE = /^[\s.!?;:,。！？；…*]*(?:(?:hmm+|well|oh)[\s,.!…]*)?(?:wait|actually|oops|no|correction|hold on|on second thought|scratch that)\b/i
+const CORRECTION_CUE = /^[\s.!?;:,。！？；…*]*(?:(?:hmm+|well|oh)[\s,.!…]*)?(?:wait|actually|oops|no(?=\s*[,.!:;—–…]|\s+wait\b)|correction|hold on|on second thought|scratch that)\b/i
 /** A second thought that checks (`Wait, let me verify: …`, `Let me recheck`): it replaces the answer only when it says
  * the answer was wrong. */
 const CHECK = /\blet me (?:re-?)?(?:check|verify|confirm|double[- ]?check)|\bdouble[- ]?check|\bre-?check|\bverify|\bchecking\b/i
@@ -650,7 +650,7 @@ const CHECK = /\blet me (?:re-?)?(?:check|verify|confirm|double[- ]?check)|\bdou
 /** A second thought that hedges (the answer is then both values, a list no single gold matches). */
 const HEDGED = /\b(?:or|maybe|perhaps|possibly|probably|might|could|not sure|unsure)\b|[?？]/i
 /** A second thought that says the answer before it was wrong (the value after it replaces that answer). */
-const CORRECTED = /\b(?:actually|wrong|mistakes?|errors?|incorrect|instead|should be|correction|oops|no|scratch|mis(?:read|calculated|computed|counted)|typo|redo|recalculat\w*|recomput\w*)\b/i
+const CORRECTED = /\b(?:actually|wrong|mistakes?|errors?|incorrect|instead|should be|correction|oops|no(?=\s*[,.!:;—–…]|\s+wait\b)|scratch|mis(?:read|calculated|computed|counted)|typo|redo|recalculat\w*|recomput\w*)\b/i
 
 /** Whether `value` is written in `text` as a whole token (not inside a longer number or word). */
 function mentions(text: string, value: string): boolean {
