@@ -500,6 +500,12 @@ describe('second thoughts after an anchored answer (R1-style self-correction)', 
     expect(await rewards({ type: 'math' }, '5', determiner)).toEqual([1, 1, 1])
     expect(await rewards({ type: 'math' }, '4', [determiner[0], determiner[2]])).toEqual([0, 0])
     expect(await rewards({ type: 'math' }, '3', determiner.slice(1, 2))).toEqual([0])
+    // A correction replaces the answer only with a value it gives as the answer (asserted, anchored, or right after the
+    // cue); one it only mentions leaves the answer open: a list, which matches neither.
+    const mentioned = ['The answer is 12. Actually, we can also see this from 3 × 4.', '\\boxed{12}. Wait, actually the 4 rows hold 3 each.']
+    expect(await rewards({ type: 'math' }, '4', mentioned)).toEqual([0, 0])
+    expect(await rewards({ type: 'math' }, '3', mentioned)).toEqual([0, 0])
+    expect(await rewards({ type: 'math' }, '15', ['The answer is 12. Wait, I made a mistake: the total is 15.', 'The answer is 12. Oops, I mis-added: 7 + 8 = 15.'])).toEqual([1, 1])
   })
   it('a box right after a negation is ruled out, as a number there is (`\\boxed{4}, not \\boxed{3}` read 3)', async () => {
     const preds = ['The answer is \\boxed{4}, not \\boxed{3}.', 'It is 4, not \\boxed{3}.', 'It is $\\boxed{4}$, not $\\boxed{3}$.', 'The answer is not \\boxed{3}; it is \\boxed{4}.']

@@ -652,14 +652,33 @@ const HEDGED = /\b(?:or|maybe|perhaps|possibly|probably|might|could|not sure|uns
 /** A second thought that says the answer before it was wrong (the value after it replaces that answer). */
 const CORRECTED = /\b(?:actually|wrong|mistakes?|errors?|incorrect|instead|should be|correction|oops|no(?=\s*[,.!:;—–…]|\s+wait\b)|scratch|mis(?:read|calculated|computed|counted)|typo|redo|recalculat\w*|recomput\w*)\b/i
 
-/** Whether `value` is written in `text` as a whole token (not inside a longer number or word). */
-function mentions(text: string, value: string): boolean {
+/** Where `value` is last written in `text` as a whole token (not inside a longer number or word), or -1. */
+function lastMention(text: string, value: string): number {
+  let last = -1
   for (let i = text.indexOf(value); i >= 0; i = text.indexOf(value, i + 1)) {
     const before = text[i - 1] ?? ' '
     const after = text[i + value.length] ?? ' '
-    if (!/[\w.]/.test(before) && !/\w/.test(after) && !/\.\d/.test(text.slice(i + value.length, i + value.length + 2))) return true
+    if (!/[\w.]/.test(before) && !/\w/.test(after) && !/\.\d/.test(text.slice(i + value.length, i + value.length + 2))) last = i
   }
-  return false
+  return last
+}
+
+const mentions = (text: string, value: string) => lastMention(text, value) >= 0
+
+/** What gives a corrected value as the answer right before it: a verb or sign (`it's 6`, `it is $6$`, `should be 6`,
+ * `: 6`, `= 6`, `gives 6`). */
+const ASSERTS = /(?:\b(?:is|it's|be|equals?|gives?|gets?|got|makes?|totals?)|[:=])[\s$]*$/i
+/** Nothing but correction cues before the value (`No wait, 6`, `Actually, 6.`). */
+const CUES_ONLY = /^[\s.!?;:,。！？；…*—–]*(?:(?:hmm+|well|oh|wait|actually|no|oops)[\s,.!:;…—–]*)+$/i
+
+/** Whether a correction gives its later value as the answer (then it replaces the answer): the value is anchored
+ * (boxed, "the answer is"), asserted (`Wait, actually it's 6`), or follows the cue alone (`No wait, 6`). A correction
+ * that only mentions another value (`Actually, we can also see this from 3 × 4`) leaves the answer open (a list). */
+function asserted(tail: string, later: Found): boolean {
+  if (ANCHORED.has(later.by)) return true
+  const at = lastMention(tail, later.answer)
+  if (at < 0) return false
+  return ASSERTS.test(tail.slice(Math.max(0, at - 40), at)) || CUES_ONLY.test(tail.slice(0, at))
 }
 
 /** An anchored answer revised by what follows it (R1-style self-correction). The text after it that opens with a
@@ -680,7 +699,7 @@ function revised(text: string, found: Candidate, order: readonly Extractor[]): F
   const hedge = { ...found, answer: `${found.answer}, ${later.answer}`, plain: found.plain && later.plain, percent: false }
   if (HEDGED.test(tail)) return hedge
   if (turn && !retracted) return found
-  if (retracted || CORRECTED.test(tail) || (!CHECK.test(head) && CORRECTION_CUE.test(head))) return later
+  if (retracted || CORRECTED.test(tail) || (!CHECK.test(head) && CORRECTION_CUE.test(head))) return asserted(tail, later) ? later : hedge
   // A check or a musing (`Hmm, let me also consider x = 0: …`) that names the answer again leaves it; one that does not
   // leaves the final answer open between the two values: a list, which matches neither alone.
   return mentions(tail, found.answer) ? found : hedge
