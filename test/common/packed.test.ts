@@ -41,6 +41,29 @@ describe('packed arrays', () => {
     for (const s of ['+/+/AAc', '-_-_AAc=', '+/+/ AAc=', '+/+/AAd=', '+/+/AAc==', 'ab\ncd==']) expect(fromBase64(s), s).toBeNull()
   })
 
+  it('base64: the shape check accepts and refuses exactly what decoding and encoding again does', () => {
+    // the definition it replaced (before: decode, encode again, compare), as the reference
+    const reference = (x: string) => (x.length % 4 === 0 && Buffer.from(x, 'base64').toString('base64') === x ? Buffer.from(x, 'base64') : null)
+    const symbols = ['A', 'B', 'P', 'Q', 'g', 'w', '0', '+', '/', '=', '-', '_', ' ', '\n', '.', 'é']
+    let seed = 7
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n)
+    let checked = 0
+    for (let len = 0; len <= 10; len++)
+      for (let k = 0; k < 8; k++) {
+        const good = Buffer.from(Array.from({ length: len }, () => rand(256))).toString('base64')
+        const variants = [good, good.replace(/=+$/, ''), good + '=', good + '==', good + 'AAAA']
+        for (let i = 0; i < good.length; i++)
+          for (const c of symbols) variants.push(good.slice(0, i) + c + good.slice(i + 1), good.slice(0, i) + c + good.slice(i), good.slice(0, i) + good.slice(i + 1))
+        for (const v of variants) {
+          const want = reference(v)
+          const got = fromBase64(v)
+          expect(got === null ? null : Buffer.from(got), JSON.stringify(v)).toEqual(want)
+          checked++
+        }
+      }
+    expect(checked).toBeGreaterThan(10_000)
+  })
+
   it('typed views of packed bytes, aligned or not', () => {
     const big = new Uint8Array(1 + 8)
     big.set(packInt32([3, -4]), 1)
