@@ -620,16 +620,23 @@ function joinHedges(s: string, nums: Candidate[]): Candidate[] {
   return [...nums.slice(0, j), { ...nums[nums.length - 1], answer, percent: items.every((y) => y.percent), at: nums[j].at }]
 }
 
+/** Spaces and punctuation before a new thought after an answer. */
+const OPENS = String.raw`[\s.!?;:,。！？；…*]*`
+/** `No` as an interjection (`No, 6`, `No: 6`, `No wait, 6`), not as a determiner (`No other value works`). */
+const NO = String.raw`no(?=\s*[,.!:;—–…]|\s+wait\b)`
+/** Words that open a correction (`Wait, it's 6`, `Actually, 6`, `No, 6`): one list for SECOND_THOUGHT and CORRECTION_CUE. */
+const CORRECTION_WORDS = String.raw`wait|actually|oops|${NO}|correction|hold on|on second thought|scratch that`
+
 /** What opens a second thought right after an anchored answer: a hedge in the same sentence (`\\boxed{5}, but it
  * might be 6`, `\\boxed{5} or 6`), or a new sentence opening with a correction or check cue (`Wait, actually it's
  * 6.`, `Hmm, …`, `No, …`, `Let me recheck: …`). */
 const SECOND_THOUGHT = new RegExp(
-  String.raw`^(?:\s*[,;(—–]?\s*(?:${MODAL}|or|maybe|perhaps|possibly)\b|[\s.!?;:,。！？；…*]*(?:wait|hmm+|actually|oops|no(?=\s*[,.!:;—–…]|\s+wait\b)|correction|hold on|on second thought|scratch that|double[- ]?check(?:ing)?|re-?check(?:ing)?|let me (?:re-?)?(?:check|verify|compute|calculate|reconsider|think|redo|double[- ]?check))\b)`,
+  String.raw`^(?:\s*[,;(—–]?\s*(?:${MODAL}|or|maybe|perhaps|possibly)\b|${OPENS}(?:hmm+|${CORRECTION_WORDS}|double[- ]?check(?:ing)?|re-?check(?:ing)?|let me (?:re-?)?(?:check|verify|compute|calculate|reconsider|think|redo|double[- ]?check))\b)`,
   'i',
 )
 /** A turn after the answer that may only hedge it (`The answer is 5. But I am not sure; it could be 6.`): it never
  * replaces the answer, as `However, with the 3 extra it would be 15` does not. */
-const HEDGE_OPEN = /^[\s.!?;:,。！？；…*]*(?:but|however|though|although)\b/i
+const HEDGE_OPEN = new RegExp(String.raw`^${OPENS}(?:but|however|though|although)\b`, 'i')
 /** Text after an answer that says it was wrong (`Wait, that is wrong.`, `but that's incorrect`, `I made a mistake`):
  * with no value after it, the completion has no answer (it is not the retracted one). */
 const RETRACTED = /\b(?:that|this|it)(?:'s|\s+is|\s+was)\s+(?:wrong|incorrect|not\s+(?:right|correct))\b|\bI\s+made\s+(?:a|an)\s+(?:mistake|error)\b/i
@@ -642,7 +649,7 @@ function retracts(tail: string): boolean {
 
 /** A second thought that opens as a correction (`Wait, it's 6.`, `Hmm, no: 6`, `Actually, 6`): the value after it is the
  * answer. */
-const CORRECTION_CUE = /^[\s.!?;:,。！？；…*]*(?:(?:hmm+|well|oh)[\s,.!…]*)?(?:wait|actually|oops|no(?=\s*[,.!:;—–…]|\s+wait\b)|correction|hold on|on second thought|scratch that)\b/i
+const CORRECTION_CUE = new RegExp(String.raw`^${OPENS}(?:(?:hmm+|well|oh)[\s,.!…]*)?(?:${CORRECTION_WORDS})\b`, 'i')
 /** A second thought that checks (`Wait, let me verify: …`, `Let me recheck`): it replaces the answer only when it says
  * the answer was wrong. */
 const CHECK = /\blet me (?:re-?)?(?:check|verify|confirm|double[- ]?check)|\bdouble[- ]?check|\bre-?check|\bverify|\bchecking\b/i
@@ -650,7 +657,10 @@ const CHECK = /\blet me (?:re-?)?(?:check|verify|confirm|double[- ]?check)|\bdou
 /** A second thought that hedges (the answer is then both values, a list no single gold matches). */
 const HEDGED = /\b(?:or|maybe|perhaps|possibly|probably|might|could|not sure|unsure)\b|[?？]/i
 /** A second thought that says the answer before it was wrong (the value after it replaces that answer). */
-const CORRECTED = /\b(?:actually|wrong|mistakes?|errors?|incorrect|instead|should be|correction|oops|no(?=\s*[,.!:;—–…]|\s+wait\b)|scratch|mis(?:read|calculated|computed|counted)|typo|redo|recalculat\w*|recomput\w*)\b/i
+const CORRECTED = new RegExp(
+  String.raw`\b(?:actually|wrong|mistakes?|errors?|incorrect|instead|should be|correction|oops|${NO}|scratch|mis(?:read|calculated|computed|counted)|typo|redo|recalculat\w*|recomput\w*)\b`,
+  'i',
+)
 
 /** Where `value` is last written in `text` as a whole token (not inside a longer number or word), or -1. */
 function lastMention(text: string, value: string): number {
