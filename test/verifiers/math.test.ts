@@ -549,3 +549,25 @@ describe('a made-up next problem after the answer', () => {
     expect(await rewards({ type: 'math' }, '12', ['Let me read: we have 3 boxes.\n\nProblem: how many apples?\n\nSolution: 3 x 4 = 12 apples.', '### Problem\nFind x.\n### Solution\nThe answer is 12.'])).toEqual([1, 1])
   })
 })
+
+describe('side remarks after the answer (eighth session)', () => {
+  it('a correction replaces the answer only with a value it asserts as the answer, not a variable\'s value it mentions', async () => {
+    // Before: each read 2 (the `=` or `is` after the cue was taken as a correction), scoring a wrong 2 as right.
+    const remark = ['So the answer is \\boxed{12}. Actually, this also matches the case n = 2.', 'So the answer is \\boxed{12}. Actually, this also matches the case where n is 2.', 'The answer is 12. Wait, actually for $n = 2$ too.', '\\boxed{12}. Wait, actually x = 2.']
+    expect(await rewards({ type: 'math' }, '2', remark)).toEqual([0, 0, 0, 0])
+    // Still corrections: the value asserted as the answer, a computation's result, the answer's own variable.
+    const corrected = ['\\boxed{12}. Actually, the answer is 2.', "\\boxed{12}. Actually, it's 2.", '\\boxed{12}. Wait, actually 1 + 1 = 2.', '\\boxed{x = 12}. Wait, actually x = 2.', '\\boxed{12}. No wait, 2.']
+    expect(await rewards({ type: 'math' }, '2', corrected)).toEqual([1, 1, 1, 1, 1])
+    expect(await rewards({ type: 'math' }, '12', [...remark, ...corrected])).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0])
+  })
+  it('a question after the answer that the text answers "no" keeps the answer; answered otherwise it stays open', async () => {
+    // Before: a list of 60 and 5 (the question hedged), scoring the right 60 as 0.
+    const kept = ['\\boxed{60}. But wait — should we subtract the 5 rotten apples? No, the question asks for all apples, so no.', 'The answer is 60. Hmm, should it be 55? No: nothing was removed.', '\\boxed{60}. Wait, do we need the 3 extra? No.']
+    expect(await rewards({ type: 'math' }, '60', kept)).toEqual([1, 1, 1])
+    expect(await rewards({ type: 'math' }, '55', kept)).toEqual([0, 0, 0])
+    // Not answered "no", or "no" then a correction or a value, or a question about correctness: never one answer alone.
+    const open = ['\\boxed{60}. But wait — should we subtract the 5 rotten apples? Yes.', '\\boxed{60}. Should it be 55? No wait, I forgot the rotten ones.', '\\boxed{60}. Wait, 5 are rotten. Should we recount? No.', '\\boxed{60}. Should it be 55? No doubt it should.', '\\boxed{60}. Should it be 55? No, it is 55.', '\\boxed{60}. Is 55 correct? No, it is wrong.']
+    expect(await rewards({ type: 'math' }, '60', open)).toEqual([0, 0, 0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '55', open)).toEqual([0, 0, 0, 0, 0, 0])
+  })
+})

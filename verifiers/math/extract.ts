@@ -27,7 +27,9 @@
  * `no`, `mistake`, or a correction cue: `The answer is 5. Wait, it's 6.` gives 6), and otherwise keeps it if the text
  * names it again (a check: `Wait, let me verify: 12 × 3 = 36` keeps 12) or else leaves both open (a list); a turn (`But`, `However`) only
  * hedges, never replaces; an answer the text then calls wrong (`Wait, that is wrong.`, `but that's incorrect`) with no
- * value after it is no answer. A box right after a negation (`\boxed{4}, not \boxed{3}`) is ruled out as a number
+ * value after it is no answer. A correction gives a one-letter variable's value (`the case n = 2`) as the answer only
+ * when the answer assigned that variable; a question naming another value is a second thought, one the text answers
+ * with a plain `No` keeps the answer. A box right after a negation (`\boxed{4}, not \boxed{3}`) is ruled out as a number
  * there is. In prose the last two values with a hedge word at most three words before the last (`5 apples, or maybe 6
  * apples`, `It is 5. Hmm, but maybe it is 6?`), or a bare `or` between values of one unit (`5 apples or 6 apples`;
  * not `15 minutes, or 0.25 hours`, one value restated), are a list too.
@@ -662,6 +664,23 @@ const CORRECTED = new RegExp(
   'i',
 )
 
+/** A question right after the answer that names another value (`\\boxed{60}. Should it be 55?`): a second thought. */
+const ASKS_VALUE = /^[\s.!;:,*]*[^.!?\n]{0,120}\d[^.!?\n]{0,120}\?/
+/** The text's first sentence after the answer, a question, then an interjected `No` (not `No wait`, `No doubt`). */
+const QUESTION_NO = new RegExp(String.raw`^${OPENS}([^.!?\n]{1,200})\?\s*(?:no|nope)(?=\s*[,.!:;—–…]|\s*$)(?!\s*[,.!:;—–…]*\s*(?:wait|actually|hold on|hmm)\b)`, 'i')
+/** Words that make a question or its answer about the answer's correctness, or a correction (then `No` is not a plain no). */
+const ABOUT_ANSWER = /\b(?:answers?|right|correct|incorrect|wrong|true|false|valid|mistakes?|errors?|actually|instead|should be|oops|forg[eo]t|missed|mis\w+|typo|redo|recalculat\w*|recomput\w*)\b/i
+
+/** Whether the text after the answer asks about another value and answers itself "no", with nothing after it that gives
+ * a value or says the answer is wrong (`\\boxed{60}. But wait — should we subtract the 5 rotten apples? No, the
+ * question asks for all apples.`): the answer stands. */
+function answeredNo(tail: string): boolean {
+  const m = QUESTION_NO.exec(tail.slice(0, 240))
+  if (!m) return false
+  const rest = tail.slice(m[0].length)
+  return !ABOUT_ANSWER.test(m[1]) && !ABOUT_ANSWER.test(rest) && !/[\d$\\?？]/.test(rest)
+}
+
 /** Where `value` is last written in `text` as a whole token (not inside a longer number or word), or -1. */
 function lastMention(text: string, value: string): number {
   let last = -1
@@ -684,11 +703,26 @@ const CUES_ONLY = /^[\s.!?;:,。！？；…*—–]*(?:(?:hmm+|well|oh|wait|act
 /** Whether a correction gives its later value as the answer (then it replaces the answer): the value is anchored
  * (boxed, "the answer is"), asserted (`Wait, actually it's 6`), or follows the cue alone (`No wait, 6`). A correction
  * that only mentions another value (`Actually, we can also see this from 3 × 4`) leaves the answer open (a list). */
-function asserted(tail: string, later: Found): boolean {
+function asserted(tail: string, later: Found, found: Found): boolean {
   if (ANCHORED.has(later.by)) return true
   const at = lastMention(tail, later.answer)
   if (at < 0) return false
-  return ASSERTS.test(tail.slice(Math.max(0, at - 40), at)) || CUES_ONLY.test(tail.slice(0, at))
+  const before = tail.slice(Math.max(0, at - 40), at)
+  if (!ASSERTS.test(before)) return CUES_ONLY.test(tail.slice(0, at))
+  // A variable's value (`the case n = 2`, `where n is 2`, `2x = 4`) asserts the answer only when the answer gave that
+  // same variable (`\boxed{x = 12}. Wait, actually x = 2.`): another variable's value is a side remark, and which one
+  // the problem asks for is unknown, so it leaves the answer open (a list).
+  const v = VAR_ASSERTS.exec(before)
+  return !v || lhsOf(found.answer) === v[1].replace(/[{}\s]/g, '')
+}
+
+/** A one-letter variable (with a subscript) given a value right before it: `n = `, `x_1 = `, `n is `, `n must be `. */
+const VAR_ASSERTS = /(?<![a-zA-Z\\'])([a-zA-Z](?:_\{?[a-zA-Z0-9]+\}?)?)\s*(?:=|\b(?:is|equals?)\b|(?:\s+(?:must|should|would|will|can|could))?\s+be\b)[\s$]*$/
+
+/** The variable an answer assigns (`x = 12` → `x`), spaces and braces dropped, or null. */
+function lhsOf(answer: string): string | null {
+  const m = /^\s*([a-zA-Z](?:_\{?[a-zA-Z0-9]+\}?)?)\s*=(?!=)/.exec(answer)
+  return m ? m[1].replace(/[{}\s]/g, '') : null
 }
 
 /** An anchored answer revised by what follows it (R1-style self-correction). The text after it that opens with a
@@ -699,7 +733,7 @@ function asserted(tail: string, later: Found): boolean {
 function revised(text: string, found: Candidate, order: readonly Extractor[]): Found | null {
   const tail = text.slice(found.close)
   const head = tail.slice(0, 96)
-  const second = SECOND_THOUGHT.test(head)
+  const second = SECOND_THOUGHT.test(head) || ASKS_VALUE.test(tail.slice(0, 160))
   const turn = !second && HEDGE_OPEN.test(head)
   const retracted = retracts(tail)
   if (!second && !turn && !retracted) return found
@@ -707,9 +741,10 @@ function revised(text: string, found: Candidate, order: readonly Extractor[]): F
   if (!later) return retracted ? null : found
   if (later.answer === found.answer) return found
   const hedge = { ...found, answer: `${found.answer}, ${later.answer}`, plain: found.plain && later.plain, percent: false }
+  if (!retracted && answeredNo(tail)) return found
   if (HEDGED.test(tail)) return hedge
   if (turn && !retracted) return found
-  if (retracted || CORRECTED.test(tail) || (!CHECK.test(head) && CORRECTION_CUE.test(head))) return asserted(tail, later) ? later : hedge
+  if (retracted || CORRECTED.test(tail) || (!CHECK.test(head) && CORRECTION_CUE.test(head))) return asserted(tail, later, found) ? later : hedge
   // A check or a musing (`Hmm, let me also consider x = 0: …`) that names the answer again leaves it; one that does not
   // leaves the final answer open between the two values: a list, which matches neither alone.
   return mentions(tail, found.answer) ? found : hedge
