@@ -571,3 +571,23 @@ describe('side remarks after the answer (eighth session)', () => {
     expect(await rewards({ type: 'math' }, '55', open)).toEqual([0, 0, 0, 0, 0, 0])
   })
 })
+
+describe('parts of a whole and ratios in words (eighth session)', () => {
+  it('`x to y` after the word ratio or odds is the ratio x:y, `x in every y` the fraction x/y (each read y before)', async () => {
+    const ratio = ['The ratio of boys to girls is 3 to 4.', 'So the ratio is 3 to 4', 'The odds are 3 to 4 against.']
+    expect(await rewards({ type: 'math' }, '3:4', ratio)).toEqual([1, 1, 1])
+    expect(await rewards({ type: 'math' }, '4', ratio)).toEqual([0, 0, 0])
+    expect(await rewards({ type: 'math' }, '\\frac{1}{4}', ['So 1 in every 4 students wears glasses.'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '4', ['So 1 in every 4 students wears glasses.'])).toEqual([0])
+    // A range or a change is not a ratio, nor `to` after a ratio in another sentence; `1 in 4 students` is left as the
+    // other graders read it (its last number; Math-Verify and Qwen2.5-Math's extract_answer read no proportion).
+    expect(await rewards({ type: 'math' }, '4', ['It rose from 3 to 4.', 'The ratio was 2:1. Then it went from 3 to 4.', 'The answer is 3 to 4 hours later, so 4', 'The ratio rose from 3 to 4.']))
+      .toEqual([1, 1, 1, 1])
+  })
+  it('numbers inside a pair of currency signs around prose are prose (lighteval: `how many $? just about 1$`)', async () => {
+    expect(await rewards({ type: 'math' }, '1', ['how many $? just about 1$'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '2', ['I paid $1 and got 2$ back.', 'how many $? just about 1$'])).toEqual([1, 0])
+    // Mathematics between dollar signs stays mathematics: its numbers are not read one by one.
+    expect(await rewards({ type: 'math' }, '3', ['So $x^2 + 3$.', '$\\frac{1}{3}$'])).toEqual([0, 0])
+  })
+})

@@ -18,7 +18,7 @@
  *               (`It could be 3, maybe 4`, `I think 3, but it might be 4`), here and in an answer-is sentence; a value right after a negation (`4, not 3`, `rather than $3$`) is ruled
  *               out, not the answer (also a LaTeX span); a scale word after a number applies (`5 million`,
  *               `2 squared`); a ratio or clock time (`3:4`, `10:30`) is one value, read whole (never its last number);
- *               `3 out of 4` is the fraction 3/4 (a chance of `1 in 4` too); a bound (`at least 3`) reads its number; a number inside a brace group of
+ *               `3 out of 4` is the fraction 3/4 (a chance of `1 in 4` and `1 in every 4` too; a ratio of `3 to 4` is 3:4); a bound (`at least 3`) reads its number; a number inside a brace group of
  *               prose (`\frac{1}{3}` written without `$`) is not one (an answer-is sentence reads the group whole)
  * Second thoughts (R1-style self-correction): text after the chosen anchored answer that opens with a hedge
  * (`\boxed{5}, but it might be 6`, `\boxed{5} or 6`) or with a correction or check cue (`Wait`, `Hmm`, `Actually`,
@@ -321,6 +321,12 @@ function plainNumbers(s: string, from = 0, to = s.length, spans: Span[] = [], ba
   return outOf(s, out)
 }
 
+/** A span between two dollar signs that holds prose, not mathematics (`how many $? just about 1$`: the signs are
+ * currency): no command, brace, script or relation, and words that make it a sentence. Its numbers are prose numbers. */
+function proseSpan(body: string): boolean {
+  return !/[\\{}^_=<>]/.test(body) && !isBare(body)
+}
+
 /** A ratio or clock time: numbers joined by colons with no space (`Step 1: 3` is no ratio). */
 const RATIO = /(?<![\w.:\\^_/])\d+(?:\.\d+)?(?::\d+(?:\.\d+)?)+(?![\w:]|\.\d)/g
 /** What joins a part to its whole: `3 out of 4`, `3 out of every 4`. */
@@ -330,27 +336,38 @@ const PLAIN_NUMBER = /^\d+(?:\.\d+)?$/
 /** A chance written `1 in 4`: `in` joins a part to its whole only next to a word of chance (`a 1 in 4 chance`, `the
  * probability is 1 in 4`; not `3 in 2020`). */
 const IN = /^\s+in\s+$/
+/** `1 in every 4` is a part of its whole in any context. */
+const IN_EVERY = /^\s+in\s+every\s+$/i
 const CHANCE_AFTER = /^\s*(?:chances?|odds)\b/i
 const CHANCE_BEFORE = /\b(?:probability|odds|chances?|likelihood)\b[^.\d]*$/i
+/** A ratio in words: `x to y` after the word ratio or odds in the same sentence (`The ratio of boys to girls is 3 to 4`),
+ * not a change or a range (`the ratio rose from 3 to 4`). */
+const TO = /^\s+to\s+$/i
+const RATIO_BEFORE = /\b(?:ratios?|odds)\b[^.\d]*$/i
+const FROM_BEFORE = /\b(?:from|between)\s+$/i
 
-function partOfWhole(s: string, a: Candidate, b: Candidate): boolean {
+/** How numbers `a` and `b` in words make one value: the fraction a/b (`3 out of 4`), the ratio a:b (`3 to 4`), or none. */
+function partOfWhole(s: string, a: Candidate, b: Candidate): '/' | ':' | null {
   const gap = after(s, a, b.at)
-  if (OUT_OF.test(gap)) return true
-  if (!IN.test(gap)) return false
+  if (OUT_OF.test(gap) || IN_EVERY.test(gap)) return '/'
+  const before = s.slice(Math.max(0, a.at - 48), a.at)
+  if (TO.test(gap)) return RATIO_BEFORE.test(before) && !FROM_BEFORE.test(before) ? ':' : null
+  if (!IN.test(gap)) return null
   const end = b.end ?? b.at + b.answer.length
-  return CHANCE_AFTER.test(s.slice(end, end + 12)) || CHANCE_BEFORE.test(s.slice(Math.max(0, a.at - 48), a.at))
+  return CHANCE_AFTER.test(s.slice(end, end + 12)) || CHANCE_BEFORE.test(before) ? '/' : null
 }
 
 /** `3 out of 4` is the fraction 3/4, one value (before, its last number, the whole, was read as the answer); so is a
- * chance of `1 in 4`. */
+ * chance of `1 in 4` and `1 in every 4`; a ratio of `3 to 4` is the ratio 3:4. */
 function outOf(s: string, nums: Candidate[]): Candidate[] {
-  if (nums.length < 2 || !/out\s+of|\sin\s/i.test(s)) return nums
+  if (nums.length < 2 || !/out\s+of|\s(?:in|to)\s/i.test(s)) return nums
   const out: Candidate[] = []
   for (let i = 0; i < nums.length; i++) {
     const a = nums[i]
     const b = nums[i + 1]
-    if (b && a.plain && b.plain && PLAIN_NUMBER.test(a.answer) && PLAIN_NUMBER.test(b.answer) && partOfWhole(s, a, b)) {
-      out.push({ ...a, answer: `${a.answer}/${b.answer}`, percent: false, end: b.end })
+    const join = b && a.plain && b.plain && PLAIN_NUMBER.test(a.answer) && PLAIN_NUMBER.test(b.answer) ? partOfWhole(s, a, b) : null
+    if (join) {
+      out.push({ ...a, answer: `${a.answer}${join}${b.answer}`, percent: false, end: b.end })
       i++
     } else out.push(a)
   }
@@ -559,7 +576,7 @@ function candidates(s: string, by: Extractor): Candidate[] {
     }
     case 'last-number': {
       const t = s.trim()
-      const nums = plainNumbers(s, 0, s.length, latexSpans(s))
+      const nums = plainNumbers(s, 0, s.length, latexSpans(s).filter((sp) => !proseSpan(sp.body)))
       // The whole text is the answer when it is one line of math, not numbers side by side (`4 4/9 2`).
       const sideBySide = nums.some((x, k) => k > 0 && /^\s+$/.test(s.slice(nums[k - 1].at + nums[k - 1].answer.length, x.at)))
       if (!t.includes('\n') && !sideBySide && isBare(t) && wellFormed(t) && !t.includes('$') && !/\\[([]/.test(t))
