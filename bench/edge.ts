@@ -19,7 +19,8 @@
  * (each request's own p50/p99 beside it).
  * Each scenario runs BENCH_REPS times (default 3) for BENCH_SECONDS (default 5); the table gives the median and
  * [min–max]. Server CPU per group is the server process tree's own utime + stime (/proc) over a run divided by the
- * groups it stored; beside it the CPU of the bench database's Postgres backends and of the load generators, per
+ * groups it stored; beside it the CPU of the bench database's Postgres backends (under wrangler dev, a connection per
+ * request: the backends that exited during the run, from the postmaster's reaped-children time) and of the load generators, per
  * group (all three share this machine's cores, so their sum bounds throughput). BENCH_CPU_PROF=<dir> runs the Node server under --cpu-prof and prints its hottest functions.
  * Needs a Postgres server (DATABASE_URL or 127.0.0.1:5432); the last line is the headline.
  */
@@ -31,7 +32,7 @@ import { setSynchronousCommit } from '../schema/admin.js'
 import { backendPids, createKey, createTask, insertPrompts } from '../schema/queries/index.js'
 import { createServerDatabase, testServerUrl } from '../test/helpers/db.js'
 import { freePort } from '../test/helpers/net.js'
-import { treeCpu, treeCpuMs } from './edge/cpu.js'
+import { parentPid, reapedChildrenMs, treeCpu, treeCpuMs } from './edge/cpu.js'
 import type { LoadJob, LoadResult } from './edge/load.js'
 import { mainProfile, summariseProfile } from './edge/profile.js'
 import { startServer, stopServer } from './edge/server.js'
@@ -64,7 +65,8 @@ export interface Run {
   submitP50: number
   submitP99: number
   errors: number
-  /** Postgres: CPU of the bench database's backends per group (ms; the WAL writer and other shared processes not counted) */
+  /** Postgres: CPU of the bench database's backends per group (ms; the WAL writer and other shared processes not
+   * counted; under wrangler dev, whose backends live one request each, those that exited during the run) */
   pgMsPerGroup: number
   /** the load generators' own CPU per group (ms) */
   loadMsPerGroup: number
@@ -73,6 +75,8 @@ export interface Run {
 
 /** The bench database's Postgres backends (same machine: their CPU is read from /proc). */
 let pgBackends: () => Promise<number[]> = async () => []
+/** The postmaster: backends that exit are its children, their CPU then counted in its cutime / cstime. */
+let postmaster: number | null = null
 async function pgCpu(): Promise<Map<number, number>> {
   return new Map((await pgBackends()).map((pid) => [pid, treeCpuMs(pid)]))
 }
@@ -83,8 +87,13 @@ function pgUsed(a: Map<number, number>, b: Map<number, number>) {
   return ms
 }
 
-/** Run `job` split over `loaders` processes; server CPU is read around it when `serverPid` is given. */
-async function runLoad(job: LoadJob, loaders: number, serverPid?: number): Promise<Run> {
+/**
+ * Run `job` split over `loaders` processes; server CPU is read around it when `serverPid` is given. `shortLived`:
+ * the server opens a Postgres connection per request (workerd), so its backends are counted when they exit, from
+ * the postmaster's reaped-children time (any database's backends that exited meanwhile: run it on an idle machine).
+ */
+async function runLoad(job: LoadJob, loaders: number, serverPid?: number, shortLived = false): Promise<Run> {
+  const reaped0 = shortLived && postmaster ? reapedChildrenMs(postmaster) : 0
   const pg0 = await pgCpu()
   const cpu0 = serverPid ? treeCpu(serverPid) : undefined
   const per = Math.ceil(job.clients / loaders)
@@ -96,6 +105,7 @@ async function runLoad(job: LoadJob, loaders: number, serverPid?: number): Promi
   const cpu1 = serverPid ? treeCpu(serverPid) : undefined
   // backends that exited meanwhile (a load process's pool closing) are read before it ends: see loadProcess
   const pg1 = await pgCpu()
+  const reaped = shortLived && postmaster ? reapedChildrenMs(postmaster) - reaped0 : 0
   for (const r of results) for (const [pid, ms] of Object.entries(r.pgAtEnd ?? {})) if (!pg1.has(Number(pid))) pg1.set(Number(pid), ms)
   const cpu = cpu0 && cpu1 ? cpu1.user + cpu1.sys - cpu0.user - cpu0.sys : NaN
   const sys = cpu0 && cpu1 ? cpu1.sys - cpu0.sys : NaN
@@ -109,7 +119,7 @@ async function runLoad(job: LoadJob, loaders: number, serverPid?: number): Promi
   const [lease, submit] = [sorted('leaseLatencies'), sorted('submitLatencies')]
   return { groupsPerS: groups / seconds, p50: percentile(lat, 50), p99: percentile(lat, 99), cpuMsPerGroup: cpu / groups, sysMsPerGroup: sys / groups, errors,
     leaseP50: percentile(lease, 50), leaseP99: percentile(lease, 99), submitP50: percentile(submit, 50), submitP99: percentile(submit, 99),
-    pgMsPerGroup: pgUsed(pg0, pg1) / groups, loadMsPerGroup: results.reduce((n, r) => n + r.cpuMs, 0) / groups }
+    pgMsPerGroup: (pgUsed(pg0, pg1) + reaped) / groups, loadMsPerGroup: results.reduce((n, r) => n + r.cpuMs, 0) / groups }
 }
 
 function loadProcess(job: LoadJob): Promise<LoadResult> {
@@ -136,9 +146,9 @@ export interface Scenario {
   runs: Run[]
 }
 
-async function scenario(name: string, job: LoadJob, loaders: number, serverPid?: number): Promise<Scenario> {
+async function scenario(name: string, job: LoadJob, loaders: number, serverPid?: number, shortLived = false): Promise<Scenario> {
   const runs: Run[] = []
-  for (let i = 0; i < REPS; i++) runs.push(await runLoad(job, loaders, serverPid))
+  for (let i = 0; i < REPS; i++) runs.push(await runLoad(job, loaders, serverPid, shortLived))
   const s = { name, runs }
   console.log(row(s))
   return s
@@ -171,6 +181,7 @@ async function main() {
     // 201'd group could be lost in a crash, which the edge must never do); it says what fsync waits cost
     if (process.env.BENCH_ASYNC_COMMIT === '1') await setSynchronousCommit(serverUrl, new URL(created.url).pathname.slice(1), false)
     pgBackends = () => backendPids(database.db, { self: false })
+    postmaster = parentPid((await backendPids(database.db))[0])
     const worker = await createKey(database.db, 'worker')
     const taskIds: Record<string, number> = {}
     for (const task of ['node', 'floor', 'workerd']) {
@@ -236,8 +247,8 @@ async function main() {
       children.push(dev)
       const devJob = { url: devUrl, key: worker.key, task: 'workerd', seconds: SECONDS, wire: WIRE, client: CLIENT } as const
       await runLoad({ ...devJob, mode: 'single', clients: 16, seconds: 2 }, 1)
-      if (ONLY.has('wrangler16')) w16 = await scenario('wrangler 16×1', { ...devJob, mode: 'single', clients: 16 }, 1, dev.pid)
-      if (ONLY.has('wrangler64')) w64 = await scenario(`wrangler 64×${BATCH}`, { ...devJob, mode: 'batch', clients: 64, batch: BATCH }, 2, dev.pid)
+      if (ONLY.has('wrangler16')) w16 = await scenario('wrangler 16×1', { ...devJob, mode: 'single', clients: 16 }, 1, dev.pid, true)
+      if (ONLY.has('wrangler64')) w64 = await scenario(`wrangler 64×${BATCH}`, { ...devJob, mode: 'batch', clients: 64, batch: BATCH }, 2, dev.pid, true)
       await stopServer(dev)
     }
 

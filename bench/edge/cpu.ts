@@ -51,3 +51,25 @@ export function treeCpuMs(pid: number): number {
   const c = treeCpu(pid)
   return c.user + c.sys
 }
+
+/** Fields after the command name in /proc/<pid>/stat (null if the process is gone). */
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  } catch {
+    return null
+  }
+}
+
+/** The parent of `pid` (null if gone). */
+export function parentPid(pid: number): number | null {
+  const f = statFields(pid)
+  return f ? Number(f[1]) : null
+}
+
+/** CPU ms of `pid`'s children that exited and were waited for (cutime + cstime): e.g. Postgres backends that ended. */
+export function reapedChildrenMs(pid: number): number {
+  const f = statFields(pid)
+  return f ? (Number(f[13]) + Number(f[14])) * TICK_MS : 0
+}
