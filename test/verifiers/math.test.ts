@@ -570,6 +570,14 @@ describe('side remarks after the answer (eighth session)', () => {
     expect(await rewards({ type: 'math' }, '60', open)).toEqual([0, 0, 0, 0, 0, 0])
     expect(await rewards({ type: 'math' }, '55', open)).toEqual([0, 0, 0, 0, 0, 0])
   })
+  it('an answer the text asks "is that right?" about and answers "no" is retracted (before: `Is 60 right? No.` kept 60)', async () => {
+    const denied = ['\\boxed{60}. Wait, is 60 right? No.', '\\boxed{60}. Is that right? No.', 'So it is 60. Is that correct? No, I forgot the tax.', 'The answer is $60$. Is $60$ correct? No.', '\\boxed{60}. Is that right? No, it is 55.']
+    expect(await rewards({ type: 'math' }, '60', denied)).toEqual([0, 0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '13', ['So it is 12. Is that right? No, it is 13.'])).toEqual([1])
+    // Assent, a turn after the `No`, or a question about another value or about the answer being wrong: not retracted.
+    const kept = ['\\boxed{60}. Is that right? Yes.', '\\boxed{60}. Is that right? No, wait, it is.', '\\boxed{60}. Is that wrong? No.']
+    expect(await rewards({ type: 'math' }, '60', kept)).toEqual([1, 1, 1])
+  })
 })
 
 describe('parts of a whole and ratios in words (eighth session)', () => {

@@ -29,7 +29,7 @@
  * hedges, never replaces; an answer the text then calls wrong (`Wait, that is wrong.`, `but that's incorrect`) with no
  * value after it is no answer. A correction gives a one-letter variable's value (`the case n = 2`) as the answer only
  * when the answer assigned that variable; a question naming another value is a second thought, one the text answers
- * with a plain `No` keeps the answer. A box right after a negation (`\boxed{4}, not \boxed{3}`) is ruled out as a number
+ * with a plain `No` keeps the answer, and one asking whether the answer is right answered `No` retracts it. A box right after a negation (`\boxed{4}, not \boxed{3}`) is ruled out as a number
  * there is. In prose the last two values with a hedge word at most three words before the last (`5 apples, or maybe 6
  * apples`, `It is 5. Hmm, but maybe it is 6?`), or a bare `or` between values of one unit (`5 apples or 6 apples`;
  * not `15 minutes, or 0.25 hours`, one value restated), are a list too.
@@ -666,6 +666,24 @@ function retracts(tail: string): boolean {
   return RETRACTED.test(head) && !/[?？]/.test(head)
 }
 
+/** Right after an answer, a question whether it is right, answered `No` (`\\boxed{60}. Is that right? No.`, `Is 60
+ * correct? No!`): the answer is retracted. */
+const DENIED = new RegExp(
+  String.raw`^${OPENS}(?:(?:hmm+|wait|but|well|so|oh)[\s,.!…—–]*)*(?:is|was)\s+(?:that|this|it|(?:the|my|our)\s+(?:final\s+)?answer|(\S{1,40}))\s+(?:really\s+)?(?:right|correct)\s*[?？]\s*no(?=\s*[,.!:;—–…]|\s*$)`,
+  'i',
+)
+
+/** Whether the text after `answer` asks whether it is right and answers `No`: with no value after it the answer is
+ * retracted, with one it is replaced as after `that is wrong` (`Is that right? No, it is 55.`); a sign of assent or a
+ * turn after the `No` (`Is that right? No, wait, it is.`) leaves it to the other rules. */
+function denies(tail: string, answer: string): 'retracted' | 'replaced' | null {
+  const m = DENIED.exec(tail.slice(0, 160))
+  if (!m || (m[1] !== undefined && m[1].replace(/^\$|\$$/g, '') !== answer)) return null
+  const rest = tail.slice(m[0].length)
+  if (/\b(?:yes|right|correct|wait|actually|hmm+|but)\b/i.test(rest)) return null
+  return /[\d$\\]/.test(rest) ? 'replaced' : 'retracted'
+}
+
 /** A second thought that opens as a correction (`Wait, it's 6.`, `Hmm, no: 6`, `Actually, 6`): the value after it is the
  * answer. */
 const CORRECTION_CUE = new RegExp(String.raw`^${OPENS}(?:(?:hmm+|well|oh)[\s,.!…]*)?(?:${CORRECTION_WORDS})\b`, 'i')
@@ -682,7 +700,7 @@ const CORRECTED = new RegExp(
 )
 
 /** A question right after the answer that names another value (`\\boxed{60}. Should it be 55?`): a second thought. */
-const ASKS_VALUE = /^[\s.!;:,*]*[^.!?\n]{0,120}\d[^.!?\n]{0,120}\?/
+const ASKS_VALUE = /^[\s.!;:,*]*[^.!?\n\d]{0,120}\d[^.!?\n]{0,120}\?/
 /** The text's first sentence after the answer, a question, then an interjected `No` (not `No wait`, `No doubt`). */
 const QUESTION_NO = new RegExp(String.raw`^${OPENS}([^.!?\n]{1,200})\?\s*(?:no|nope)(?=\s*[,.!:;—–…]|\s*$)(?!\s*[,.!:;—–…]*\s*(?:wait|actually|hold on|hmm)\b)`, 'i')
 /** Words that make a question or its answer about the answer's correctness, or a correction (then `No` is not a plain no). */
@@ -749,10 +767,12 @@ function lhsOf(answer: string): string | null {
  * verify: 12 × 3 = 36`) leaves it; one that does not leaves the answer open between both values (a list). */
 function revised(text: string, found: Candidate, order: readonly Extractor[]): Found | null {
   const tail = text.slice(found.close)
+  const denial = denies(tail, found.answer)
+  if (denial === 'retracted') return null
   const head = tail.slice(0, 96)
   const second = SECOND_THOUGHT.test(head) || ASKS_VALUE.test(tail.slice(0, 160))
   const turn = !second && HEDGE_OPEN.test(head)
-  const retracted = retracts(tail)
+  const retracted = denial === 'replaced' || retracts(tail)
   if (!second && !turn && !retracted) return found
   const later = extractFrom(tail, order, false)
   if (!later) return retracted ? null : found
@@ -781,7 +801,8 @@ function extractFrom(text: string, order: readonly Extractor[], revise = true): 
     const found = firstUsable(ANCHORED.has(order[i]) ? cands.slice(0, 1) : cands)
     if (found) {
       // A trailing value the text then calls wrong (`So it is 12. Wait, that is wrong.`) is no answer either.
-      if (revise && found.close === undefined && found.end !== undefined && retracts(text.slice(found.end))) return null
+      if (revise && found.close === undefined && found.end !== undefined && (retracts(text.slice(found.end)) || denies(text.slice(found.end), found.answer) === 'retracted'))
+        return null
       const last = revise && found.close !== undefined ? revised(text, found, order) : found
       if (!last) return null
       const { at: _, end: _e, close: _c, ...rest } = last as Candidate
