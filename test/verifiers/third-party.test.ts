@@ -3,7 +3,7 @@
  * MARIO_EVAL's, hendrycks MATH's, NeMo-Skills', Qwen2.5-Math's, MindSpeed-RL's, AReaL's, slime's, lm-eval's, verl's,
  * lighteval's, OpenCompass', SkyRL's, NeMo-RL's, DART-Math's, tinker-cookbook's, Trinity-RFT's, rLLM's, simple-evals',
  * pie-framework/math-validation's, open-instruct's, RM-Gallery's, Prime Intellect verifiers', AISBench's, wisent's,
- * TensorRT-LLM's and antirez/ds4's public tests, graders' issue trackers
+ * TensorRT-LLM's, antirez/ds4's and evalscope's public tests, graders' issue trackers
  * and model-style GSM8K answers, run through the full `math` verifier as `POST /v1/verify` runs it. Each source
  * family must agree with its source's verdicts (or with the corpus' recorded verdict where it says why it does not
  * follow the source) on the tuning half and on the held-out half, and no wrong answer may score 1 in any family.
@@ -31,6 +31,9 @@ const FLOOR: Record<Half, Record<string, number>> = {
     ...{ 'ais-bench': 1, 'open-instruct': 1, 'prime-verifiers': 1, 'rm-gallery': 1, wisent: 1 },
     // Added 2026-12-03 (fourth session), measured before any change: tensorrt-llm 8/8, ds4-eval 7/7.
     ...{ 'tensorrt-llm': 1, 'ds4-eval': 1 },
+    // Added 2026-12-04 (eighth session), measured before any change: evalscope 40/51 (1 FP) as first transcribed, 41/51 (0 FP)
+    // once chartqa's tolerance (within 5% of the reference) was written as an absolute 5% of it, not a symmetric relative one.
+    evalscope: 0.8,
   },
   heldout: {
     ...{ 'math-verify': 0.98, trl: 0.98, 'open-r1': 0.98, 'mario-eval': 0.98, 'hendrycks-math': 0.98, gsm8k: 0.98 },
@@ -47,6 +50,9 @@ const FLOOR: Record<Half, Record<string, number>> = {
     ...{ 'ais-bench': 0.85, 'open-instruct': 1, 'prime-verifiers': 1, 'rm-gallery': 1, wisent: 1 },
     // Added 2026-12-03 (fourth session), measured before any change: tensorrt-llm 7/7, ds4-eval 5/5.
     ...{ 'tensorrt-llm': 1, 'ds4-eval': 1 },
+    // Added 2026-12-04 (eighth session), measured before any change: evalscope 51/56 (2 FP) as first transcribed; 51/54 (0 FP)
+    // without the two percent pairs evalscope's graders score both ways (`10` vs `10%`, `10%` vs `10.0`; index.ts).
+    evalscope: 0.94,
   },
 }
 
