@@ -599,3 +599,15 @@ describe('parts of a whole and ratios in words (eighth session)', () => {
     expect(await rewards({ type: 'math' }, '3', ['So $x^2 + 3$.', '$\\frac{1}{3}$'])).toEqual([0, 0])
   })
 })
+
+describe('tolerance bounds (eighth session)', () => {
+  it('a difference exactly at the tolerance is within it, float rounding aside (evalscope: 1.01 against 1 with abs 0.01)', async () => {
+    // Before: 1.01 − 1 is 0.010000000000000009 in floats, so each scored 0 against its own inclusive bound.
+    expect(await rewards({ type: 'math', tolerance: { rel: 0, abs: 0.01 } }, '1', ['1.01', '0.99', '1.010001', '1.02', '0.989'])).toEqual([1, 1, 0, 0, 0])
+    expect(await rewards({ type: 'math', tolerance: { rel: 0, abs: 0.01 } }, '0.75', ['Answer: 0.74 m', 'Answer: 0.76 m', 'Answer: 0.739 m'])).toEqual([1, 1, 0])
+    expect(await rewards({ type: 'math', tolerance: { rel: 0, abs: 1e-12 } }, '3.63 \\cdot 10^{-11}', ['3.73 \\cdot 10^{-11}', '3.7301 \\cdot 10^{-11}'])).toEqual([1, 0])
+    // No tolerance stays exact: the default does not widen.
+    expect(await rewards({ type: 'math' }, '87367946', ['87367996', '87367946.1'])).toEqual([0, 0])
+    expect(await rewards({ type: 'numeric', abs: 0.01 }, '1', ['\\boxed{1.01}', '\\boxed{1.0101}'])).toEqual([1, 0])
+  })
+})

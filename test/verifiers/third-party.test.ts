@@ -33,7 +33,8 @@ const FLOOR: Record<Half, Record<string, number>> = {
     ...{ 'tensorrt-llm': 1, 'ds4-eval': 1 },
     // Added 2026-12-04 (eighth session), measured before any change: evalscope 40/51 (1 FP) as first transcribed, 41/51 (0 FP)
     // once chartqa's tolerance (within 5% of the reference) was written as an absolute 5% of it, not a symmetric relative one.
-    evalscope: 0.8,
+    // 44/51 once a difference exactly at an absolute tolerance is within it (float rounding aside).
+    evalscope: 0.85,
   },
   heldout: {
     ...{ 'math-verify': 0.98, trl: 0.98, 'open-r1': 0.98, 'mario-eval': 0.98, 'hendrycks-math': 0.98, gsm8k: 0.98 },
@@ -52,7 +53,8 @@ const FLOOR: Record<Half, Record<string, number>> = {
     ...{ 'tensorrt-llm': 1, 'ds4-eval': 1 },
     // Added 2026-12-04 (eighth session), measured before any change: evalscope 51/56 (2 FP) as first transcribed; 51/54 (0 FP)
     // without the two percent pairs evalscope's graders score both ways (`10` vs `10%`, `10%` vs `10.0`; index.ts).
-    evalscope: 0.94,
+    // 52/54 after the tune half's tolerance fix.
+    evalscope: 0.96,
   },
 }
 

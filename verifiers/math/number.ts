@@ -99,11 +99,16 @@ export interface Tolerance {
   abs: number
 }
 
+/** Within tolerance, bounds included: a difference exactly at the bound (`1.01` against `1` with abs 0.01, whose float
+ * difference is 0.010000000000000009) is within it — the subtraction's rounding (a few ulps of the operands) is not
+ * held against it, as it is no real difference. */
 export function closeEnough(a: number, b: number, tol: Tolerance): boolean {
   if (a === b) return true
   if (!Number.isFinite(a) || !Number.isFinite(b)) return false
   const diff = Math.abs(a - b)
-  return diff <= tol.abs || diff <= tol.rel * Math.max(Math.abs(a), Math.abs(b))
+  const scale = Math.max(Math.abs(a), Math.abs(b))
+  const noise = tol.abs > 0 ? 4 * Number.EPSILON * Math.max(scale, tol.abs) : 0
+  return diff <= tol.abs + noise || diff <= tol.rel * scale
 }
 
 /** Equal exactly, or within tolerance. */
