@@ -611,3 +611,14 @@ describe('tolerance bounds (eighth session)', () => {
     expect(await rewards({ type: 'numeric', abs: 0.01 }, '1', ['\\boxed{1.01}', '\\boxed{1.0101}'])).toEqual([1, 0])
   })
 })
+
+describe('an upright unit after a value (eighth session)', () => {
+  it('a trailing `\\mathrm{…}` after a value is a unit as `\\text{…}` is, also after a thin space (evalscope measure_bench)', async () => {
+    // Before: `\\frac{48}{5}\\,\\mathrm{A}` and `9.6\\,\\text{A}` scored 0 against 9.6 (the letter was read as a variable).
+    const unit = ['\\boxed{\\frac{48}{5}\\,\\mathrm{A}}', '\\boxed{\\frac{48}{5} \\mathrm{A}}', '\\boxed{9.6\\mathrm{A}}', '\\boxed{9.6\\,\\text{A}}', '\\boxed{9.6\\,\\mathrm{km}}']
+    expect(await rewards({ type: 'math' }, '9.6', unit)).toEqual([1, 1, 1, 1, 1])
+    // An italic letter may be a variable, `\\mathrm{e}` is the constant, and a word that changes the value is kept.
+    expect(await rewards({ type: 'math' }, '9.6', ['\\boxed{\\frac{48}{5} A}', '\\boxed{9.6\\mathrm{e}}', '\\boxed{9.6\\,\\mathrm{more than}}'])).toEqual([0, 0, 0])
+    expect(await rewards({ type: 'math' }, '9.6e', ['\\boxed{9.6\\mathrm{e}}'])).toEqual([1])
+  })
+})

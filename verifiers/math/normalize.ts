@@ -31,9 +31,10 @@ const WORD_UNIT = new RegExp(String.raw`(?<=[a-zA-Z})])\s+(?:(?:sq(?:uare)?|cubi
  * units only, since a one- or two-letter one there may be a variable. */
 const UNIT_IN_ITEM = new RegExp(String.raw`(\d)\s*${LONG_UNIT}\s*(?=[)\],])`, 'gi')
 
-/** A trailing `\text{…}` of words after a value (a digit, `}` or `)`): a unit or a label (`\frac{1}{3} \text{x}`, `5\text{m}`,
- * `12\text{ apples}`); an upright letter is no variable. The upright constants `\text{i}` and `\text{e}` are values. */
-const TRAILING_NOTE = /(?<=[\d})])\s*\\(?:text|textbf|textrm|textnormal|mbox)\s*\{\s*([a-zA-Z]+(?:\s+[a-zA-Z]{3,})*)\s*\}\s*$/
+/** A trailing `\text{…}` or `\mathrm{…}` of words after a value (a digit, `}` or `)`, spaces or a thin space between): a
+ * unit or a label (`\frac{1}{3} \text{x}`, `5\text{m}`, `12\text{ apples}`, `\frac{48}{5}\,\mathrm{A}`); an upright letter
+ * is no variable. The upright constants `\text{i}` and `\text{e}` are values. */
+const TRAILING_NOTE = /(?<=[\d})])(?:\s|\\[,;:!])*\\(?:text|textbf|textrm|textnormal|mbox|mathrm)\s*\{\s*([a-zA-Z]+(?:\s+[a-zA-Z]{3,})*)\s*\}\s*$/
 /** Words that change the value or the claim: multipliers, parts, powers, comparisons, functions (`2\text{ thousand}`,
  * `5\text{ or more}`, `3\text{ squared}` keep their text and are not read as the bare number). */
 const VALUE_WORDS =
