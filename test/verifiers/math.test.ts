@@ -622,3 +622,13 @@ describe('an upright unit after a value (eighth session)', () => {
     expect(await rewards({ type: 'math' }, '9.6e', ['\\boxed{9.6\\mathrm{e}}'])).toEqual([1])
   })
 })
+
+describe('a text that is only a list of LaTeX spans (eighth session)', () => {
+  it('is one list, read whole: a reference `$\\frac{1}{3}$ , 0` no longer accepts `0` alone (evalscope olympiad_bench)', async () => {
+    expect(await rewards({ type: 'math' }, '$\\frac{1}{3}$ , 0', ['1/3,0', '\\boxed{0}', '0', '\\boxed{\\frac{1}{3}}'])).toEqual([1, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '4', ['$3$, $4$'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '3, 4', ['$3$, $4$'])).toEqual([1])
+    // Words between spans keep the old readings (`$1$ and $2$` gives 2, as Math-Verify pins).
+    expect(await rewards({ type: 'math' }, '2', ['$1$ and $2$', '$3$, $2$ apples'])).toEqual([1, 1])
+  })
+})

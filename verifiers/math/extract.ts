@@ -321,6 +321,33 @@ function plainNumbers(s: string, from = 0, to = s.length, spans: Span[] = [], ba
   return outOf(s, out)
 }
 
+/** What may stand between the LaTeX spans of a text that is only a list of them: commas and plain numbers (each number
+ * followed by a separator or the end, so the scan is linear). */
+const LIST_GAP = /^[\s,;]*(?:[-+]?\d+(?:\.\d+)?(?:\/\d+)?(?:[\s,;]+|$))*$/
+
+/** A text that is only LaTeX spans and plain numbers separated by commas (`$\frac{1}{3}$ , 0`, `$3$, $4$`, as
+ * OlympiadBench writes a reference of several answers): one list, read whole (before, its last item was the answer, so a
+ * reference `$\frac{1}{3}$ , 0` accepted `0` alone). */
+function spanList(s: string): Candidate | null {
+  const t = s.trim()
+  if (!t.includes(',') || t.includes('\n') || !t.includes('$')) return null
+  const spans = latexSpans(t)
+  if (!spans.length) return null
+  let out = ''
+  let gaps = ''
+  let i = 0
+  for (const sp of [...spans, { body: '', start: t.length, end: t.length }]) {
+    const gap = t.slice(i, sp.start)
+    if (!LIST_GAP.test(gap)) return null
+    out += gap + sp.body
+    gaps += gap
+    i = sp.end
+  }
+  const answer = out.trim()
+  if (!gaps.includes(',') || !wellFormed(answer) || !isBare(answer)) return null
+  return { answer, by: 'latex', plain: false, percent: false, at: s.length, end: s.length }
+}
+
 /** A span between two dollar signs that holds prose, not mathematics (`how many $? just about 1$`: the signs are
  * currency): no command, brace, script or relation, and words that make it a sentence. Its numbers are prose numbers. */
 function proseSpan(body: string): boolean {
@@ -565,6 +592,8 @@ function candidates(s: string, by: Extractor): Candidate[] {
     case 'answer-is':
       return answerIs(s)
     case 'latex': {
+      const list = spanList(s)
+      if (list) return [list]
       // The last LaTeX spans joined only by hedging words (`It is $3$ or $4$`) are one list, as numbers in prose are.
       const spans = latexSpans(s).filter((sp) => !negated(s, sp.start))
       let j = spans.length - 1
