@@ -566,9 +566,11 @@ describe('side remarks after the answer (eighth session)', () => {
     expect(await rewards({ type: 'math' }, '60', kept)).toEqual([1, 1, 1])
     expect(await rewards({ type: 'math' }, '55', kept)).toEqual([0, 0, 0])
     // Not answered "no", or "no" then a correction or a value, or a question about correctness: never one answer alone.
-    const open = ['\\boxed{60}. But wait — should we subtract the 5 rotten apples? Yes.', '\\boxed{60}. Should it be 55? No wait, I forgot the rotten ones.', '\\boxed{60}. Wait, 5 are rotten. Should we recount? No.', '\\boxed{60}. Should it be 55? No doubt it should.', '\\boxed{60}. Should it be 55? No, it is 55.', '\\boxed{60}. Is 55 correct? No, it is wrong.']
+    const open = ['\\boxed{60}. But wait — should we subtract the 5 rotten apples? Yes.', '\\boxed{60}. Should it be 55? No wait, I forgot the rotten ones.', '\\boxed{60}. Wait, 5 are rotten. Should we recount? No.', '\\boxed{60}. Should it be 55? No doubt it should.', '\\boxed{60}. Should it be 55? No, it is 55.', '\\boxed{60}. Or is it $55$? Yes.']
     expect(await rewards({ type: 'math' }, '60', open)).toEqual([0, 0, 0, 0, 0, 0])
     expect(await rewards({ type: 'math' }, '55', open)).toEqual([0, 0, 0, 0, 0, 0])
+    // A question that only mentions a number, or rules another value out, is no second thought.
+    expect(await rewards({ type: 'math' }, '60', ['\\boxed{60}. Does that match the 12 × 5 grid? Yes.', '\\boxed{60}. Is 55 correct? No, it is wrong.'])).toEqual([1, 1])
   })
   it('an answer the text asks "is that right?" about and answers "no" is retracted (before: `Is 60 right? No.` kept 60)', async () => {
     const denied = ['\\boxed{60}. Wait, is 60 right? No.', '\\boxed{60}. Is that right? No.', 'So it is 60. Is that correct? No, I forgot the tax.', 'The answer is $60$. Is $60$ correct? No.', '\\boxed{60}. Is that right? No, it is 55.']

@@ -728,8 +728,9 @@ const CORRECTED = new RegExp(
   'i',
 )
 
-/** A question right after the answer that names another value (`\\boxed{60}. Should it be 55?`): a second thought. */
-const ASKS_VALUE = /^[\s.!;:,*]*[^.!?\n\d]{0,120}\d[^.!?\n]{0,120}\?/
+/** A question right after the answer that offers another value as the answer (`\\boxed{60}. Should it be 55?`, `Or is it
+ * 55?`): a second thought. One that only mentions a number (`Does that match the 3 × 4 grid? Yes.`) is not. */
+const ASKS_VALUE = /^[\s.!;:,*]*[^.!?\n\d]{0,120}\b(?:be|equals?|is\s+it|or|maybe|perhaps)\s+\$?[-+]?\d[\d.,/]*\$?\s*[?？]/i
 /** The text's first sentence after the answer, a question, then an interjected `No` (not `No wait`, `No doubt`). */
 const QUESTION_NO = new RegExp(String.raw`^${OPENS}([^.!?\n]{1,200})\?\s*(?:no|nope)(?=\s*[,.!:;—–…]|\s*$)(?!\s*[,.!:;—–…]*\s*(?:wait|actually|hold on|hmm)\b)`, 'i')
 /** Words that make a question or its answer about the answer's correctness, or a correction (then `No` is not a plain no). */
