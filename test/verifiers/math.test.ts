@@ -634,3 +634,12 @@ describe('a text that is only a list of LaTeX spans (eighth session)', () => {
     expect(await rewards({ type: 'math' }, '2', ['$1$ and $2$', '$3$, $2$ apples'])).toEqual([1, 1])
   })
 })
+
+describe('a unit per another unit after a value (eighth session)', () => {
+  it('`m/s`, `kg/m^3` after a number are units as `m` and `kg` are (evalscope measure_bench: `\\boxed{0.75 kg/m^3}` scored 0)', async () => {
+    const unit = ['\\boxed{0.75 kg/m^3}', '\\boxed{0.75 m/s}', '\\boxed{0.75\\,\\mathrm{kg/m^3}}', '\\boxed{0.75 m/s^2}', '\\boxed{0.75 g/cm^3}']
+    expect(await rewards({ type: 'math' }, '0.75', unit)).toEqual([1, 1, 1, 1, 1])
+    // Not a quotient of variables, a unit over a variable, or a division written without a space.
+    expect(await rewards({ type: 'math' }, '0.75', ['\\boxed{0.75 x/y}', '\\boxed{0.75 kg/x}', '\\boxed{0.75/s}'])).toEqual([0, 0, 0])
+  })
+})

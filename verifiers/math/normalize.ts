@@ -22,7 +22,10 @@ export interface Normalized {
 
 /** Unit words dropped after a number: long ones may touch it (`10weeks`), short ones need a space (`10 cm`). */
 const LONG_UNIT = String.raw`(?:units?|meters?|metres?|inch(?:es)?|feet|foot|yards?|miles?(?:\s*per\s*hour)?|grams?|pounds?|ounces?|liters?|litres?|gallons?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|dollars?|cents?|degrees?|radians?|people|students|points?|times)`
-const UNIT = String.raw`(?:(?:sq(?:uare)?\.?\s*|cubic\s*)?(?:${LONG_UNIT}|(?<=\s)(?:cm|mm|km|m|in|ft|yd|mi|kg|g|mg|lbs?|oz|ml|l|L|mL|s|secs?|mins?|hrs?|h|rad|mph|km\/h)))(?:\s*\^?\{?[23]\}?)?`
+const SHORT_UNIT = String.raw`(?:cm|mm|km|m|in|ft|yd|mi|kg|g|mg|lbs?|oz|ml|l|L|mL|s|secs?|mins?|hrs?|h|rad|mph)`
+/** A unit per another (`m/s`, `kg/m^3`, `g/cm^3`, `m/s^2`). */
+const PER_UNIT = String.raw`(?:\s*\/\s*(?:${LONG_UNIT}|${SHORT_UNIT})(?:\s*\^?\{?[23]\}?)?)?`
+const UNIT = String.raw`(?:(?:sq(?:uare)?\.?\s*|cubic\s*)?(?:${LONG_UNIT}|(?<=\s)(?:${SHORT_UNIT}|km\/h)))(?:\s*\^?\{?[23]\}?)?${PER_UNIT}`
 const UNIT_WORDS = new RegExp(String.raw`\s*${UNIT}\s*$`, 'i')
 /** A spelled-out unit, alone or "per" another word, after an expression that ends in a letter or a bracket
  * (`\frac{7}{12}x dollars`, `\frac{6\pi}{x} radians per second`, `(7x) dollars`): a separate word. */
