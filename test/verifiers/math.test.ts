@@ -582,6 +582,39 @@ describe('side remarks after the answer (eighth session)', () => {
   })
 })
 
+describe('a check after the answer, answered by the text itself (eighth session)', () => {
+  it('a check of the result answered "yes", or another value offered as the answer and answered "no", keeps the answer', async () => {
+    // Before: each a list of the answer and the question's number (a question naming a value opened a second thought),
+    // scoring the right 60 as 0.
+    const kept = [
+      '\\boxed{60}. Is that reasonable given 5 apples per basket? Yes.',
+      '\\boxed{60}. Is 60 divisible by 5? Yes, so each basket gets 12.',
+      'So the answer is 60. Does this match 12 baskets of 5? Yes, it does.',
+      '\\boxed{60}. Could the answer be 55? No.',
+      '\\boxed{60}. Hmm, is it 55? No.',
+    ]
+    expect(await rewards({ type: 'math' }, '60', kept)).toEqual([1, 1, 1, 1, 1])
+    expect(await rewards({ type: 'math' }, '55', kept)).toEqual([0, 0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '12', kept)).toEqual([0, 0, 0, 0, 0])
+    // Open (a list, right for neither): a value offered and accepted, a mistake admitted, a change affirmed, a value
+    // after the yes that the check did not name, the answer itself offered and turned down, `No` then a turn.
+    const open = [
+      '\\boxed{60}. Should it be 55? Yes.',
+      '\\boxed{60}. Is it 55 instead? Yes.',
+      '\\boxed{60}. Did I double count the 5? Yes.',
+      '\\boxed{60}. Should we subtract the 5 rotten ones? Yes.',
+      '\\boxed{60}. Is that reasonable given 5 per basket? Yes, 55 is.',
+      '\\boxed{60}. Could the answer be 55? No wait, yes.',
+      '\\boxed{60}. Is that consistent with 55 apples? Yes, so it is 55.',
+      '\\boxed{60}. Should we subtract 5? No wait, yes: 55.',
+      '\\boxed{60}. Should we subtract 5? No — so it is 55.',
+      '\\boxed{60}. Should we subtract 5? Nope, the answer is wrong anyway.',
+    ]
+    expect(await rewards({ type: 'math' }, '60', open)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '60', ['\\boxed{60}. Is the answer 60? No.'])).toEqual([0])
+  })
+})
+
 describe('parts of a whole and ratios in words (eighth session)', () => {
   it('`x to y` after the word ratio or odds is the ratio x:y, `x in every y` the fraction x/y (each read y before)', async () => {
     const ratio = ['The ratio of boys to girls is 3 to 4.', 'So the ratio is 3 to 4', 'The odds are 3 to 4 against.']

@@ -696,9 +696,9 @@ function retracts(tail: string): boolean {
 }
 
 /** Right after an answer, a question whether it is right, answered `No` (`\\boxed{60}. Is that right? No.`, `Is 60
- * correct? No!`): the answer is retracted. */
+ * correct? No!`, `Is the answer 60? No.`): the answer is retracted. */
 const DENIED = new RegExp(
-  String.raw`^${OPENS}(?:(?:hmm+|wait|but|well|so|oh)[\s,.!…—–]*)*(?:is|was)\s+(?:that|this|it|(?:the|my|our)\s+(?:final\s+)?answer|(\S{1,40}))\s+(?:really\s+)?(?:right|correct)\s*[?？]\s*no(?=\s*[,.!:;—–…]|\s*$)`,
+  String.raw`^${OPENS}(?:(?:hmm+|wait|but|well|so|oh)[\s,.!…—–]*)*(?:is|was)\s+(?:(?:that|this|it|(?:the|my|our)\s+(?:final\s+)?answer|(\S{1,40}))\s+(?:really\s+)?(?:right|correct)|(?:it|(?:the|my|our)\s+(?:final\s+)?answer)\s+(?:really\s+)?(\$?-?\d[\d,./]*\$?))\s*[?？]\s*no(?=\s*[,.!:;—–…]|\s*$)`,
   'i',
 )
 
@@ -707,7 +707,8 @@ const DENIED = new RegExp(
  * turn after the `No` (`Is that right? No, wait, it is.`) leaves it to the other rules. */
 function denies(tail: string, answer: string): 'retracted' | 'replaced' | null {
   const m = DENIED.exec(tail.slice(0, 160))
-  if (!m || (m[1] !== undefined && m[1].replace(/^\$|\$$/g, '') !== answer)) return null
+  const named = m?.[1] ?? m?.[2] // `Is 60 right? No.`, `Is the answer 60? No.`: about the answer only if it names it
+  if (!m || (named !== undefined && named.replace(/^\$|\$$/g, '') !== answer)) return null
   const rest = tail.slice(m[0].length)
   if (/\b(?:yes|right|correct|wait|actually|hmm+|but)\b/i.test(rest)) return null
   return /[\d$\\]/.test(rest) ? 'replaced' : 'retracted'
@@ -739,11 +740,40 @@ const ABOUT_ANSWER = /\b(?:answers?|right|correct|incorrect|wrong|true|false|val
 /** Whether the text after the answer asks about another value and answers itself "no", with nothing after it that gives
  * a value or says the answer is wrong (`\\boxed{60}. But wait — should we subtract the 5 rotten apples? No, the
  * question asks for all apples.`): the answer stands. */
-function answeredNo(tail: string): boolean {
+function answeredNo(tail: string, answer: string): boolean {
   const m = QUESTION_NO.exec(tail.slice(0, 240))
   if (!m) return false
   const rest = tail.slice(m[0].length)
-  return !ABOUT_ANSWER.test(m[1]) && !ABOUT_ANSWER.test(rest) && !/[\d$\\?？]/.test(rest)
+  // `Could the answer be 55? No.`: another value offered as the answer and turned down (not the answer itself)
+  const offered = OFFERS_VALUE.test(m[1]) && !mentions(m[1], answer)
+  return (offered || !ABOUT_ANSWER.test(m[1])) && !ABOUT_ANSWER.test(rest) && !/[\d$\\?？]/.test(rest)
+}
+
+/** A question that offers one value as the answer: `Could the answer be 55`, `Is it 55`, `Should it really be $55$`. */
+const OFFERS_VALUE = /^(?:(?:hmm+|wait|but|well|so|oh)[\s,.!…—–]*)*(?:could|can|would|should|might|must|is|was)\s+(?:it|that|this|the\s+(?:final\s+)?answer)\s+(?:really\s+)?(?:be\s+)?\$?-?\d[\d,.]*\$?\s*$/i
+
+/** The first sentence after the answer, a question, answered yes or no (`Did I double count the 5? Yes.`). */
+const QUESTION_ANSWERED = new RegExp(String.raw`^${OPENS}([^.!?\n]{1,200})\?\s*(?:(yes|yep|yeah|indeed)|no|nope)\b`, 'i')
+/** Words that make a question admit a mistake or weigh a change, where a `Yes` changes the answer. */
+const ADMITS = /\b(?:wrong|incorrect|mistakes?|errors?|forg[eo]t|miss\w*|mis(?:read|calculated|computed|counted)|(?:double|over|under)[- ]?count\w*|typo|instead|rather|should|need|must|subtract|add)\b/i
+/** A question whether another value is right (`Is 55 correct?`): a `No, it is wrong` after it is about that value. */
+const ASKS_RIGHT = /\b(?:right|correct|valid)\b/i
+
+/** Whether the text after the answer asks a question naming a number, answers itself, and that answer changes the
+ * answer: a yes to a value offered (`Is it 55 instead? Yes.`), to a mistake or a change (`Did I double count the 5?
+ * Yes.`, `Should we subtract the 5? Yes.`); a yes or no followed by a correction (`Nope, the answer is wrong anyway.`)
+ * or by another value neither the question nor the rest ties to the answer (`Should we subtract 5? No wait, yes: 55.`,
+ * `Is that consistent with 55 apples? Yes, so it is 55.`): a second thought. A check the text passes (`Is that
+ * reasonable given 5 apples per basket? Yes.`, `Is 60 divisible by 5? Yes, so each basket gets 12.`) or a change it
+ * turns down (`Should we subtract the 5? No.`, `Is 55 correct? No, it is wrong.`) is not. */
+function answerChanges(tail: string, answer: string): boolean {
+  const m = QUESTION_ANSWERED.exec(tail.slice(0, 240))
+  if (!m || !/\d/.test(m[1])) return false
+  const q = m[1], yes = m[2] !== undefined
+  const rest = tail.slice(m[0].length, m[0].length + 240)
+  if (yes && ADMITS.test(q)) return true
+  if (CORRECTED.test(rest) && (yes || !ASKS_RIGHT.test(q) || mentions(q, answer))) return true
+  return /\d/.test(rest) && !mentions(q, answer) && !mentions(rest, answer)
 }
 
 /** Where `value` is last written in `text` as a whole token (not inside a longer number or word), or -1. */
@@ -800,7 +830,7 @@ function revised(text: string, found: Candidate, order: readonly Extractor[]): F
   const denial = denies(tail, found.answer)
   if (denial === 'retracted') return null
   const head = tail.slice(0, 96)
-  const second = SECOND_THOUGHT.test(head) || ASKS_VALUE.test(tail.slice(0, 160))
+  const second = SECOND_THOUGHT.test(head) || ASKS_VALUE.test(tail.slice(0, 160)) || answerChanges(tail, found.answer)
   const turn = !second && HEDGE_OPEN.test(head)
   const retracted = denial === 'replaced' || retracts(tail)
   if (!second && !turn && !retracted) return found
@@ -808,7 +838,7 @@ function revised(text: string, found: Candidate, order: readonly Extractor[]): F
   if (!later) return retracted ? null : found
   if (later.answer === found.answer) return found
   const hedge = { ...found, answer: `${found.answer}, ${later.answer}`, plain: found.plain && later.plain, percent: false }
-  if (!retracted && answeredNo(tail)) return found
+  if (!retracted && answeredNo(tail, found.answer)) return found
   if (HEDGED.test(tail)) return hedge
   if (turn && !retracted) return found
   if (retracted || CORRECTED.test(tail) || (!CHECK.test(head) && CORRECTION_CUE.test(head))) return asserted(tail, later, found) ? later : hedge
