@@ -13,6 +13,11 @@ export const ProblemSchema = z
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     /** Every offending index of a bulk request (e.g. prompts a task's verifier cannot score). */
     indexes: z.array(z.number().int()).optional(),
+    /**
+     * A 503 from backpressure: milliseconds until the learner will have drained enough for a lease — finer than
+     * Retry-After's whole seconds, so a worker is not idle while the learner runs out of data.
+     */
+    retryAfterMs: z.number().int().optional(),
   })
   .openapi('Problem')
 

@@ -1,7 +1,8 @@
 /**
  * Retry with exponential backoff and full jitter (the AWS architecture-blog scheme): attempt k waits a uniform
- * random time in [0, min(capMs, baseMs·2^k)], never less than a server's Retry-After. Used by the edge client for
- * 429 / 502 / 503 / 504 and network errors; anything else is final.
+ * random time in [0, min(capMs, baseMs·2^k)], never less than a server's Retry-After — or, where the server named the
+ * wait to the millisecond (backpressure's retryAfterMs), that wait plus up to 20 %, however many came before. Used
+ * by the edge client for 429 / 502 / 503 / 504 and network errors; anything else is final.
  */
 
 export interface BackoffOptions {
@@ -23,12 +24,15 @@ export interface BackoffOptions {
 
 /** An error that says whether a retry may help and how long the server asked to wait. */
 export class RetryableError extends Error {
+  /** the server named the wait to the millisecond (backpressure's retryAfterMs): wait that, do not back off further */
+  readonly exact: boolean
   constructor(
     message: string,
     readonly retryAfterMs = 0,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; exact?: boolean },
   ) {
     super(message, options)
+    this.exact = options?.exact ?? false
   }
 }
 
@@ -37,6 +41,9 @@ export class AbortedError extends Error {
     super(message)
   }
 }
+
+/** An exact wait asked by the server, with up to 20 % added so held-back workers do not all return at once. */
+export const exactDelay = (retryAfterMs: number, o: BackoffOptions = {}) => retryAfterMs * (1 + 0.2 * (o.random ?? Math.random)())
 
 /** The k-th wait (k = 0 for the first retry). */
 export function backoffDelay(k: number, o: BackoffOptions = {}, retryAfterMs = 0): number {
@@ -69,7 +76,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, o: Backo
       return await fn(attempt)
     } catch (err) {
       if (!(err instanceof RetryableError) || attempt + 1 >= max) throw err
-      const wait = backoffDelay(attempt, o, err.retryAfterMs)
+      const wait = err.exact ? exactDelay(err.retryAfterMs, o) : backoffDelay(attempt, o, err.retryAfterMs)
       if (o.deadline !== undefined && Date.now() + wait > o.deadline) throw err
       o.onRetry?.(err, attempt + 1, wait)
       await sleep(wait, o.signal)

@@ -149,12 +149,18 @@ export class EdgeClient {
     if (res.status === 404 && nullOn404) return null
     const text = await res.text()
     let detail = text.slice(0, 500)
+    let exactMs: number | undefined // backpressure's wait to the millisecond (the problem's retryAfterMs)
     try {
-      detail = (JSON.parse(text) as { detail?: string }).detail ?? detail
+      const problem = JSON.parse(text) as { detail?: string; retryAfterMs?: unknown }
+      detail = problem.detail ?? detail
+      if (typeof problem.retryAfterMs === 'number' && Number.isFinite(problem.retryAfterMs) && problem.retryAfterMs >= 0)
+        exactMs = Math.min(problem.retryAfterMs, 60_000)
     } catch {}
     if (RETRY_STATUS.has(res.status)) {
       const ra = Number(res.headers.get('retry-after'))
-      throw new RetryableError(`${method} ${path}: ${res.status} ${detail}`, Number.isFinite(ra) ? ra * 1000 : 0)
+      const message = `${method} ${path}: ${res.status} ${detail}`
+      if (exactMs !== undefined) throw new RetryableError(message, exactMs, { exact: true })
+      throw new RetryableError(message, Number.isFinite(ra) ? ra * 1000 : 0)
     }
     throw new EdgeError(res.status, detail)
   }

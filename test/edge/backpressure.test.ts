@@ -24,8 +24,12 @@ describe('ingestState (hand-worked)', () => {
     // 4 groups/s × 2 versions × 5 s = 40 groups may wait
     expect(ingestState({ ...base, queued: 30, inFlight: 4 })).toMatchObject({ capacity: 40, room: 6 })
     // 50 ahead: 11 over (the next one included) → 11 / 4 groups/s → 3 s
-    expect(ingestState({ ...base, queued: 46, inFlight: 4 })).toMatchObject({ capacity: 40, room: 0, retryAfterS: 3 })
-    expect(ingestState({ ...base, queued: 10_000 }).retryAfterS).toBe(60) // capped
+    expect(ingestState({ ...base, queued: 46, inFlight: 4 })).toMatchObject({ capacity: 40, room: 0, retryAfterS: 3, retryAfterMs: 2750 })
+    expect(ingestState({ ...base, queued: 10_000 })).toMatchObject({ retryAfterS: 60, retryAfterMs: 60_000 }) // capped
+    // a fast learner (40 groups/s): 1 over → 25 ms to drain, asked as the reading's 250 ms; Retry-After still 1 s
+    expect(ingestState({ ...base, drain: 40, versionS: 0.5, queued: 40 })).toMatchObject({ capacity: 40, room: 0, retryAfterS: 1, retryAfterMs: 250 })
+    // 60 queued: 21 over (the next one included) at 40 groups/s → 525 ms
+    expect(ingestState({ ...base, drain: 40, versionS: 0.5, queued: 60 }).retryAfterMs).toBe(525)
   })
 
   it('never below two learner batches, so the learner does not wait for data', () => {
@@ -98,7 +102,11 @@ describe('POST /v1/leases under backpressure', () => {
     expect(held.status).toBe(503)
     expect(held.headers.get('content-type')).toMatch(/problem\+json/)
     expect(Number(held.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
-    expect(((await held.json()) as any).detail).toMatch(/held back so rollouts do not go stale: \d+ groups queued or in flight; the learner trains/)
+    const problem = (await held.json()) as any
+    expect(problem.detail).toMatch(/held back so rollouts do not go stale: \d+ groups queued or in flight; the learner trains/)
+    // the same wait to the millisecond: between the 250 ms floor and Retry-After's whole seconds
+    expect(problem.retryAfterMs).toBeGreaterThanOrEqual(250)
+    expect(problem.retryAfterMs).toBeLessThanOrEqual(Number(held.headers.get('retry-after')) * 1000)
     const s = (await (await t.call('GET', '/v1/stats?task=held')).json()) as any
     expect(s.ingest).toMatchObject({ heldBack: true, inFlight: got })
     expect(s.ingest.drainPerS).toBeGreaterThan(3)

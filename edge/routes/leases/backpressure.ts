@@ -6,7 +6,9 @@
  *   wait > maxStaleness × versionS                (versionS: seconds per published version)
  * so the queue may hold at most  capacity = drain × maxStaleness × versionS  groups (never less than two of the
  * learner's batches, so it never waits for data). Beyond that, POST /v1/leases answers 503 with Retry-After =
- * the time the learner needs to drain the excess. Inactive (never holds back) while no learner trains:
+ * the time the learner needs to drain the excess, and the same to the millisecond in the problem's `retryAfterMs`
+ * (Retry-After has whole seconds; a fast learner drains the excess in less than one, and a worker asleep for a
+ * second meanwhile leaves the learner without data: `cohort rollout` waits exactly retryAfterMs, no further backoff). Inactive (never holds back) while no learner trains:
  * no train step in the last IDLE_S seconds, or too little history to measure rates.
  * Readings are cached per app and task for CACHE_MS; leases granted meanwhile count as in flight.
  */
@@ -19,30 +21,37 @@ const CACHE_MS = 250
 /** The oldest reading that may still serve (stale, while a new one is read) before leasing waits for a new one. */
 const MAX_AGE_MS = 2_000
 const MAX_RETRY_S = 60
+/** The shortest wait asked of a worker held back: a reading serves CACHE_MS, so asking again sooner finds the same. */
+const MIN_RETRY_MS = CACHE_MS
 
 export interface IngestState extends IngestPressure {
   /** null: backpressure inactive (why in `reason`) */
   capacity: number | null
   /** leases that may be granted now (Infinity when inactive) */
   room: number
-  /** seconds to wait when room is 0 */
+  /** seconds to wait when room is 0 (Retry-After: whole seconds, at least 1) */
   retryAfterS: number
+  /** the same in milliseconds (at least MIN_RETRY_MS): the problem body's retryAfterMs */
+  retryAfterMs: number
   reason: string
 }
 
 export function ingestState(p: IngestPressure): IngestState {
-  const inactive = (reason: string): IngestState => ({ ...p, capacity: null, room: Infinity, retryAfterS: 0, reason })
+  const inactive = (reason: string): IngestState => ({ ...p, capacity: null, room: Infinity, retryAfterS: 0, retryAfterMs: 0, reason })
   if (p.lastStepAgeS === null || p.lastStepAgeS > IDLE_S) return inactive(`no learner has trained in the last ${IDLE_S} s`)
   if (p.drain <= 0 || p.versionS === null || p.maxStaleness === null)
     return inactive('too little learner history to measure its drain rate and staleness window')
   const capacity = Math.max(p.drain * p.maxStaleness * p.versionS, 2 * p.groupsPerStep)
   const ahead = p.queued + p.inFlight
   const room = Math.max(0, Math.floor(capacity - ahead))
-  const retryAfterS = Math.min(MAX_RETRY_S, Math.max(1, Math.ceil((ahead - capacity + 1) / p.drain)))
+  // the time the learner needs to drain the excess (one more group than fits), at its measured rate
+  const drainS = (ahead - capacity + 1) / p.drain
+  const retryAfterS = Math.min(MAX_RETRY_S, Math.max(1, Math.ceil(drainS)))
+  const retryAfterMs = Math.min(MAX_RETRY_S * 1000, Math.max(MIN_RETRY_MS, Math.ceil(drainS * 1000)))
   const reason =
     `${ahead} groups queued or in flight; the learner trains ${p.drain.toFixed(2)} groups/s and a group goes stale ` +
     `after ${p.maxStaleness} versions (${(p.maxStaleness * p.versionS).toFixed(0)} s), so at most ${Math.floor(capacity)} may wait`
-  return { ...p, capacity, room, retryAfterS, reason }
+  return { ...p, capacity, room, retryAfterS, retryAfterMs, reason }
 }
 
 interface Reading {

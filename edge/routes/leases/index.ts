@@ -155,6 +155,7 @@ export const leaseRoutes = router()
       if (granted === 0)
         throw new ProblemError(503, `task "${task.name}" is held back so rollouts do not go stale: ${state.reason}`, {
           headers: { 'retry-after': String(state.retryAfterS) },
+          retryAfterMs: state.retryAfterMs,
         })
       count = granted
     }

@@ -5,11 +5,13 @@
  * cached).
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startNodeServer } from '../../../edge/node.js'
+import { problemResponse } from '../../../edge/problem.js'
 import { manifestOf } from '../../../learner/publish/index.js'
 import {
   AbortedError,
@@ -59,6 +61,47 @@ describe('backoff', () => {
     const ac = new AbortController()
     setTimeout(() => ac.abort(), 50)
     await expect(withRetry(async () => { throw new RetryableError('x') }, { baseMs: 10_000, signal: ac.signal })).rejects.toBeInstanceOf(AbortedError)
+  })
+
+  it('a wait the server names to the millisecond (backpressure) is kept, not backed off further', async () => {
+    const waits: number[] = []
+    let n = 0
+    const held = async () => {
+      if (++n <= 6) throw new RetryableError('held back', 40, { exact: true })
+      return 'leased'
+    }
+    expect(await withRetry(held, { baseMs: 10_000, random: () => 0.5, onRetry: (_e, _k, ms) => waits.push(ms) })).toBe('leased')
+    expect(waits).toEqual([44, 44, 44, 44, 44, 44]) // 40 ms + 10 % (half of the 20 % spread), every time
+    // without `exact` the same errors back off: ceilings 10 s, 20 s, … (random 0.5 → 5 s, 10 s, …)
+    expect(backoffDelay(5, { baseMs: 10_000, random: () => 0.5 }, 40)).toBe(5_000)
+  })
+
+  it('the edge client takes a 503 problem\'s retryAfterMs over its Retry-After (whole seconds)', async () => {
+    let calls = 0
+    const server = createHttpServer((_req, res) => {
+      if (++calls <= 2) {
+        const p = problemResponse(503, 'held back so rollouts do not go stale', { headers: { 'retry-after': '1' }, retryAfterMs: 30 })
+        res.writeHead(503, Object.fromEntries(p.headers))
+        void p.text().then((t) => res.end(t))
+      } else {
+        res.writeHead(201, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ leaseId: 7 }))
+      }
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+      const waits: number[] = []
+      const c = new EdgeClient({ baseUrl: url, key: 'ck_x', backoff: { baseMs: 5_000, onRetry: (_e, _k, ms) => waits.push(ms) } })
+      const t0 = Date.now()
+      expect(await c.lease('arith')).toMatchObject({ leaseId: 7 })
+      expect(waits).toHaveLength(2)
+      for (const w of waits) expect(w).toBeGreaterThanOrEqual(30)
+      for (const w of waits) expect(w).toBeLessThanOrEqual(36)
+      expect(Date.now() - t0).toBeLessThan(900) // not Retry-After's second, nor a backoff
+    } finally {
+      server.close()
+    }
   })
 })
 
