@@ -5,8 +5,8 @@
  * processes for BENCH_SECONDS (default 70). The task has backpressure on for one side and off for the other.
  * Reported per side: groups trained and stale, the stale fraction in steady state (groups created after the first
  * BENCH_WARMUP seconds, default 20), the share of /v1/stats polls (every second) that found workers held back,
- * and the learner's wait: the time between steps not spent in a step (the learner waiting for data), in all
- * and while workers were held back. Needs a Postgres server; the last line is the headline.
+ * and the learner's wait for data (its own data_wait_s: time in iterations that found nothing, or less than a batch,
+ * ready), in all and while workers were held back (by the /v1/stats polls within each wait, or the one just before it). Needs a Postgres server; the last line is the headline.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -76,16 +76,20 @@ async function side(backpressure: boolean): Promise<Side> {
     for (const p of procs) p.kill('SIGKILL')
     const g = await staleCounts(db, new Date(t0 + WARMUP * 1000))
     const steps = await stepTimeline(db)
+    // the learner's own account of its waits for data (data_wait_s: idle or waiting iterations before each step), not
+    // the gaps between steps (those also hold publishing and checkpointing: a busy learner, not a starved one)
     let wait = 0
     let waitHeld = 0
-    for (let i = 1; i < steps.length; i++) {
-      const end = steps[i].endedAt.getTime()
-      const gap = (end - steps[i - 1].endedAt.getTime()) / 1000 - steps[i].stepSeconds
-      if (gap <= 0) continue
-      wait += gap
-      // the gap's share spent while a poll found workers held back
-      const inGap = held.filter((h) => h.at > end - gap * 1000 && h.at <= end)
-      if (inGap.length) waitHeld += (gap * inGap.filter((h) => h.held).length) / inGap.length
+    for (const s of steps) {
+      if (s.dataWaitSeconds <= 0) continue
+      wait += s.dataWaitSeconds
+      // the wait ended when the step began; it counts as held back by the polls within it, or the last poll before it
+      const to = s.endedAt.getTime() - s.stepSeconds * 1000
+      const from = to - s.dataWaitSeconds * 1000
+      const within = held.filter((h) => h.at > from && h.at <= to)
+      const before = held.filter((h) => h.at <= from).at(-1)
+      const polls = within.length ? within : before && from - before.at < 1500 ? [before] : []
+      if (polls.length) waitHeld += (s.dataWaitSeconds * polls.filter((h) => h.held).length) / polls.length
     }
     const sTrained = g.steadyTrained
     const sStale = g.steadyStale

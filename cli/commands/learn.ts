@@ -33,7 +33,7 @@ Loop
   --add-bos               prepend BOS to prompts (match the rollout workers)
   --gen-batch N --prompt-length N --cache-length N   published inference graphs' bucket (default 8, 64, 128)
   --max-steps N           stop after N committed steps      --idle-exit S   stop after S seconds of empty queue
-  --poll-ms N             empty-queue poll interval (default 1000)
+  --poll-ms N             longest empty-queue poll interval (default 1000; from 25 ms doubling)
   --quiet                 no progress lines                  --trace         print "@phase <name>" lines
 LoRA (adapters are published merged for the workers and as PEFT's adapter_model.safetensors + adapter_config.json)
 ${LORA_USAGE}

@@ -39,7 +39,7 @@ export interface LearnConfig {
   addBos: boolean
   /** inference graphs' bucket for published versions (rollout workers' batch, prompt and cache lengths) */
   inferenceBucket: InferenceBucket
-  /** wait between polls of an empty queue */
+  /** longest wait between polls of an empty queue (the first after data ran dry is 25 ms, doubling up to this) */
   pollMs: number
   /** stop after this many committed steps (undefined: run until stopped) */
   maxSteps?: number

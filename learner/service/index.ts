@@ -5,7 +5,7 @@
  *                                    // → GRPO step → commit → publish every N → checkpoint every K
  * Resumes by itself (newest checkpoint + replay of committed steps); queue semantics: schema/queries/learner.ts.
  */
-export { Learner, type LearnerDeps, type LearnSummary, type IterationResult, type Phase } from './learner.js'
+export { Learner, pollWait, type LearnerDeps, type LearnSummary, type IterationResult, type Phase } from './learner.js'
 export { runLearner, type RunLearnerOptions } from './run.js'
 export { resolveLearnConfig, DEFAULT_LEARN_CONFIG, type LearnConfig } from './config.js'
 export { baseModel, tinyModel, TINY_CONFIG } from './base.js'

@@ -65,6 +65,13 @@ const LINEAGE_FILE = 'lineage.json'
 
 export type Phase = 'resume' | 'replay' | 'claim' | 'prepare' | 'step' | 'commit' | 'publish' | 'checkpoint'
 
+/** The first wait after the queue ran dry: a fast learner drains a queue in well under a second, and a full pollMs
+ * asleep meanwhile left it without data while workers were held back (bench:backpressure). */
+export const FIRST_POLL_MS = 25
+
+/** The wait before the k-th poll of an empty queue (k = 0 first): doubling from FIRST_POLL_MS, at most pollMs. */
+export const pollWait = (k: number, pollMs: number) => Math.min(pollMs, FIRST_POLL_MS * 2 ** Math.min(k, 20))
+
 /** idle: nothing ready; waiting: fewer than a batch ready, still within batchWaitMs. */
 export type IterationResult = 'trained' | 'idle' | 'waiting' | 'rejected' | 'claim_lost'
 
@@ -92,6 +99,8 @@ export class Learner {
   private baseSha = ''
   /** when the learner started waiting for a full batch (null: not waiting) */
   private batchWaitSince: number | null = null
+  /** ms run() spent waiting for data (idle or waiting iterations and their sleeps) since the last step: data_wait_s */
+  private dataWaitMs = 0
   private readonly progress: Progress
   readonly totals = { versionsPublished: 0, groupsTrained: 0, groupsFlagged: 0, groupsStale: 0, tokens: 0, trainSeconds: 0 }
 
@@ -216,7 +225,9 @@ export class Learner {
       stale: o.stale,
       seconds: (performance.now() - o.t0) / 1000,
       maxStaleness: c.maxStaleness,
+      dataWaitS: this.dataWaitMs / 1000,
     })
+    this.dataWaitMs = 0
     const groupIds = prepared.map((p) => p.group.id)
     await this.phase('commit')
     await completeStep(db, { owner: c.owner, groupIds, step: this.step + 1, policyVersion: this.version.version, metrics })
@@ -235,21 +246,27 @@ export class Learner {
     const t0 = performance.now()
     const start = this.step
     let idleSince: number | null = null
+    /** polls since data was last found: the wait before the next doubles from FIRST_POLL_MS up to pollMs */
+    let polls = 0
     const c = this.config
     while (!signal?.aborted && (c.maxSteps === undefined || this.step < c.maxSteps)) {
+      const at = performance.now()
       const r = await this.iterate()
       if (r === 'waiting') {
         idleSince = null
-        await sleep(c.pollMs, signal)
+        await sleep(pollWait(polls++, c.pollMs), signal)
+        this.dataWaitMs += performance.now() - at
         continue
       }
       if (r !== 'idle') {
         idleSince = null
+        polls = 0
         continue
       }
       idleSince ??= performance.now()
       if (c.idleExitMs !== undefined && performance.now() - idleSince >= c.idleExitMs) break
-      await sleep(c.pollMs, signal)
+      await sleep(pollWait(polls++, c.pollMs), signal)
+      this.dataWaitMs += performance.now() - at
     }
     return { steps: this.step - start, ...this.totals, seconds: (performance.now() - t0) / 1000 }
   }

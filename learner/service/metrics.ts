@@ -6,7 +6,8 @@
  *   tokens_per_second, policy_version_lag (mean versions between a group's generator and the step's policy),
  *   sampling/sampling_logp_difference/{mean,max}, sampling/importance_sampling_ratio/{min,mean,max},
  *   sampling/mismatch_kl, sampling/masked_fraction (when workers reported log-probs),
- *   plus Cohort's own: groups, flagged, stale, step_time_s, max_staleness (the bound the edge's backpressure reads).
+ *   plus Cohort's own: groups, flagged, stale, step_time_s, data_wait_s (time waiting for data since the previous step),
+ *   max_staleness (the bound the edge's backpressure reads).
  */
 import type { StepMetrics } from '../trainer/index.js'
 import type { PreparedGroup } from './batch.js'
@@ -24,6 +25,8 @@ export interface StepContext {
   seconds: number
   /** the learner's staleness bound in versions (recorded so the edge can size its backpressure) */
   maxStaleness: number
+  /** seconds spent waiting for data since the previous step (nothing ready, or less than a batch within batchWaitMs) */
+  dataWaitS?: number
 }
 
 export function stepMetrics(c: StepContext): Record<string, number> {
@@ -54,6 +57,7 @@ export function stepMetrics(c: StepContext): Record<string, number> {
     flagged: c.flagged,
     stale: c.stale,
     step_time_s: c.seconds,
+    data_wait_s: c.dataWaitS ?? 0,
     // the sampler-mismatch correction (when workers reported log-probs), TRL names
     ...Object.fromEntries(Object.entries(t).filter(([k, v]) => k.startsWith('sampling/') && typeof v === 'number')),
     max_staleness: c.maxStaleness,

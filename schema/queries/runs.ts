@@ -68,11 +68,12 @@ export async function staleCounts(db: Db, since: Date): Promise<{ trained: numbe
   return { trained: Number(g.trained), stale: Number(g.stale), steadyTrained: Number(g.s_trained), steadyStale: Number(g.s_stale) }
 }
 
-/** Every train step's end time and its own duration (seconds), in step order: the gaps between are the learner's waits. */
-export async function stepTimeline(db: Db): Promise<{ endedAt: Date; stepSeconds: number }[]> {
-  const r = await rows<{ created_at: Date | string; metrics: { step_time_s?: number } | string }>(db, sql`SELECT created_at, metrics FROM train_steps ORDER BY step`)
+/** Every train step's end time, its own duration and the learner's wait for data before it (seconds), in step order. */
+export async function stepTimeline(db: Db): Promise<{ endedAt: Date; stepSeconds: number; dataWaitSeconds: number }[]> {
+  type M = { step_time_s?: number; data_wait_s?: number }
+  const r = await rows<{ created_at: Date | string; metrics: M | string }>(db, sql`SELECT created_at, metrics FROM train_steps ORDER BY step`)
   return r.map((x) => {
-    const m = (typeof x.metrics === 'string' ? JSON.parse(x.metrics) : x.metrics) as { step_time_s?: number }
-    return { endedAt: new Date(x.created_at), stepSeconds: m.step_time_s ?? 0 }
+    const m = (typeof x.metrics === 'string' ? JSON.parse(x.metrics) : x.metrics) as M
+    return { endedAt: new Date(x.created_at), stepSeconds: m.step_time_s ?? 0, dataWaitSeconds: m.data_wait_s ?? 0 }
   })
 }

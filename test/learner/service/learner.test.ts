@@ -15,6 +15,7 @@ import { loadCheckpoint } from '../../../learner/io/index.js'
 import { CheckpointStore, LocalArtifactStore, verifyVersion } from '../../../learner/publish/index.js'
 import {
   Learner,
+  pollWait,
   prepareGroup,
   resolveLearnConfig,
   tinyModel,
@@ -262,5 +263,27 @@ describe('Learner', () => {
     while ((await waiting.iterate()) === 'waiting') await new Promise((r) => setTimeout(r, 50))
     expect(performance.now() - waitFrom).toBeGreaterThanOrEqual(400)
     expect(await statuses([three])).toEqual(['trained']) // the wait ran out: trained alone
+  })
+
+  it('polls an empty queue soon after data ran dry, then less often (25 ms doubling up to pollMs)', () => {
+    expect([0, 1, 2, 5, 6, 40].map((k) => pollWait(k, 1000))).toEqual([25, 50, 100, 800, 1000, 1000])
+    expect(pollWait(0, 10)).toBe(10)
+  })
+
+  it('records in each step how long it waited for data before it (data_wait_s: what bench:backpressure reads)', async () => {
+    const l = await Learner.open(deps, { ...config, pollMs: 50 })
+    learners.push(l)
+    while ((await l.iterate()) !== 'idle');
+    const before = l.step
+    const ac = new AbortController()
+    const running = l.run(ac.signal).catch(() => {}) // aborting its poll's sleep ends it
+    await new Promise((r) => setTimeout(r, 400)) // nothing ready: ~8 idle polls
+    await seedGroups(t.db, { groups: 1, groupSize: G, policyVersion: l.version.version, completions: await sampler(l.version.version) })
+    while (l.step === before) await new Promise((r) => setTimeout(r, 20))
+    ac.abort()
+    await running
+    const [{ metrics }] = await rows<{ metrics: Record<string, number> }>(t.db, sql`SELECT metrics FROM train_steps WHERE step = ${before + 1}`)
+    expect(metrics.data_wait_s).toBeGreaterThanOrEqual(0.35)
+    expect(metrics.data_wait_s).toBeLessThan(5)
   })
 })
