@@ -670,6 +670,8 @@ function joinHedges(s: string, nums: Candidate[]): Candidate[] {
 
 /** Spaces and punctuation before a new thought after an answer. */
 const OPENS = String.raw`[\s.!?;:,。！？；…*]*`
+/** Interjections a question after the answer may open with (`Hmm, is it 55?`, `Wait, is that right?`). */
+const LEAD_CUES = String.raw`(?:(?:hmm+|wait|but|well|so|oh)[\s,.!…—–]*)*`
 /** `No` as an interjection (`No, 6`, `No: 6`, `No wait, 6`), not as a determiner (`No other value works`). */
 const NO = String.raw`no(?=\s*[,.!:;—–…]|\s+wait\b)`
 /** Words that open a correction (`Wait, it's 6`, `Actually, 6`, `No, 6`): one list for SECOND_THOUGHT and CORRECTION_CUE. */
@@ -698,7 +700,7 @@ function retracts(tail: string): boolean {
 /** Right after an answer, a question whether it is right, answered `No` (`\\boxed{60}. Is that right? No.`, `Is 60
  * correct? No!`, `Is the answer 60? No.`): the answer is retracted. */
 const DENIED = new RegExp(
-  String.raw`^${OPENS}(?:(?:hmm+|wait|but|well|so|oh)[\s,.!…—–]*)*(?:is|was)\s+(?:(?:that|this|it|(?:the|my|our)\s+(?:final\s+)?answer|(\S{1,40}))\s+(?:really\s+)?(?:right|correct)|(?:it|(?:the|my|our)\s+(?:final\s+)?answer)\s+(?:really\s+)?(\$?-?\d[\d,./]*\$?))\s*[?？]\s*no(?=\s*[,.!:;—–…]|\s*$)`,
+  String.raw`^${OPENS}${LEAD_CUES}(?:is|was)\s+(?:(?:that|this|it|(?:the|my|our)\s+(?:final\s+)?answer|(\S{1,40}))\s+(?:really\s+)?(?:right|correct)|(?:it|(?:the|my|our)\s+(?:final\s+)?answer)\s+(?:really\s+)?(\$?-?\d[\d,./]*\$?))\s*[?？]\s*no(?=\s*[,.!:;—–…]|\s*$)`,
   'i',
 )
 
@@ -750,7 +752,7 @@ function answeredNo(tail: string, answer: string): boolean {
 }
 
 /** A question that offers one value as the answer: `Could the answer be 55`, `Is it 55`, `Should it really be $55$`. */
-const OFFERS_VALUE = /^(?:(?:hmm+|wait|but|well|so|oh)[\s,.!…—–]*)*(?:could|can|would|should|might|must|is|was)\s+(?:it|that|this|the\s+(?:final\s+)?answer)\s+(?:really\s+)?(?:be\s+)?\$?-?\d[\d,.]*\$?\s*$/i
+const OFFERS_VALUE = new RegExp(String.raw`^${LEAD_CUES}(?:could|can|would|should|might|must|is|was)\s+(?:it|that|this|the\s+(?:final\s+)?answer)\s+(?:really\s+)?(?:be\s+)?\$?-?\d[\d,.]*\$?\s*$`, 'i')
 
 /** The first sentence after the answer, a question, answered yes or no (`Did I double count the 5? Yes.`). */
 const QUESTION_ANSWERED = new RegExp(String.raw`^${OPENS}([^.!?\n]{1,200})\?\s*(?:(yes|yep|yeah|indeed)|no|nope)\b`, 'i')
