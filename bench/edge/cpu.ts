@@ -11,14 +11,8 @@ function processes(): [number, number, number, number][] {
   const out: [number, number, number, number][] = []
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      // the command name may hold spaces and parentheses: fields start after the last ')'
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      out.push([Number(name), Number(f[1]), Number(f[11]), Number(f[12])])
-    } catch {
-      /* exited meanwhile */
-    }
+    const f = statFields(Number(name))
+    if (f) out.push([Number(name), Number(f[1]), Number(f[11]), Number(f[12])]) // else: exited meanwhile
   }
   return out
 }
@@ -56,6 +50,7 @@ export function treeCpuMs(pid: number): number {
 function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // the command name may hold spaces and parentheses: fields start after the last ')'
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   } catch {
     return null
