@@ -43,7 +43,7 @@ export class AbortedError extends Error {
 }
 
 /** An exact wait asked by the server, with up to 20 % added so held-back workers do not all return at once. */
-export const exactDelay = (retryAfterMs: number, o: BackoffOptions = {}) => retryAfterMs * (1 + 0.2 * (o.random ?? Math.random)())
+const exactDelay = (retryAfterMs: number, o: BackoffOptions = {}) => retryAfterMs * (1 + 0.2 * (o.random ?? Math.random)())
 
 /** The k-th wait (k = 0 for the first retry). */
 export function backoffDelay(k: number, o: BackoffOptions = {}, retryAfterMs = 0): number {

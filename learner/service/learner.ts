@@ -67,7 +67,7 @@ export type Phase = 'resume' | 'replay' | 'claim' | 'prepare' | 'step' | 'commit
 
 /** The first wait after the queue ran dry: a fast learner drains a queue in well under a second, and a full pollMs
  * asleep meanwhile left it without data while workers were held back (bench:backpressure). */
-export const FIRST_POLL_MS = 25
+const FIRST_POLL_MS = 25
 
 /** The wait before the k-th poll of an empty queue (k = 0 first): doubling from FIRST_POLL_MS, at most pollMs. */
 export const pollWait = (k: number, pollMs: number) => Math.min(pollMs, FIRST_POLL_MS * 2 ** Math.min(k, 20))
@@ -252,19 +252,16 @@ export class Learner {
     while (!signal?.aborted && (c.maxSteps === undefined || this.step < c.maxSteps)) {
       const at = performance.now()
       const r = await this.iterate()
-      if (r === 'waiting') {
-        idleSince = null
-        await sleep(pollWait(polls++, c.pollMs), signal)
-        this.dataWaitMs += performance.now() - at
-        continue
-      }
-      if (r !== 'idle') {
+      if (r !== 'idle' && r !== 'waiting') {
         idleSince = null
         polls = 0
         continue
       }
-      idleSince ??= performance.now()
-      if (c.idleExitMs !== undefined && performance.now() - idleSince >= c.idleExitMs) break
+      // nothing ready (idle), or less than a batch within batchWaitMs (waiting): wait for data
+      if (r === 'idle') {
+        idleSince ??= performance.now()
+        if (c.idleExitMs !== undefined && performance.now() - idleSince >= c.idleExitMs) break
+      } else idleSince = null
       await sleep(pollWait(polls++, c.pollMs), signal)
       this.dataWaitMs += performance.now() - at
     }
