@@ -1,6 +1,6 @@
 /** cohort demo: the main job (`npm start`) — learner/demo. */
 import { DEFAULT_DEMO, demoDataDir, DemoSetupError, loadTaskFile, parseVerifierOption, startDemo } from '../../learner/demo/index.js'
-import { parse, UsageError, type Command } from '../command.js'
+import { parse, stopSignal, UsageError, type Command } from '../command.js'
 import { intOption, numberOption } from './numeric-options.js'
 import { LORA_FLAGS, LORA_USAGE, loraOption } from './lora-options.js'
 
@@ -80,6 +80,8 @@ ${LORA_USAGE}
     } catch (err) {
       throw new UsageError((err as Error).message)
     }
+    // listened for before startDemo prints its first line; a signal during the start stops the run as soon as it is up
+    const signal = stopSignal()
     let handle
     try {
       handle = await startDemo({
@@ -100,17 +102,16 @@ ${LORA_USAGE}
         lora,
       })
     } catch (err) {
+      signal.dispose()
       if (err instanceof DemoSetupError) throw new UsageError(err.message)
       throw err
     }
-    const onSignal = () => handle.stop()
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
+    const running = handle
+    void signal.stopped.then(() => running.stop())
     try {
       await handle.done
     } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      signal.dispose()
     }
     return 0
   },

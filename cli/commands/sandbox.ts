@@ -1,6 +1,6 @@
 /** cohort sandbox: serve `code-tests` over Cohort's http verifier protocol (for Workers, which cannot run Python). */
 import { randomBytes } from 'node:crypto'
-import { parse, UsageError, type Command } from '../command.js'
+import { parse, stopSignal, UsageError, type Command } from '../command.js'
 import { intOption } from './numeric-options.js'
 
 export const DEFAULT_SANDBOX_PORT = 8790
@@ -42,14 +42,12 @@ Env: COHORT_SANDBOX_SECRET (the shared HMAC secret; a random one is made and pri
     if (generated) secret = randomBytes(24).toString('base64url')
     // loaded on use: the other commands need none of the sandbox
     const { installNodeSandboxes, closeNodeSandboxes, startSandboxServer } = await import('../../sandbox/index.js')
+    const signal = stopSignal() // before the "listening" line: a signal sent on seeing it finds the handler
+    const stopped = signal.stopped.then(() => {})
     const pools = installNodeSandboxes({ size, maxQueue })
     const server = await startSandboxServer({ secret, port, hostname: values.host, defaults: { language }, pools })
     console.log(`cohort sandbox listening on ${server.url}/code-tests  (default language ${language})`)
     console.log(generated ? `secret: ${secret}  (set COHORT_SANDBOX_SECRET to choose one)` : 'secret: from COHORT_SANDBOX_SECRET')
-    const stopped = new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve())
-      process.once('SIGTERM', () => resolve())
-    })
     if (!values['no-warm']) {
       const t0 = Date.now()
       void Promise.race([pools[language].warm().then(() => console.log(`${language} sandbox warm (${Date.now() - t0} ms)`)), stopped]).catch((e) =>

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { nodeOptionsFromEnv, startNodeServer, type NodeServerOptions } from '../../edge/node.js'
 import { buildContribute, ORT_WEB_DIR } from '../../learner/browser/build.js'
 import { DEFAULT_DATA_DIR } from '../../schema/db.js'
-import { parse, type Command } from '../command.js'
+import { parse, stopSignal, type Command } from '../command.js'
 import { describeDatabase } from '../database.js'
 
 /** The browser worker's bundle for /contribute (built at start, ~1 s); without it the page says so. */
@@ -35,6 +35,7 @@ Env: DATABASE_URL (a real Postgres), COHORT_DATA_DIR (embedded PGlite, default .
     if (values.port) opts.port = Number(values.port)
     if (values.host) opts.hostname = values.host
     opts.contribute = await contributeBundle(join(opts.dataDir ?? DEFAULT_DATA_DIR, 'contribute'))
+    const signal = stopSignal() // before the "listening" line: a signal sent on seeing it finds the handler
     const server = await startNodeServer(opts)
     const admin =
       server.admin.key === null
@@ -45,11 +46,7 @@ Env: DATABASE_URL (a real Postgres), COHORT_DATA_DIR (embedded PGlite, default .
     console.log(`cohort edge listening on ${server.url}  (database: ${describeDatabase()})`)
     console.log(admin)
     console.log(`try: curl -H "Authorization: Bearer <admin key>" ${server.url}/v1/stats`)
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve()
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
-    })
+    await signal.stopped
     await server.close()
     return 0
   },
