@@ -81,6 +81,42 @@ export const INFO_KEYS = [
 
 const KNOWN = new Set<string>([...READ_KEYS, ...INFO_KEYS])
 
+/**
+ * What transformers uses for a key ABSENT from config.json: its config class's default, which differs by class.
+ * Read from huggingface/transformers src/transformers/models/<type>/configuration_<type>.py — the transformers-4
+ * `__init__` signatures (4.45 … 4.57) and the transformers-5 classes (RotaryEmbeddingConfigMixin / dataclass
+ * fields, where a missing rope_theta becomes `default_theta` = 10000.0 and none of these four classes overrides
+ * it). The two majors agree on every value below, so transformers_version does not select a row.
+ * 'heads' = num_attention_heads, 'hidden/heads' = hidden_size / num_attention_heads.
+ */
+interface ClassDefaults {
+  num_key_value_heads: number | 'heads'
+  head_dim: number | 'hidden/heads'
+  max_position_embeddings: number
+  rms_norm_eps: number
+  rope_theta: number
+  tie_word_embeddings: boolean
+  /** q/k/v biases (qwen2: always, whatever the file says; mistral: never, a true value is refused) */
+  attention_bias: boolean
+  /** mistral: the window when the key is absent (null in the file = no window) */
+  sliding_window?: number
+}
+export const CLASS_DEFAULTS: Record<ModelType, ClassDefaults> = {
+  // LlamaConfig: num_key_value_heads=None → heads, head_dim=None → hidden // heads, max_position_embeddings=2048,
+  // rms_norm_eps=1e-6, rope_theta=10000.0, tie_word_embeddings=False, attention_bias=False
+  llama: { num_key_value_heads: 'heads', head_dim: 'hidden/heads', max_position_embeddings: 2048, rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, attention_bias: false },
+  // Qwen2Config: num_key_value_heads=32 (None → heads), no head_dim field (attention uses hidden // heads),
+  // max_position_embeddings=32768, rms_norm_eps=1e-6, rope_theta=10000.0, tie_word_embeddings=False;
+  // Qwen2Attention: q/k/v bias=True, o_proj bias=False
+  qwen2: { num_key_value_heads: 32, head_dim: 'hidden/heads', max_position_embeddings: 32768, rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, attention_bias: true },
+  // Qwen3Config: num_key_value_heads=32 (None → heads), head_dim=128 (NOT hidden // heads),
+  // max_position_embeddings=32768, rms_norm_eps=1e-6, rope_theta=10000.0, tie_word_embeddings=False, attention_bias=False
+  qwen3: { num_key_value_heads: 32, head_dim: 128, max_position_embeddings: 32768, rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, attention_bias: false },
+  // MistralConfig: num_key_value_heads=8 (None → heads), head_dim=None → hidden // heads, max_position_embeddings=4096*32,
+  // rms_norm_eps=1e-6, rope_theta=10000.0, tie_word_embeddings=False, sliding_window=4096; MistralAttention: no biases
+  mistral: { num_key_value_heads: 8, head_dim: 'hidden/heads', max_position_embeddings: 131072, rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, attention_bias: false, sliding_window: 4096 },
+}
+
 /** Fill defaults and check a parsed config.json; throws naming every option whose semantics are not implemented. */
 export function resolveConfig(raw: Record<string, unknown>): ModelConfig {
   const bad: string[] = []
@@ -98,13 +134,20 @@ export function resolveConfig(raw: Record<string, unknown>): ModelConfig {
   only('use_sliding_window', (v) => v === false)
   only('layer_types', (v) => Array.isArray(v) && v.every((t) => t === 'full_attention'))
   if (modelType === 'mistral') only('attention_bias', (v) => v === false)
-  // qwen2/qwen3 carry sliding_window / max_window_layers even when use_sliding_window is false (they then do nothing)
-  const window = modelType === 'mistral' && typeof raw.sliding_window === 'number' ? raw.sliding_window : undefined
+  const defaults = CLASS_DEFAULTS[modelType as ModelType] ?? CLASS_DEFAULTS.llama
+  // qwen2/qwen3 carry sliding_window / max_window_layers even when use_sliding_window is false (they then do nothing);
+  // mistral: absent = the class default window (4096), null = none
+  const window =
+    modelType !== 'mistral' ? undefined : raw.sliding_window === undefined ? defaults.sliding_window : typeof raw.sliding_window === 'number' ? raw.sliding_window : undefined
   if (modelType === 'mistral') only('sliding_window', (v) => typeof v === 'number' && v > 0)
+  // null where the class has no meaning for it (transformers would fail or compute with None): refused, not defaulted
+  for (const k of ['max_position_embeddings', 'rms_norm_eps', 'tie_word_embeddings'])
+    if (raw[k] === null) bad.push(`${k}=null`)
+  if (raw.head_dim === null && defaults.head_dim !== 'hidden/heads') bad.push(`head_dim=null (${modelType} has no rule for it)`)
   if (modelType === 'llama') only('sliding_window', () => false)
-  let rope: Rope = { rope_theta: 10000 }
+  let rope: Rope = { rope_theta: defaults.rope_theta }
   try {
-    rope = readRope(raw)
+    rope = readRope(raw, defaults.rope_theta)
   } catch (e) {
     bad.push((e as Error).message.replace('config.json: unsupported ', ''))
   }
@@ -117,27 +160,32 @@ export function resolveConfig(raw: Record<string, unknown>): ModelConfig {
   const opt = <T>(k: string, d: T): T => (raw[k] ?? d) as T
   const hidden = need('hidden_size')
   const heads = need('num_attention_heads')
+  // absent → the class default; null → heads (every class: "if num_key_value_heads is None: … = num_attention_heads")
+  const kv = raw.num_key_value_heads === undefined ? (defaults.num_key_value_heads === 'heads' ? heads : defaults.num_key_value_heads) : opt('num_key_value_heads', heads)
+  const headDim = defaults.head_dim === 'hidden/heads' ? hidden / heads : defaults.head_dim
   const cfg: ModelConfig = {
     model_type: modelType as ModelType,
     hidden_size: hidden,
     num_hidden_layers: need('num_hidden_layers'),
     num_attention_heads: heads,
-    num_key_value_heads: opt('num_key_value_heads', heads),
+    num_key_value_heads: kv,
     intermediate_size: need('intermediate_size'),
     vocab_size: need('vocab_size'),
     rope_theta: rope.rope_theta,
     rope_scaling: rope.rope_scaling,
-    rms_norm_eps: opt('rms_norm_eps', 1e-6),
-    tie_word_embeddings: opt('tie_word_embeddings', false),
-    max_position_embeddings: opt('max_position_embeddings', 2048),
-    attention_bias: modelType === 'qwen2' ? true : opt('attention_bias', false),
-    head_dim: opt('head_dim', hidden / heads),
+    rms_norm_eps: opt('rms_norm_eps', defaults.rms_norm_eps),
+    tie_word_embeddings: opt('tie_word_embeddings', defaults.tie_word_embeddings),
+    max_position_embeddings: opt('max_position_embeddings', defaults.max_position_embeddings),
+    attention_bias: modelType === 'qwen2' ? true : opt('attention_bias', defaults.attention_bias),
+    head_dim: opt('head_dim', headDim),
     sliding_window: window,
     bos_token_id: raw.bos_token_id as number | undefined,
     eos_token_id: raw.eos_token_id as number | number[] | undefined,
     pad_token_id: raw.pad_token_id as number | undefined,
   }
   if (!Number.isInteger(cfg.head_dim)) throw new Error('config.json: hidden_size not divisible by heads')
+  if (raw.num_key_value_heads === undefined && cfg.num_attention_heads % cfg.num_key_value_heads !== 0)
+    throw new Error(`config.json: num_key_value_heads absent: ${modelType}'s default ${cfg.num_key_value_heads} does not divide ${heads} query heads (transformers uses the class default; set it explicitly)`)
   if (cfg.num_attention_heads % cfg.num_key_value_heads !== 0)
     throw new Error('config.json: num_attention_heads must be a multiple of num_key_value_heads')
   if (cfg.head_dim % 2 !== 0) throw new Error('config.json: head_dim must be even for rotary embeddings')
@@ -149,6 +197,8 @@ export function hfConfigJson(c: ModelConfig): Record<string, unknown> {
   return {
     architectures: [ARCHITECTURES[c.model_type]],
     ...c,
+    // mistral without a window: null, since an absent key means transformers' 4096
+    ...(c.model_type === 'mistral' ? { sliding_window: c.sliding_window ?? null } : {}),
     hidden_act: 'silu',
     torch_dtype: 'float32',
   }

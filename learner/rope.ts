@@ -34,8 +34,9 @@ const refuse = (what: string): never => {
   throw new Error(`config.json: unsupported ${what}`)
 }
 
-/** rope_theta and scaling from a raw config.json (either layout); throws naming what it does not implement. */
-export function readRope(raw: Record<string, unknown>): Rope {
+/** rope_theta and scaling from a raw config.json (either layout); throws naming what it does not implement.
+ * defaultTheta: the config class's value for an absent rope_theta (learner/config.ts CLASS_DEFAULTS). */
+export function readRope(raw: Record<string, unknown>, defaultTheta = 10000): Rope {
   const params = raw.rope_parameters
   const scaling = raw.rope_scaling
   if (params != null && typeof params !== 'object') refuse(`rope_parameters=${JSON.stringify(params)}`)
@@ -45,7 +46,8 @@ export function readRope(raw: Record<string, unknown>): Rope {
   if (p && s) refuse('rope_parameters together with rope_scaling (two layouts in one file)')
   const [key, src] = p ? ['rope_parameters', p] : ['rope_scaling', s]
   const inner = src?.rope_theta
-  const theta = inner ?? raw.rope_theta ?? 10000
+  if (raw.rope_theta === null || (src && src.rope_theta === null)) refuse(`rope_theta=null`)
+  const theta = inner ?? raw.rope_theta ?? defaultTheta
   if (inner !== undefined && raw.rope_theta !== undefined && inner !== raw.rope_theta)
     refuse(`rope_theta=${String(raw.rope_theta)} disagreeing with ${key}.rope_theta=${String(inner)}`)
   if (typeof theta !== 'number' || !(theta > 0)) refuse(`rope_theta=${JSON.stringify(theta)}`)

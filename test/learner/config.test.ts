@@ -69,6 +69,42 @@ describe('published configs', () => {
   })
 })
 
+describe("absent keys take the config class's default (transformers' Llama/Qwen2/Qwen3/MistralConfig, 4.45 … 5.x)", () => {
+  // only the required keys: everything else is the class default (head_dim 512/32 = 16 where the class derives it)
+  const bare = { hidden_size: 512, num_hidden_layers: 1, num_attention_heads: 32, intermediate_size: 8, vocab_size: 10 }
+  it.each([
+    // before this table every class took llama's row: kv heads = heads, head_dim = hidden/heads, 2048 positions, no window
+    ['llama', { num_key_value_heads: 32, head_dim: 16, max_position_embeddings: 2048, sliding_window: undefined, attention_bias: false }],
+    ['qwen2', { num_key_value_heads: 32, head_dim: 16, max_position_embeddings: 32768, sliding_window: undefined, attention_bias: true }],
+    ['qwen3', { num_key_value_heads: 32, head_dim: 128, max_position_embeddings: 32768, sliding_window: undefined, attention_bias: false }],
+    ['mistral', { num_key_value_heads: 8, head_dim: 16, max_position_embeddings: 131072, sliding_window: 4096, attention_bias: false }],
+  ] as const)('%s', (model_type, want) => {
+    const c = resolveConfig({ ...bare, model_type })
+    expect(c).toMatchObject({ ...want, rope_theta: 10000, rms_norm_eps: 1e-6, tie_word_embeddings: false })
+    expect(c.rope_scaling).toBeUndefined()
+  })
+
+  it("a default kv-head count that does not fit the query heads is refused naming the class default", () => {
+    expect(() => resolveConfig({ ...bare, model_type: 'qwen3', num_attention_heads: 16 })).toThrow(/num_key_value_heads absent: qwen3's default 32 does not divide 16/)
+  })
+
+  it('null means what the class makes of None: kv heads = heads, mistral without a window; null with no rule is refused', () => {
+    for (const model_type of ['llama', 'qwen2', 'qwen3', 'mistral'])
+      expect(resolveConfig({ ...bare, model_type, num_attention_heads: 4, num_key_value_heads: null }).num_key_value_heads, model_type).toBe(4)
+    expect(resolveConfig({ ...bare, model_type: 'mistral', sliding_window: null }).sliding_window).toBeUndefined()
+    expect(resolveConfig({ ...bare, model_type: 'llama', head_dim: null }).head_dim).toBe(16)
+    expect(resolveConfig({ ...bare, model_type: 'mistral', head_dim: null }).head_dim).toBe(16)
+    expect(refused({ model_type: 'qwen3', head_dim: null })).toContain('head_dim=null')
+    for (const k of ['rms_norm_eps', 'max_position_embeddings', 'tie_word_embeddings', 'rope_theta']) expect(refused({ [k]: null })).toContain(`${k}=null`)
+  })
+
+  it('a mistral without a window writes sliding_window null, so it does not read back as the default 4096', () => {
+    const c = resolveConfig({ ...bare, model_type: 'mistral', sliding_window: null })
+    const back = resolveConfig(JSON.parse(JSON.stringify(hfConfigJson(c))) as Record<string, unknown>)
+    expect(back).toEqual(c)
+  })
+})
+
 describe('refusals name the option', () => {
   it.each([
     [{ rope_parameters: { rope_type: 'yarn', rope_theta: 1e6, factor: 4, original_max_position_embeddings: 32768 } }, 'rope_parameters.rope_type="yarn"'],
