@@ -71,12 +71,12 @@ export const READ_KEYS = [
   'max_position_embeddings', 'attention_bias', 'head_dim', 'bos_token_id', 'eos_token_id', 'pad_token_id',
   // accepted only with the value that changes nothing (anything else is refused by name)
   'hidden_act', 'mlp_bias', 'attention_dropout', 'partial_rotary_factor', 'rope_interleaved', 'use_sliding_window',
-  'sliding_window', 'max_window_layers', 'layer_types', 'pretraining_tp', 'cohort_tokenizer',
+  'sliding_window', 'max_window_layers', 'layer_types', 'pretraining_tp', 'cohort_tokenizer', 'use_mrope',
 ] as const
 /** Informational keys that do not change the model's function. */
 export const INFO_KEYS = [
   'architectures', 'transformers_version', 'torch_dtype', 'dtype', 'use_cache', 'initializer_range', 'is_llama_config',
-  'tokenizer_class', 'output_attentions', 'output_hidden_states', 'return_dict', 'unsloth_version', 'transformers.js_config',
+  'tokenizer_class', 'output_attentions', 'output_hidden_states', 'return_dict', 'unsloth_version', 'unsloth_fixed', 'transformers.js_config',
 ] as const
 
 const KNOWN = new Set<string>([...READ_KEYS, ...INFO_KEYS])
@@ -132,6 +132,8 @@ export function resolveConfig(raw: Record<string, unknown>): ModelConfig {
   only('partial_rotary_factor', (v) => v === 1)
   only('rope_interleaved', (v) => v === false)
   only('use_sliding_window', (v) => v === false)
+  // Qwen2-VL's multimodal RoPE switch; DeepSeek-R1-Distill-Qwen and Qwen2.5-Math carry it false, which Qwen2Config ignores
+  only('use_mrope', (v) => v === false)
   only('layer_types', (v) => Array.isArray(v) && v.every((t) => t === 'full_attention'))
   if (modelType === 'mistral') only('attention_bias', (v) => v === false)
   const defaults = CLASS_DEFAULTS[modelType as ModelType] ?? CLASS_DEFAULTS.llama

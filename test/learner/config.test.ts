@@ -54,8 +54,69 @@ describe('published configs', () => {
     expect(resolveConfig(hf('mistral-7b-v0.1'))).toMatchObject({ model_type: 'mistral', sliding_window: 4096 })
   })
 
+  // more published files (README in the fixtures folder: where each text was found); the values below are what
+  // transformers' class for the model_type makes of the file (keys in the file, class defaults for the rest)
+  it('Llama-3.1-8B: llama3 scaling factor 8, 131072 positions; inverse frequencies by hand', () => {
+    const c = resolveConfig(hf('llama-3.1-8b'))
+    expect(c).toMatchObject({ model_type: 'llama', num_key_value_heads: 8, head_dim: 128, rope_theta: 500000, rms_norm_eps: 1e-5, max_position_embeddings: 131072, tie_word_embeddings: false, attention_bias: false, eos_token_id: 128001 })
+    expect(c.rope_scaling).toEqual({ rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 })
+    const f = invFreq(c, 128)
+    expect(f[20]).toBeCloseTo(0.016560440080994446, 15) //  wavelength 379 < 8192/4: 500000^(−40/128) unchanged
+    expect(f[40]).toBeCloseTo(3.428102195952591e-5, 18) //  wavelength 22911 > 8192: 500000^(−80/128) / 8
+    expect(f[32]).toBeCloseTo(5.248461609929547e-4, 17) //  wavelength 4443: (1 − s)·f/8 + s·f, s = (8192/4443 − 1)/3
+  })
+
+  it('TinyLlama-1.1B-Chat-v1.0 and SmolLM2-360M: GQA llama, head_dim = hidden / heads', () => {
+    expect(resolveConfig(hf('tinyllama-1.1b-chat-v1.0'))).toMatchObject({ num_key_value_heads: 4, head_dim: 64, rope_theta: 10000, max_position_embeddings: 2048, tie_word_embeddings: false, pad_token_id: 0, rope_scaling: undefined })
+    expect(resolveConfig(hf('smollm2-360m'))).toMatchObject({ num_attention_heads: 15, num_key_value_heads: 5, head_dim: 64, rope_theta: 100000, tie_word_embeddings: true, bos_token_id: 0, eos_token_id: 0 })
+  })
+
+  it('DeepSeek-R1-Distill-Qwen-1.5B and Qwen2.5-Math-1.5B: qwen2 with use_mrope false (refused before), window off', () => {
+    const r1 = resolveConfig(hf('deepseek-r1-distill-qwen-1.5b'))
+    expect(r1).toMatchObject({ model_type: 'qwen2', num_key_value_heads: 2, head_dim: 128, attention_bias: true, rope_theta: 10000, max_position_embeddings: 131072, tie_word_embeddings: false, eos_token_id: 151643 })
+    expect(r1.sliding_window).toBeUndefined()
+    // sliding_window 4096 in the file, use_sliding_window false: transformers uses no window
+    const math = resolveConfig(hf('qwen2.5-math-1.5b'))
+    expect(math).toMatchObject({ model_type: 'qwen2', max_position_embeddings: 4096, tie_word_embeddings: true, rope_theta: 10000, head_dim: 128 })
+    expect(math.sliding_window).toBeUndefined()
+    expect(refused({ model_type: 'qwen2', use_mrope: true })).toContain('use_mrope=true')
+  })
+
+  it('Qwen3-4B-Instruct-2507: head_dim 128 although hidden / heads = 80; θ 5e6, 262144 positions, tied', () => {
+    const c = resolveConfig(hf('qwen3-4b-instruct-2507'))
+    expect(c).toMatchObject({ model_type: 'qwen3', head_dim: 128, num_key_value_heads: 8, rope_theta: 5e6, max_position_embeddings: 262144, tie_word_embeddings: true, attention_bias: false })
+    expect(paramSpecs(c).find((s) => s.name === 'model.layers.0.self_attn.q_proj.weight')?.shape).toEqual([32 * 128, 2560])
+    expect(paramSpecs(c).find((s) => s.name === 'model.layers.0.self_attn.o_proj.weight')?.shape).toEqual([2560, 32 * 128])
+  })
+
+  it('Mistral-7B-Instruct-v0.3: sliding_window null = no window (not the class default 4096), θ 1e6', () => {
+    const c = resolveConfig(hf('mistral-7b-instruct-v0.3'))
+    expect(c).toMatchObject({ model_type: 'mistral', vocab_size: 32768, rope_theta: 1e6, head_dim: 128, num_key_value_heads: 8, max_position_embeddings: 32768 })
+    expect(c.sliding_window).toBeUndefined()
+  })
+
+  it.each([
+    ['gemma2-tiny.unsupported', 'model_type=gemma2', ['final_logit_softcapping', 'query_pre_attn_scalar', 'hidden_activation']],
+    ['phi-3-mini-4k-instruct.unsupported', 'model_type=phi3', ['auto_map', 'resid_pdrop', 'original_max_position_embeddings']],
+    ['smollm3-tiny.transformers5.unsupported', 'model_type=smollm3', ['no_rope_layers']],
+    ['marco-mini-instruct-qwen3-moe.unsupported', 'model_type=qwen3_moe', ['num_experts', 'moe_intermediate_size']],
+    // every other key of OLMo-2 is one Llama also has: only the model_type tells them apart (its norms sit elsewhere)
+    ['olmo-2-1124-13b.unsupported', 'model_type=olmo2', []],
+  ])('%s: refused, naming the model type and what it would need', (file, type, keys) => {
+    let msg = 'accepted'
+    try {
+      resolveConfig(hf(file))
+    } catch (e) {
+      msg = (e as Error).message
+    }
+    expect(msg).toMatch(/^config\.json: unsupported options: /)
+    expect(msg).toContain(`${type} (implemented: llama, qwen2, qwen3, mistral)`)
+    for (const k of keys) expect(msg).toContain(k)
+  })
+
   it('the config.json Cohort writes (transformers-4 layout) reads back to the same config, for every family', () => {
-    for (const f of ['qwen3-0.6b', 'llama-3.2-1b-instruct', 'qwen2.5-0.5b-instruct', 'smollm2-135m-instruct', 'mistral-7b-v0.1']) {
+    for (const f of ['qwen3-0.6b', 'llama-3.2-1b-instruct', 'qwen2.5-0.5b-instruct', 'smollm2-135m-instruct', 'mistral-7b-v0.1',
+      'llama-3.1-8b', 'tinyllama-1.1b-chat-v1.0', 'smollm2-360m', 'deepseek-r1-distill-qwen-1.5b', 'qwen2.5-math-1.5b', 'qwen3-4b-instruct-2507', 'mistral-7b-instruct-v0.3']) {
       const c = resolveConfig(hf(f))
       expect(resolveConfig(JSON.parse(JSON.stringify(hfConfigJson(c)))), f).toEqual(c)
     }
