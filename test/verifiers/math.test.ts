@@ -676,3 +676,16 @@ describe('a unit per another unit after a value (eighth session)', () => {
     expect(await rewards({ type: 'math' }, '0.75', ['\\boxed{0.75 x/y}', '\\boxed{0.75 kg/x}', '\\boxed{0.75/s}'])).toEqual([0, 0, 0])
   })
 })
+
+describe('LaTeX named spaces (ninth session)', () => {
+  it('`\\thinspace`, `\\medspace`, `\\thickspace`, `\\negthinspace`, `\\negmedspace`, `\\negthickspace`, `\\enspace` are spaces (sympy test_latex: `a \\thickspace b` is ab)', async () => {
+    // Before: an answer holding one was no answer at all (an unknown command), so `a \\thickspace b` scored 0 against a*b.
+    const spaced = ['\\boxed{a \\thickspace b}', '\\boxed{a \\negmedspace b}', '\\boxed{a \\negthinspace b}', '\\boxed{a \\medspace b}', '\\boxed{a\\enspace b}']
+    expect(await rewards({ type: 'math' }, 'a*b', spaced)).toEqual([1, 1, 1, 1, 1])
+    // `\\thinspace` between digit groups is a thousands separator, as `\\,` is; the value must still be the right one.
+    expect(await rewards({ type: 'math' }, '1000', ['\\boxed{1\\thinspace000}', '\\boxed{1\\thinspace001}', '\\boxed{1\\medspace000} is wrong, it is \\boxed{999}'])).toEqual([1, 0, 0])
+    // A space is no operator, and a longer command is not a space.
+    expect(await rewards({ type: 'math' }, 'a+b', ['\\boxed{a \\thickspace b}', '\\boxed{a \\thickspace+\\thickspace b}'])).toEqual([0, 1])
+    expect(await rewards({ type: 'math' }, 'a*b', ['\\boxed{a \\thickspacex b}'])).toEqual([0])
+  })
+})

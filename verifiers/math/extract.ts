@@ -470,7 +470,8 @@ const TEXT_COMMANDS = new Set(
   (
     'text textbf textit textnormal textrm mathrm mathbf mathit mbox operatorname boxed fbox left right big Big bigg ' +
     'Bigg bigl bigr Bigl Bigr displaystyle textstyle quad qquad dfrac tfrac cfrac degree begin end hline in approx ' +
-    'neq leq geq lt gt percent dots ldots cdots vdots dotsm mathcal mathbb overline sim'
+    'neq leq geq lt gt percent dots ldots cdots vdots dotsm mathcal mathbb overline sim thinspace medspace thickspace ' +
+    'negthinspace negmedspace negthickspace enspace'
   ).split(' '),
 )
 

@@ -43,6 +43,9 @@ const TRAILING_NOTE = /(?<=[\d})])(?:\s|\\[,;:!])*\\(?:text|textbf|textrm|textno
 const VALUE_WORDS =
   /\b(?:more|less|fewer|least|most|than|not|and|plus|minus|times|over|under|above|below|per|squared|cubed|factorial|roots?|powers?|inverse|reciprocal|hundreds?|thousands?|millions?|billions?|trillions?|dozens?|score|halves|thirds?|quarters?|fourths?|fifths?|tenths?|hundredths?|thousandths?|millionths?|percent(?:age)?|sin|cos|tan|log|exp)\b/i
 
+/** LaTeX's named spaces, as the short forms read below (the negative ones remove space, as `\!` does). */
+const NAMED_SPACE: Record<string, string> = { thin: '\\,', med: '\\:', thick: '\\;', negthin: '\\!', negmed: '\\!', negthick: '\\!', en: ' ' }
+
 const TRIG = /\\(?:sin|cos|tan|cot|sec|csc)(?![a-z])/
 
 /** Replace each `\cmd{body}` by `f(body)`. */
@@ -122,6 +125,8 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
   for (const cmd of ['\\text', '\\textbf', '\\textit', '\\textnormal', '\\textrm', '\\mathrm', '\\mathbf', '\\mbox', '\\operatorname'])
     s = mapCommand(s, cmd, (b) => ` ${b} `)
   s = s
+    // Named spaces are their short forms (`\thinspace` is `\,`, `\negthinspace` `\!`); `\enspace` is a space.
+    .replace(/\\(thin|med|thick|negthin|negmed|negthick|en)space(?![a-zA-Z])/g, (_, w: string) => NAMED_SPACE[w])
     .replace(/\\(?:left|right|big|Big|bigg|Bigg)[lr]?(?![a-zA-Z])\s*\\?/g, (m) => (m.endsWith('\\') ? '\\' : ''))
     .replace(/\\(?:displaystyle|textstyle|!|,|;|:|quad|qquad)(?![a-zA-Z])/g, (m) => (m === '\\,' ? '\u2009' : ''))
     .replace(/(?<!\\)\\ /g, ' ')
