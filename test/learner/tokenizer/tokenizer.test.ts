@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { BYTE_EOS, BYTE_VOCAB_SIZE, byteTokenizer, hfTokenizer } from '../../../learner/tokenizer/index.js'
+import { unsupportedTokenizerOptions } from '../../../learner/tokenizer/hf.js'
 
 describe('byte tokenizer', () => {
   const t = byteTokenizer()
@@ -64,5 +65,75 @@ describe('tokenizer.json (Hugging Face)', () => {
   it('fails loudly on a model type the library cannot encode', () => {
     const wl = { ...json, pre_tokenizer: { type: 'Whitespace' }, decoder: null, model: { type: 'WordLevel', vocab: { '<|endoftext|>': 0, a: 1 }, unk_token: '<|endoftext|>' } }
     expect(() => hfTokenizer(wl).encode('a b')).toThrow()
+  })
+})
+
+/**
+ * tokenizer.json variants found in published files, on small synthetic tokenizers (each checks a format, not a
+ * published vocabulary). Expected ids are what the Rust library transformers uses gives for the same file.
+ */
+describe('tokenizer.json variants', () => {
+  const json = byteLevelBpe()
+  const id = (s: string) => (json.model.vocab as Record<string, number>)[s]
+
+  it('merges as ["a", "b"] pairs (tokenizers ≥ 0.20) tokenize exactly as "a b" strings', () => {
+    const pairs = { ...json, model: { ...json.model, merges: json.model.merges.map((m) => m.split(' ')) } }
+    for (const s of ['12+2 answer', ' answer12', 'n s w e r']) expect(hfTokenizer(pairs).encode(s), s).toEqual(hfTokenizer(json).encode(s))
+    // pairs can hold a token with a space inside (no pre-tokenizer): "a b" as a string merge would be ambiguous
+    const spaced = { ...json, pre_tokenizer: null, decoder: null, model: { ...json.model, vocab: { '<|endoftext|>': 0, a: 1, ' ': 2, b: 3, 'a ': 4, 'a b': 5 }, merges: [['a', ' '], ['a ', 'b']] } }
+    expect(hfTokenizer(spaced).encode('a b')).toEqual([5])
+  })
+
+  it('an added token with special false (Qwen3 <think>) is one id on encode and stays in decoded text', () => {
+    const think = { ...json, added_tokens: [...json.added_tokens, { id: 99, content: '<think>', special: false, single_word: false, lstrip: false, rstrip: false, normalized: false }] }
+    const t = hfTokenizer(think)
+    expect(t.encode('<think>12')).toEqual([99, id('12')])
+    expect(t.decode([99, id('12'), 0])).toBe('<think>12') // <|endoftext|> (special) dropped, <think> kept
+  })
+
+  it("a Sequence pre-tokenizer (Split Isolated with Qwen2's regex, then ByteLevel without regex) splits digits singly", () => {
+    const re = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+    const seq = { ...json, pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: re }, behavior: 'Isolated', invert: false }, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false }] } }
+    expect(hfTokenizer(seq).encode('12+2 answer')).toEqual([id('1'), id('2'), id('+'), id('2'), id('Ġanswer')])
+  })
+
+  it("decode: [] is '' (the JS port throws); tokenization spaces cleaned only when tokenizer_config says so (transformers' default false)", () => {
+    const dot = { ...json, model: { ...json.model, vocab: { ...json.model.vocab, '.': 90, 'Ġ.': 91 }, merges: [...json.model.merges, 'Ġ .'] } }
+    expect(hfTokenizer(dot).decode([])).toBe('')
+    const ids = hfTokenizer(dot).encode('12 .')
+    expect(ids).toEqual([id('12'), 91])
+    expect(hfTokenizer(dot).decode(ids)).toBe('12 .') // before: '12.' (the port cleans up unless told not to)
+    expect(hfTokenizer(dot, { clean_up_tokenization_spaces: true }).decode(ids)).toBe('12.')
+  })
+
+  it.each([
+    [{ model: { ...json.model, type: 'WordLevel' } }, 'model.type="WordLevel"'],
+    [{ model: { ...json.model, dropout: 0.1 } }, 'model.dropout=0.1'],
+    [{ pre_tokenizer: { type: 'Split', pattern: { String: ' ' }, behavior: 'MergedWithNext', invert: false } }, 'pre_tokenizer.Split behavior="MergedWithNext"'],
+    [{ pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { String: ' ' }, behavior: 'Removed', invert: false }] } }, 'pre_tokenizer[0].Split behavior="Removed"'],
+    [{ pre_tokenizer: { type: 'Split', pattern: { Regex: '\\w+' }, behavior: 'Isolated', invert: true } }, 'Split invert=true'],
+    [{ pre_tokenizer: { type: 'Punctuation', behavior: 'Isolated' } }, 'Punctuation behavior="Isolated"'],
+    [{ pre_tokenizer: { type: 'Metaspace', replacement: '▁', add_prefix_space: false } }, 'pre_tokenizer.Metaspace prepend_scheme never'],
+    [{ decoder: { type: 'Sequence', decoders: [{ type: 'Metaspace', replacement: '▁', prepend_scheme: 'never', split: false }] } }, 'decoder[0].Metaspace prepend_scheme never'],
+  ])('refused where the JS port would tokenize differently: %j', (patch, name) => {
+    expect(() => hfTokenizer({ ...json, ...patch })).toThrow(/^tokenizer\.json: unsupported options: /)
+    expect(() => hfTokenizer({ ...json, ...patch })).toThrow(name)
+  })
+
+  it("Whitespace splits words by Unicode classes as Rust does (the port's \\w is ASCII: naïve → na, ï, ve)", () => {
+    const vocab = { '[UNK]': 0, n: 1, a: 2, 'ï': 3, v: 4, e: 5, '!': 6, na: 7, 'ïv': 8, 'naïv': 9, 'naïve': 10 }
+    const merges = ['n a', 'ï v', 'na ïv', 'naïv e']
+    const ws = { ...json, added_tokens: [], pre_tokenizer: { type: 'Whitespace' }, decoder: null, model: { ...json.model, unk_token: '[UNK]', vocab, merges } }
+    const t = hfTokenizer(ws, { eos_token: '[UNK]' })
+    expect(t.encode('naïve  naïve!')).toEqual([10, 10, 6]) // before: [7, 3, 4, 5, 7, 3, 4, 5, 6] (na ï v e: the merges never met)
+    expect(ws.pre_tokenizer).toEqual({ type: 'Whitespace' }) // the caller's object (saved as is) is untouched
+  })
+
+  it('accepts the layouts the supported families publish', () => {
+    expect(unsupportedTokenizerOptions(json)).toEqual([])
+    const metaspaceFirst = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false } // Mistral v0.3, Llama-2 (legacy false)
+    expect(unsupportedTokenizerOptions({ ...json, pre_tokenizer: metaspaceFirst, decoder: metaspaceFirst })).toEqual([])
+    expect(unsupportedTokenizerOptions({ ...json, pre_tokenizer: { type: 'Metaspace', replacement: '▁', add_prefix_space: true } })).toEqual([])
+    expect(unsupportedTokenizerOptions({ ...json, pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: 'x' }, behavior: 'Isolated', invert: false }, { type: 'Digits', individual_digits: true }] } })).toEqual([])
   })
 })
