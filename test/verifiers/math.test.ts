@@ -689,3 +689,24 @@ describe('LaTeX named spaces (ninth session)', () => {
     expect(await rewards({ type: 'math' }, 'a*b', ['\\boxed{a \\thickspacex b}'])).toEqual([0])
   })
 })
+
+describe('plain function names and Greek letters (ninth session)', () => {
+  it('`sin(theta)`, `exp(x)`, `asin(a)`, `2*pi` are the functions and letters, not products of letters (sympy test_latex)', async () => {
+    // Before: `sin(theta)` read as s·i·n·t·h·e·t·a and never matched `\\sin \\theta`; `exp(1)` never matched e.
+    expect(await rewards({ type: 'math' }, 'sin(theta)', ['\\boxed{\\sin \\theta}', '\\boxed{\\sin(\\theta)}', '\\boxed{\\cos \\theta}'])).toEqual([1, 1, 0])
+    expect(await rewards({ type: 'math' }, 'sin(a)*cos(b)', ['\\boxed{\\sin a \\cos b}', '\\boxed{\\sin a \\sin b}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, 'e', ['exp(1)', 'exp(2)'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, '\\frac{\\pi}{2}', ['\\boxed{asin(1)}', '\\boxed{pi/2}', '\\boxed{atan(1)}', '\\boxed{pi}'])).toEqual([1, 1, 0, 0])
+    expect(await rewards({ type: 'math' }, '\\pi r^2', ['pi*r^2', 'pi*r^3', '2 pi r'])).toEqual([1, 0, 0])
+    expect(await rewards({ type: 'math' }, '\\sin(2x)', ['2sin(x)cos(x)', '2sin(x)'])).toEqual([1, 0])
+    // Must not fire: a name inside a longer word, a retracted or questioned box, a word standing alone (it may be a
+    // name), and plain `log` (base 10 on a calculator, e in SymPy: left unread).
+    expect(await rewards({ type: 'math' }, '\\tan x', ['basin(x)', 'cosine(x)'])).toEqual([0, 0])
+    expect(await rewards({ type: 'math' }, '\\sin x', ['\\boxed{sin(x)} Let me check. Actually the answer is \\boxed{cos(x)}'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '2\\pi', ['\\boxed{2 pi}? No wait, it is \\boxed{pi}'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '\\beta', ['beta'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, 'Beta', ['beta'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '2', ['log(100)'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '\\frac{\\sqrt{2}}{2}', ['sin(45)'])).toEqual([0]) // radians
+  })
+})

@@ -68,6 +68,30 @@ function mapCommand(s: string, cmd: string, f: (body: string) => string): string
   }
 }
 
+/** A function written the plain (calculator, SymPy) way and applied to a parenthesised argument: `sin(x)`, `asin(a)`.
+ * Not `log` (base 10 on a calculator, e in Python and SymPy) and not `sqrt(…)` (its conversion to `\sqrt{…}` cost a
+ * held-out false positive when tried: left as it was). */
+const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(a(?=(?:sin|cos|tan)\s*\()|arc(?=(?:sin|cos|tan)\s*\())?(sinh|cosh|tanh|sin|cos|tan|cot|sec|csc|ln|exp)(?=\s*\()/g
+/** A Greek letter's name (or pi) as a word. */
+const PLAIN_GREEK = /(?<![a-zA-Z\\])(?:alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa|lambda|mu|nu|xi|pi|rho|sigma|tau|upsilon|phi|chi|psi|omega)(?![a-zA-Z])/g
+/** What touches a term of an expression: an operator, a bracket, a digit. */
+const TERM_BEFORE = /[-+*/^=(,{[\d]$/
+const TERM_AFTER = /^[-+*/^=),}\]]/
+
+/** Plain notation as LaTeX: `sin(theta)` → `\sin(\theta)`, `asin(a)` → `\arcsin(a)`, `exp(x)` → `\exp(x)`, `2*pi` → `2*\pi`.
+ * Otherwise these read as products of letters (`s·i·n·x`). */
+function plainNotation(s: string): string {
+  if (!/[a-z]/.test(s)) return s
+  s = s.replace(PLAIN_FUNCTION, (_, inv: string | undefined, f: string) => (inv ? `\\arc${f}` : `\\${f}`))
+  // A Greek letter's name is the letter where it is a term of an expression (`sin(theta)`, `2*pi`, `pi/2`, `2 pi`) or
+  // is `pi` alone; a word standing alone is left as written (`Beta`, `eta` may be names or word answers).
+  return s.replace(PLAIN_GREEK, (m, at: number) => {
+    const before = s.slice(0, at).trimEnd()
+    const after = s.slice(at + m.length).trimStart()
+    return TERM_BEFORE.test(before) || TERM_AFTER.test(after) || (m === 'pi' && !before && !after) ? `\\${m}` : m
+  })
+}
+
 /** A percent sign or word (`%`, `\%`, `\percent`, percent, percentage, pct, also glued to a number: `28pct`). */
 const PERCENT = /\s*(?:\\?%|\\percent\b|(?<![a-zA-Z])(?:percent(?:age)?|pct)\b)/gi
 
@@ -124,6 +148,7 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
   // Unit-like text after a number is dropped later; other \text content is kept.
   for (const cmd of ['\\text', '\\textbf', '\\textit', '\\textnormal', '\\textrm', '\\mathrm', '\\mathbf', '\\mbox', '\\operatorname'])
     s = mapCommand(s, cmd, (b) => ` ${b} `)
+  s = plainNotation(s)
   s = s
     // Named spaces are their short forms (`\thinspace` is `\,`, `\negthinspace` `\!`); `\enspace` is a space.
     .replace(/\\(thin|med|thick|negthin|negmed|negthick|en)space(?![a-zA-Z])/g, (_, w: string) => NAMED_SPACE[w])
