@@ -69,6 +69,9 @@ async function readWeights(dir: string): Promise<Record<string, Tensor>> {
 
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const raw = await readJson(join(dir, 'config.json'))
+  // resolveConfig reads a missing model_type as llama (Cohort's own tiny configs); a downloaded file without one is
+  // refused, as transformers' AutoConfig refuses it, rather than loaded as whatever llama makes of it
+  if (raw.model_type === undefined) throw new Error(`${join(dir, 'config.json')}: no model_type (implemented: llama, qwen2, qwen3, mistral)`)
   const config = resolveConfig(raw)
   const params = paramsFromTensors(config, await readWeights(dir), dir)
   return { config, params, tokenizer: await loadTokenizer(dir, raw, config), generation: await loadGenerationConfig(dir) }

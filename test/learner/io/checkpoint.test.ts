@@ -126,6 +126,9 @@ describe('checkpoint folders', () => {
     await rewrite({ ...file, 'model.layers.0.self_attn.rotary_emb.inv_freq': { dtype: 'F32', shape: [2], data: new Float32Array(2) } })
     await expect(loadCheckpoint(dir)).resolves.toBeTruthy()
 
+    const { model_type: _type, ...untyped } = config
+    await writeFile(join(dir, 'config.json'), JSON.stringify(untyped))
+    await expect(loadCheckpoint(dir)).rejects.toThrow(/config\.json: no model_type/) // before: loaded as llama
     await writeFile(join(dir, 'config.json'), JSON.stringify({ ...config, rope_scaling: { rope_type: 'llama3' } }))
     await expect(loadCheckpoint(dir)).rejects.toThrow(/unsupported options: rope_scaling/)
     await expect(saveCheckpoint(dir, { config, params: new Map() })).rejects.toThrow(/missing parameter/)
