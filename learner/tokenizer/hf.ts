@@ -112,6 +112,8 @@ const asList = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : [])
  *   Punctuation.behavior other than Contiguous (the port always groups runs: "!?" one piece, Rust Isolated two)
  *   Whitespace (the port's \w is ASCII: "naïve" splits in three, Rust keeps one word)
  *   Metaspace prepend_scheme never, or the legacy add_prefix_space false (the port prepends ▁ anyway)
+ *   pre-tokenizer Metaspace with split true, or without split (Rust's default true): Rust cuts "▁a▁▁b" into
+ *     ▁a | ▁ | ▁b before BPE, the port keeps one piece, so a "▁▁" merge fires that Rust never sees
  */
 export function unsupportedTokenizerOptions(t: Json): string[] {
   const bad: string[] = []
@@ -130,7 +132,10 @@ export function unsupportedTokenizerOptions(t: Json): string[] {
       if (c.invert === true) bad.push(`${where}.Split invert=true`)
     } else if (c.type === 'Punctuation') {
       if (c.behavior !== 'Contiguous') bad.push(`${where}.Punctuation behavior=${JSON.stringify(c.behavior ?? 'Isolated')} (implemented: Contiguous)`)
-    } else if (c.type === 'Metaspace') metaspace(where, c)
+    } else if (c.type === 'Metaspace') {
+      metaspace(where, c)
+      if (c.split !== false) bad.push(`${where}.Metaspace split=${JSON.stringify(c.split ?? true)} (implemented: false)`)
+    }
   }
   pre('pre_tokenizer', t.pre_tokenizer as Json | null)
   const dec = (where: string, c: Json | null | undefined) => {

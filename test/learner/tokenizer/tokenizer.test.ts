@@ -115,6 +115,8 @@ describe('tokenizer.json variants', () => {
     [{ pre_tokenizer: { type: 'Punctuation', behavior: 'Isolated' } }, 'Punctuation behavior="Isolated"'],
     [{ pre_tokenizer: { type: 'Metaspace', replacement: '▁', add_prefix_space: false } }, 'pre_tokenizer.Metaspace prepend_scheme never'],
     [{ decoder: { type: 'Sequence', decoders: [{ type: 'Metaspace', replacement: '▁', prepend_scheme: 'never', split: false }] } }, 'decoder[0].Metaspace prepend_scheme never'],
+    [{ pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true } }, 'pre_tokenizer.Metaspace split=true'],
+    [{ pre_tokenizer: { type: 'Metaspace', replacement: '▁', add_prefix_space: true } }, 'pre_tokenizer.Metaspace split=true'],
   ])('refused where the JS port would tokenize differently: %j', (patch, name) => {
     expect(() => hfTokenizer({ ...json, ...patch })).toThrow(/^tokenizer\.json: unsupported options: /)
     expect(() => hfTokenizer({ ...json, ...patch })).toThrow(name)
@@ -133,7 +135,9 @@ describe('tokenizer.json variants', () => {
     expect(unsupportedTokenizerOptions(json)).toEqual([])
     const metaspaceFirst = { type: 'Metaspace', replacement: '▁', prepend_scheme: 'first', split: false } // Mistral v0.3, Llama-2 (legacy false)
     expect(unsupportedTokenizerOptions({ ...json, pre_tokenizer: metaspaceFirst, decoder: metaspaceFirst })).toEqual([])
-    expect(unsupportedTokenizerOptions({ ...json, pre_tokenizer: { type: 'Metaspace', replacement: '▁', add_prefix_space: true } })).toEqual([])
+    // Llama-2 / TinyLlama / Mistral v0.1 files: no pre-tokenizer, the normalizer prepends and replaces spaces
+    const spNormalizer = { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] }
+    expect(unsupportedTokenizerOptions({ ...json, normalizer: spNormalizer, pre_tokenizer: null })).toEqual([])
     expect(unsupportedTokenizerOptions({ ...json, pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: 'x' }, behavior: 'Isolated', invert: false }, { type: 'Digits', individual_digits: true }] } })).toEqual([])
   })
 })
