@@ -710,3 +710,18 @@ describe('plain function names and Greek letters (ninth session)', () => {
     expect(await rewards({ type: 'math' }, '\\frac{\\sqrt{2}}{2}', ['sin(45)'])).toEqual([0]) // radians
   })
 })
+
+describe('what a superscript takes (ninth session)', () => {
+  it('a bracket written the plain way (`x^(1/3)`) and a fraction with its arguments (`x^\\frac{1}{2}`) are the whole exponent', async () => {
+    // Before: `x^(1/2)` did not parse (TeX's `^` takes one token: the bracket) and `x^\\frac{1}{2}` was not comparable.
+    expect(await rewards({ type: 'math' }, '\\sqrt{x}', ['x^(1/2)', '\\boxed{x^\\frac{1}{2}}', 'x^(1/3)', '\\boxed{x^\\frac{1}{3}}'])).toEqual([1, 1, 0, 0])
+    expect(await rewards({ type: 'math' }, '-1', ['e^(i*pi)'])).toEqual([1])
+    // Only the first bracket is the exponent; an unclosed one is left alone; a retracted box is not read.
+    expect(await rewards({ type: 'math' }, '\\sqrt{x}(x+1)', ['x^(1/2)(x+1)'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, 'x^{(1/2)(x+1)}', ['x^(1/2)(x+1)'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '2^{3}\\cdot 4', ['2^(3*4)', '2^(3)*4'])).toEqual([0, 1])
+    expect(await rewards({ type: 'math' }, '2^{10}', ['2^(10'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '\\sqrt{x}', ['\\boxed{x^(1/2)} is wrong, it is \\boxed{x^(1/3)}'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '\\frac{x^2}{3}', ['x^\\frac{2}{3}'])).toEqual([0])
+  })
+})

@@ -92,6 +92,47 @@ function plainNotation(s: string): string {
   })
 }
 
+/** The end of the balanced parenthesis group opening at `open`, or -1. */
+function closeParen(s: string, open: number): number {
+  let depth = 0
+  for (let k = open; k < s.length; k++) {
+    if (s[k] === '(') depth++
+    else if (s[k] === ')' && --depth === 0) return k
+  }
+  return -1
+}
+
+/** A superscript takes a whole operand: a bracketed group written the plain way (`x^(1/3)`, `e^(i\pi)`: not `x^(` times
+ * `1/3)`) or a fraction with its two arguments (`x^\frac{1}{2}`, as TeX reads it): each is braced. */
+function superscriptOperands(s: string): string {
+  if (!s.includes('^')) return s
+  let out = ''
+  let i = 0
+  for (let j = s.indexOf('^'); j >= 0; j = s.indexOf('^', i)) {
+    let k = j + 1
+    while (s[k] === ' ') k++
+    let end = -1
+    if (s[k] === '(') end = closeParen(s, k) + 1
+    else if (s.startsWith('\\frac', k) && !/[a-zA-Z]/.test(s[k + 5] ?? '')) {
+      let m = k + 5
+      while (s[m] === ' ') m++
+      const num = s[m] === '{' ? braceGroup(s, m) : null
+      let n = num ? num.end : -1
+      while (n > 0 && s[n] === ' ') n++
+      const den = num && s[n] === '{' ? braceGroup(s, n) : null
+      end = den ? den.end : -1
+    }
+    if (end > 0) {
+      out += `${s.slice(i, j)}^{${s.slice(k, end)}}`
+      i = end
+    } else {
+      out += s.slice(i, k)
+      i = k
+    }
+  }
+  return out + s.slice(i)
+}
+
 /** A percent sign or word (`%`, `\%`, `\percent`, percent, percentage, pct, also glued to a number: `28pct`). */
 const PERCENT = /\s*(?:\\?%|\\percent\b|(?<![a-zA-Z])(?:percent(?:age)?|pct)\b)/gi
 
@@ -190,6 +231,7 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
     if (!percent) pair = s.replace(',', ', ')
     s = s.replace(',', '.')
   }
+  s = superscriptOperands(s)
   // \frac12 → \frac{1}{2}, \frac3{3} → \frac{3}{3}, \frac{1}2 → \frac{1}{2}, \sqrt2 → \sqrt{2}.
   s = s.replace(/\\frac(\d)(\d)/g, '\\frac{$1}{$2}').replace(/\\frac(\d)\{/g, '\\frac{$1}{').replace(/\\frac\{([^{}]*)\}(\d)/g, '\\frac{$1}{$2}')
   s = s.replace(/\\sqrt(\d+)/g, '\\sqrt{$1}').replace(/\\sqrt\s+(\d+|[a-zA-Z])/g, '\\sqrt{$1}')
