@@ -112,6 +112,7 @@ const asList = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : [])
  *   Punctuation.behavior other than Contiguous (the port always groups runs: "!?" one piece, Rust Isolated two)
  *   Whitespace (the port's \w is ASCII: "naïve" splits in three, Rust keeps one word)
  *   Metaspace prepend_scheme never, or the legacy add_prefix_space false (the port prepends ▁ anyway)
+ *   an added token with single_word true (the port matches it inside words too)
  *   pre-tokenizer Metaspace with split true, or without split (Rust's default true): Rust cuts "▁a▁▁b" into
  *     ▁a | ▁ | ▁b before BPE, the port keeps one piece, so a "▁▁" merge fires that Rust never sees
  */
@@ -120,6 +121,7 @@ export function unsupportedTokenizerOptions(t: Json): string[] {
   const model = (t.model ?? {}) as Json
   if (model.type !== undefined && !['BPE', 'Unigram', 'WordPiece'].includes(model.type as string)) bad.push(`model.type=${JSON.stringify(model.type)} (implemented: BPE, Unigram, WordPiece)`)
   if (typeof model.dropout === 'number' && model.dropout > 0) bad.push(`model.dropout=${model.dropout}`)
+  for (const a of asList(t.added_tokens)) if (a.single_word === true) bad.push(`added_tokens ${JSON.stringify(a.content)} single_word=true`)
   const metaspace = (where: string, c: Json) => {
     if (c.prepend_scheme === 'never' || (c.prepend_scheme === undefined && c.add_prefix_space === false))
       bad.push(`${where}.Metaspace prepend_scheme never (add_prefix_space false)`)

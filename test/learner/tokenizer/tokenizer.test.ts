@@ -97,6 +97,13 @@ describe('tokenizer.json variants', () => {
     expect(hfTokenizer(seq).encode('12+2 answer')).toEqual([id('1'), id('2'), id('+'), id('2'), id('Ġanswer')])
   })
 
+  it('ignore_merges (Llama 3): a word already in the vocabulary is one token even where the merges would not build it', () => {
+    const vocab = { ...json.model.vocab, 'Ġanswer12': 95 } // no merge produces it
+    const im = (ignore_merges: boolean) => hfTokenizer({ ...json, pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: ' ?\\w+' }, behavior: 'Isolated', invert: false }, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false }] }, model: { ...json.model, vocab, ignore_merges } })
+    expect(im(true).encode(' answer12')).toEqual([95])
+    expect(im(false).encode(' answer12')).toEqual([id('Ġanswer'), id('12')])
+  })
+
   it("decode: [] is '' (the JS port throws); tokenization spaces cleaned only when tokenizer_config says so (transformers' default false)", () => {
     const dot = { ...json, model: { ...json.model, vocab: { ...json.model.vocab, '.': 90, 'Ġ.': 91 }, merges: [...json.model.merges, 'Ġ .'] } }
     expect(hfTokenizer(dot).decode([])).toBe('')
@@ -116,6 +123,7 @@ describe('tokenizer.json variants', () => {
     [{ pre_tokenizer: { type: 'Metaspace', replacement: '▁', add_prefix_space: false } }, 'pre_tokenizer.Metaspace prepend_scheme never'],
     [{ decoder: { type: 'Sequence', decoders: [{ type: 'Metaspace', replacement: '▁', prepend_scheme: 'never', split: false }] } }, 'decoder[0].Metaspace prepend_scheme never'],
     [{ pre_tokenizer: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true } }, 'pre_tokenizer.Metaspace split=true'],
+    [{ added_tokens: [...json.added_tokens, { id: 98, content: 'an', special: false, single_word: true, lstrip: false, rstrip: false, normalized: false }] }, 'added_tokens "an" single_word=true'],
     [{ pre_tokenizer: { type: 'Metaspace', replacement: '▁', add_prefix_space: true } }, 'pre_tokenizer.Metaspace split=true'],
   ])('refused where the JS port would tokenize differently: %j', (patch, name) => {
     expect(() => hfTokenizer({ ...json, ...patch })).toThrow(/^tokenizer\.json: unsupported options: /)
