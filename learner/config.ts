@@ -86,7 +86,8 @@ const KNOWN = new Set<string>([...READ_KEYS, ...INFO_KEYS])
  * Read from huggingface/transformers src/transformers/models/<type>/configuration_<type>.py — the transformers-4
  * `__init__` signatures (4.45 … 4.57) and the transformers-5 classes (RotaryEmbeddingConfigMixin / dataclass
  * fields, where a missing rope_theta becomes `default_theta` = 10000.0 and none of these four classes overrides
- * it). The two majors agree on every value below, so transformers_version does not select a row.
+ * it). The two majors agree on every value below, so transformers_version does not select a row; a file written by
+ * another major (transformers_version 6.x, …) that leaves one of these keys out is refused (defaultedKeys).
  * 'heads' = num_attention_heads, 'hidden/heads' = hidden_size / num_attention_heads.
  */
 interface ClassDefaults {
@@ -117,6 +118,15 @@ export const CLASS_DEFAULTS: Record<ModelType, ClassDefaults> = {
   mistral: { num_key_value_heads: 8, head_dim: 'hidden/heads', max_position_embeddings: 131072, rms_norm_eps: 1e-6, rope_theta: 10000, tie_word_embeddings: false, attention_bias: false, sliding_window: 4096 },
 }
 
+/** Keys CLASS_DEFAULTS would fill for this file (absent from it; rope_theta counts as present inside rope_parameters). */
+function defaultedKeys(modelType: string, raw: Record<string, unknown>): string[] {
+  const keys = ['num_key_value_heads', 'head_dim', 'max_position_embeddings', 'rms_norm_eps', 'tie_word_embeddings', ...(modelType === 'mistral' ? ['sliding_window'] : [])]
+  const out = keys.filter((k) => raw[k] === undefined)
+  const params = raw.rope_parameters as Record<string, unknown> | null | undefined
+  if (raw.rope_theta === undefined && params?.rope_theta === undefined) out.push('rope_theta')
+  return out
+}
+
 /** Fill defaults and check a parsed config.json; throws naming every option whose semantics are not implemented. */
 export function resolveConfig(raw: Record<string, unknown>): ModelConfig {
   const bad: string[] = []
@@ -137,6 +147,12 @@ export function resolveConfig(raw: Record<string, unknown>): ModelConfig {
   only('layer_types', (v) => Array.isArray(v) && v.every((t) => t === 'full_attention'))
   if (modelType === 'mistral') only('attention_bias', (v) => v === false)
   const defaults = CLASS_DEFAULTS[modelType as ModelType] ?? CLASS_DEFAULTS.llama
+  const major = typeof raw.transformers_version === 'string' ? Number.parseInt(raw.transformers_version, 10) : undefined
+  if (major !== undefined && major !== 4 && major !== 5) {
+    const absent = defaultedKeys(modelType, raw)
+    if (absent.length)
+      bad.push(`transformers_version=${JSON.stringify(raw.transformers_version)} with ${absent.join(', ')} absent (class defaults checked for transformers 4 and 5 only; write them out)`)
+  }
   // qwen2/qwen3 carry sliding_window / max_window_layers even when use_sliding_window is false (they then do nothing);
   // mistral: absent = the class default window (4096), null = none
   const window =

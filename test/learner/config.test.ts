@@ -145,6 +145,15 @@ describe("absent keys take the config class's default (transformers' Llama/Qwen2
     expect(c.rope_scaling).toBeUndefined()
   })
 
+  it('a file from a transformers major whose defaults were not checked (6.x) is refused only where it leaves a key to them', () => {
+    const full = { ...bare, model_type: 'qwen3', num_key_value_heads: 8, head_dim: 64, max_position_embeddings: 4096, rms_norm_eps: 1e-6, tie_word_embeddings: true, rope_parameters: { rope_type: 'default', rope_theta: 1e6 } }
+    expect(resolveConfig({ ...full, transformers_version: '6.0.0' }).head_dim).toBe(64)
+    const { head_dim: _h, ...noHeadDim } = full
+    expect(() => resolveConfig({ ...noHeadDim, transformers_version: '6.0.0' })).toThrow(/transformers_version="6\.0\.0" with head_dim absent/)
+    expect(resolveConfig({ ...noHeadDim, transformers_version: '5.8.0' }).head_dim).toBe(128) // 4.x and 5.x: Qwen3Config's 128
+    expect(resolveConfig({ ...noHeadDim, transformers_version: '4.51.0' }).head_dim).toBe(128)
+  })
+
   it("a default kv-head count that does not fit the query heads is refused naming the class default", () => {
     expect(() => resolveConfig({ ...bare, model_type: 'qwen3', num_attention_heads: 16 })).toThrow(/num_key_value_heads absent: qwen3's default 32 does not divide 16/)
   })
