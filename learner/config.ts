@@ -89,6 +89,9 @@ const KNOWN = new Set<string>([...READ_KEYS, ...INFO_KEYS])
  * it). The two majors agree on every value below, so transformers_version does not select a row; a file written by
  * another major (transformers_version 6.x, …) that leaves one of these keys out is refused (defaultedKeys).
  * 'heads' = num_attention_heads, 'hidden/heads' = hidden_size / num_attention_heads.
+ * Read for this table: transformers commit 008e574 (Llama/Qwen2/Qwen3Config as 5.x dataclass fields), 001f85b
+ * (MistralConfig's 5.x __init__) and the 5.x dataclass MistralConfig; the 4.x signatures (Qwen3Config's as
+ * documented for 4.51+: num_key_value_heads=32, head_dim=128, rope_theta=10000.0) carry the same values.
  */
 interface ClassDefaults {
   num_key_value_heads: number | 'heads'
