@@ -97,6 +97,19 @@ describe('tokenizer.json variants', () => {
     expect(hfTokenizer(seq).encode('12+2 answer')).toEqual([id('1'), id('2'), id('+'), id('2'), id('Ġanswer')])
   })
 
+  it('SentencePiece-style layout (TinyLlama, Llama-2, Mistral v0.1): Prepend + Replace normalizer, byte fallback, decoder chain', () => {
+    const sp = (id: number, content: string) => ({ id, content, special: true, single_word: false, lstrip: false, rstrip: false, normalized: false })
+    const vocab = { '<unk>': 0, '<s>': 1, '</s>': 2, '▁': 3, a: 4, '▁a': 5, '<0xC3>': 6, '<0xA9>': 7 }
+    const t = hfTokenizer({
+      version: '1.0', added_tokens: [sp(0, '<unk>'), sp(1, '<s>'), sp(2, '</s>')], post_processor: null, pre_tokenizer: null,
+      normalizer: { type: 'Sequence', normalizers: [{ type: 'Prepend', prepend: '▁' }, { type: 'Replace', pattern: { String: ' ' }, content: '▁' }] },
+      decoder: { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { String: '▁' }, content: ' ' }, { type: 'ByteFallback' }, { type: 'Fuse' }, { type: 'Strip', content: ' ', start: 1, stop: 0 }] },
+      model: { type: 'BPE', dropout: null, unk_token: '<unk>', continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, vocab, merges: [['▁', 'a']] },
+    }, { eos_token: '</s>' })
+    expect(t.encode('a é')).toEqual([5, 3, 6, 7]) // ▁a ▁ then é as its UTF-8 bytes <0xC3> <0xA9>
+    expect(t.decode([1, 5, 3, 6, 7, 2])).toBe('a é')
+  })
+
   it('ignore_merges (Llama 3): a word already in the vocabulary is one token even where the merges would not build it', () => {
     const vocab = { ...json.model.vocab, 'Ġanswer12': 95 } // no merge produces it
     const im = (ignore_merges: boolean) => hfTokenizer({ ...json, pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex: ' ?\\w+' }, behavior: 'Isolated', invert: false }, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false }] }, model: { ...json.model, vocab, ignore_merges } })
