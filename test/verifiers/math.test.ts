@@ -724,4 +724,12 @@ describe('what a superscript takes (ninth session)', () => {
     expect(await rewards({ type: 'math' }, '\\sqrt{x}', ['\\boxed{x^(1/2)} is wrong, it is \\boxed{x^(1/3)}'])).toEqual([0])
     expect(await rewards({ type: 'math' }, '\\frac{x^2}{3}', ['x^\\frac{2}{3}'])).toEqual([0])
   })
+  it('a whole integer after a caret is the exponent (`2^10` is 1024, `x^13` is x^{13}: not TeX\'s 2^1 times 0)', async () => {
+    // Before: `\\boxed{2^10}` scored 0 against 1024 (read as 2^1·0) — STACK's polynomial rows write `x^13`.
+    expect(await rewards({ type: 'math' }, '1024', ['\\boxed{2^10}', '\\boxed{2^11}', 'The answer is 2^10, no wait, it is \\boxed{2^11}'])).toEqual([1, 0, 0])
+    expect(await rewards({ type: 'math' }, 'x^{13}', ['\\boxed{x^13}', '\\boxed{x^{1}3}', '\\boxed{x^31}'])).toEqual([1, 0, 0])
+    // A decimal exponent is left as written (its first digit is TeX's exponent); a single digit was always read.
+    expect(await rewards({ type: 'math' }, '2^{1.5}', ['\\boxed{2^1.5}'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '2^{10}x', ['\\boxed{2^10x}', '\\boxed{2^10}'])).toEqual([1, 0])
+  })
 })

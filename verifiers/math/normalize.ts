@@ -103,7 +103,8 @@ function closeParen(s: string, open: number): number {
 }
 
 /** A superscript takes a whole operand: a bracketed group written the plain way (`x^(1/3)`, `e^(i\pi)`: not `x^(` times
- * `1/3)`) or a fraction with its two arguments (`x^\frac{1}{2}`, as TeX reads it): each is braced. */
+ * `1/3)`), a whole integer (`x^13`, `10^12`: not TeX's `x^1` times 3) or a fraction with its two arguments
+ * (`x^\frac{1}{2}`, as TeX reads it): each is braced. */
 function superscriptOperands(s: string): string {
   if (!s.includes('^')) return s
   let out = ''
@@ -113,6 +114,7 @@ function superscriptOperands(s: string): string {
     while (s[k] === ' ') k++
     let end = -1
     if (s[k] === '(') end = closeParen(s, k) + 1
+    else if (/^\d{2,}(?![\d.,])/.test(s.slice(k, k + 16))) end = k + /^\d+/.exec(s.slice(k))![0].length
     else if (s.startsWith('\\frac', k) && !/[a-zA-Z]/.test(s[k + 5] ?? '')) {
       let m = k + 5
       while (s[m] === ' ') m++
