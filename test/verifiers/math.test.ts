@@ -733,3 +733,20 @@ describe('what a superscript takes (ninth session)', () => {
     expect(await rewards({ type: 'math' }, '2^{10}x', ['\\boxed{2^10x}', '\\boxed{2^10}'])).toEqual([1, 0])
   })
 })
+
+describe('polynomials and rational functions compared exactly (ninth session)', () => {
+  it('a constant off by one in a polynomial with large values is unequal, and a long expansion equal to its product is equal', async () => {
+    const expanded = 'x^{12}+120x^{11}+6600x^{10}+220000x^9+4950000x^8+79200000x^7+924000000x^6+7920000000x^5+49500000000x^4+220000000000x^3+660000000000x^2+1200000000000x+1000000000000'
+    // Before: the `+1000000000001` one scored 1 (its values differ by 1 in 10^11 at the sample points, inside float tolerance).
+    expect(await rewards({ type: 'math' }, '(x+10)^{12}', [`\\boxed{${expanded}}`, `\\boxed{${expanded.replace(/000$/, '001')}}`])).toEqual([1, 0])
+    // Before: STACK's expanded 13th-degree polynomial scored 0 against its product (float cancellation at x = −2.26).
+    const stack = '14336000000*x^13+250265600000*x^12+1862860800000*x^11+7623925760000*x^10+18290677760000*x^9+24744757985280*x^8+14567212351488*x^7-3267871272960*x^6-6408053107200*x^5+670406720000*x^4+1179708800000*x^3-429244800000*x^2+56696000000*x-2680000000'
+    expect(await rewards({ type: 'math' }, '512*(2*x+5)^7*(5*x-1)^5*(70*x+67)', [`\\boxed{${stack}}`, `\\boxed{${stack.replace(/0$/, '1')}}`])).toEqual([1, 0])
+    // Exact decimals are exact rationals; a truncated one is not the fraction; a retracted box is not read.
+    expect(await rewards({ type: 'math' }, 'x^2/2+3x-1', ['\\boxed{0.5x^2+3x-1}', '\\boxed{0.5x^2+3x+1}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, 'x^2/3', ['\\boxed{0.333333333333333x^2}', '\\boxed{x^2/3}'])).toEqual([0, 1])
+    expect(await rewards({ type: 'math' }, '(x-1)^2', ['\\boxed{x^2-2x+1} is wrong; \\boxed{x^2-2x+2}'])).toEqual([0])
+    // A widened tolerance still compares in floats (rounded coefficients pass when asked for).
+    expect(await rewards({ type: 'math', tolerance: { rel: 1e-3, abs: 0 } }, 'x^2/3', ['\\boxed{0.3333x^2}'])).toEqual([1])
+  })
+})

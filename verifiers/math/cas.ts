@@ -7,8 +7,9 @@
  */
 import { CAS_COMMANDS } from './commands.js'
 import { evaluate, type Json } from './evaluate.js'
+import { exactSample, exactValue } from './exact.js'
 import { fastParse, variables } from './fast.js'
-import { closeEnough, type Tolerance } from './number.js'
+import { closeEnough, type Rational, type Tolerance } from './number.js'
 
 type Engine = import('@cortex-js/compute-engine').ComputeEngine
 type Expr = NonNullable<ReturnType<Engine['parse']>>
@@ -77,6 +78,27 @@ export function casGuard(s: string): string | null {
   return null
 }
 
+/** The default relative tolerance (compare.ts): at or below it, a polynomial comparison is exact. */
+const DEFAULT_REL = 1e-9
+
+/** Equality of two polynomial or rational expressions at the sample points, exactly; null when either side leaves
+ * that subset or divides by zero at a point. */
+type Node = NonNullable<ReturnType<typeof fastParse>>
+
+function exactEqual(A: Node, B: Node, vars: string[]): CasResult | null {
+  let agreed = 0
+  for (let k = 0; k < SAMPLES.length; k++) {
+    const sub: Record<string, Rational> = {}
+    vars.forEach((v, j) => (sub[v] = exactSample(SAMPLES[(k + j) % SAMPLES.length] + j * 0.1)))
+    const a = exactValue(A, sub)
+    const b = a === undefined ? undefined : exactValue(B, sub)
+    if (a === undefined || b === undefined) return null
+    if (a.num !== b.num || a.den !== b.den) return { equal: false, reason: 'not equal (exactly, at a sample point)' }
+    agreed++
+  }
+  return agreed === SAMPLES.length ? { equal: true, reason: 'equal at sample points (exactly)' } : null
+}
+
 /**
  * The same decision without the engine when both sides are in fast.ts's subset: numbers compared as numbers,
  * expressions at the same kind of sample points. Null when it cannot decide (the engine then does).
@@ -93,6 +115,11 @@ function fastEqual(gold: string, pred: string, tol: Tolerance): CasResult | null
     return closeEnough(a, b, tol) ? { equal: true, reason: 'numerically equal' } : { equal: false, reason: 'not equal' }
   }
   if (vars.length > 4) return null
+  // Polynomials and rational functions, compared at the default tolerance ("exact up to float noise"): exactly.
+  if (tol.rel <= DEFAULT_REL && tol.abs === 0) {
+    const exact = exactEqual(A, B, vars)
+    if (exact) return exact
+  }
   let agreed = 0
   for (let k = 0; k < SAMPLES.length; k++) {
     const sub: Record<string, number> = {}
