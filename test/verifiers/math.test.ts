@@ -750,3 +750,16 @@ describe('polynomials and rational functions compared exactly (ninth session)', 
     expect(await rewards({ type: 'math', tolerance: { rel: 1e-3, abs: 0 } }, 'x^2/3', ['\\boxed{0.3333x^2}'])).toEqual([1])
   })
 })
+
+describe('plain abs (ninth session)', () => {
+  it('`abs(x)` is |x| (STACK\'s notation): before, an answer holding it was no answer', async () => {
+    expect(await rewards({ type: 'math' }, '|x|', ['\\boxed{abs(x)}', '\\boxed{sqrt(x^2)}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, '|x-2||x+2|', ['\\boxed{abs(x^2-4)}', '\\boxed{abs(x^2+4)}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, '|x|<1', ['\\boxed{abs(x)<1}', '\\boxed{abs(x)<2}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, '2', ['abs(-2)'])).toEqual([1])
+    // Must not fire: the value without its bars, a name inside a word, an unclosed bracket, a retracted box.
+    expect(await rewards({ type: 'math' }, '-2', ['abs(-2)'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, 'x', ['\\boxed{abs(x)}', '\\boxed{x} is wrong; \\boxed{abs(x)}'])).toEqual([0, 0])
+    expect(await rewards({ type: 'math' }, '|x|', ['\\boxed{tabs(x)}', '\\boxed{abs(x}'])).toEqual([0, 0])
+  })
+})

@@ -423,7 +423,7 @@ const FILLER =
  * (`c-by` is c − b·y). */
 const SHORT_WORDS = /(?<![a-zA-Z0-9\\+\-*/^=_{}([])(?:is|it|of|to|be|we|so|an|as|at|by|if|on|no|my|he|do|go|us|up|am)(?![a-zA-Z0-9+\-*/^=_{}()[\]])/
 /** A function written without its backslash and applied (`sin(x)`, `log(2)`): mathematics, not a word. */
-const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(?:sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|log|ln|exp|sqrt)(?=\s*\()/g
+const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(?:sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|log|ln|exp|sqrt|abs)(?=\s*\()/g
 
 /** Letters of scripts whose words are prose in an answer (CJK, Arabic, Hebrew, Devanagari, Bengali, Thai, Cyrillic);
  * Greek is not among them (`2\pi`, `θ`). */

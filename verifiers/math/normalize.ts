@@ -72,17 +72,27 @@ function mapCommand(s: string, cmd: string, f: (body: string) => string): string
  * Not `log` (base 10 on a calculator, e in Python and SymPy) and not `sqrt(…)` (its conversion to `\sqrt{…}` cost a
  * held-out false positive when tried: left as it was). */
 const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(a(?=(?:sin|cos|tan)\s*\()|arc(?=(?:sin|cos|tan)\s*\())?(sinh|cosh|tanh|sin|cos|tan|cot|sec|csc|ln|exp)(?=\s*\()/g
+/** `abs` applied to a bracket: the absolute value. */
+const PLAIN_ABS = /(?<![a-zA-Z\\])abs\s*\(/
 /** A Greek letter's name (or pi) as a word. */
 const PLAIN_GREEK = /(?<![a-zA-Z\\])(?:alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa|lambda|mu|nu|xi|pi|rho|sigma|tau|upsilon|phi|chi|psi|omega)(?![a-zA-Z])/g
 /** What touches a term of an expression: an operator, a bracket, a digit. */
 const TERM_BEFORE = /[-+*/^=(,{[\d]$/
 const TERM_AFTER = /^[-+*/^=),}\]]/
 
-/** Plain notation as LaTeX: `sin(theta)` → `\sin(\theta)`, `asin(a)` → `\arcsin(a)`, `exp(x)` → `\exp(x)`, `2*pi` → `2*\pi`.
+/** Plain notation as LaTeX: `sin(theta)` → `\sin(\theta)`, `asin(a)` → `\arcsin(a)`, `exp(x)` → `\exp(x)`, `abs(x)` → `|x|`,
+ * `2*pi` → `2*\pi`.
  * Otherwise these read as products of letters (`s·i·n·x`). */
 function plainNotation(s: string): string {
   if (!/[a-z]/.test(s)) return s
   s = s.replace(PLAIN_FUNCTION, (_, inv: string | undefined, f: string) => (inv ? `\\arc${f}` : `\\${f}`))
+  // `abs(x)` is |x|.
+  for (let j = s.search(PLAIN_ABS); j >= 0; j = s.search(PLAIN_ABS)) {
+    const open = s.indexOf('(', j)
+    const close = closeParen(s, open)
+    if (close < 0) break
+    s = `${s.slice(0, j)}|${s.slice(open + 1, close)}|${s.slice(close + 1)}`
+  }
   // A Greek letter's name is the letter where it is a term of an expression (`sin(theta)`, `2*pi`, `pi/2`, `2 pi`) or
   // is `pi` alone; a word standing alone is left as written (`Beta`, `eta` may be names or word answers).
   return s.replace(PLAIN_GREEK, (m, at: number) => {
