@@ -763,3 +763,17 @@ describe('plain abs (ninth session)', () => {
     expect(await rewards({ type: 'math' }, '|x|', ['\\boxed{tabs(x)}', '\\boxed{abs(x}'])).toEqual([0, 0])
   })
 })
+
+describe('inequalities between expressions (ninth session)', () => {
+  it('`a < b` is `b > a`, and `3x^2 < 9a` is `x^2 - 3a < 0`: compared up to a positive factor (STACK AlgEquiv)', async () => {
+    // Before: `a < b` read as the interval (−∞, b) of a, `b > a` as (a, ∞) of b: unequal; `3x^2<9a` was not comparable.
+    expect(await rewards({ type: 'math' }, 'b>a', ['\\boxed{a<b}', '\\boxed{a>b}', '\\boxed{b<a}', '\\boxed{a\\le b}'])).toEqual([1, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, 'x^2-3a<0', ['\\boxed{3x^2<9a}', '\\boxed{3x^2>9a}', '\\boxed{3x^2<9b}'])).toEqual([1, 0, 0])
+    expect(await rewards({ type: 'math' }, '2x<4y', ['\\boxed{x<2y}', '\\boxed{-x<-2y}', '\\boxed{-x>-2y}'])).toEqual([1, 0, 1])
+    expect(await rewards({ type: 'math' }, 'x>a', ['\\boxed{a<x}', '\\boxed{x<a}'])).toEqual([1, 0])
+    // Must not fire: a retracted box, another variable; a numeric bound is still an interval.
+    expect(await rewards({ type: 'math' }, 'a<b', ['\\boxed{a<b} is wrong, it is \\boxed{a>b}'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, 'x>y', ['\\boxed{x>z}'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, 'x>3', ['\\boxed{3<x}', '\\boxed{x\\ge 3}', '(3, \\infty)'])).toEqual([1, 0, 1])
+  })
+})

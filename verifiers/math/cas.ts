@@ -178,8 +178,9 @@ export function casEqual(ce: Engine, gold: string, pred: string, tol: Tolerance)
   }
 }
 
-/** Are the expressions `a` and `b` (each `lhs − rhs` of an equation) nonzero multiples of each other? */
-export function casProportional(ce: Engine, a: string, b: string, tol: Tolerance): CasResult {
+/** Are the expressions `a` and `b` (each `lhs − rhs` of an equation) nonzero multiples of each other? With `positive`
+ * (two inequalities `a < 0`, `b < 0`), positive multiples only. */
+export function casProportional(ce: Engine, a: string, b: string, tol: Tolerance, positive = false): CasResult {
   const unsafe = casGuard(a) ?? casGuard(b)
   if (unsafe) return { equal: false, reason: `not compared: ${unsafe}` }
   try {
@@ -206,9 +207,13 @@ export function casProportional(ce: Engine, a: string, b: string, tol: Tolerance
       if (!x || !y || x.im !== 0 || y.im !== 0 || Math.abs(y.re) < 1e-12) return { equal: false, reason: 'not comparable' }
       const r = x.re / y.re
       if (ratio === null) ratio = r
-      else if (!closeEnough(r, ratio, { rel: Math.max(tol.rel, 1e-9), abs: Math.max(tol.abs, 1e-12) })) return { equal: false, reason: 'different equations' }
+      else if (!closeEnough(r, ratio, { rel: Math.max(tol.rel, 1e-9), abs: Math.max(tol.abs, 1e-12) }))
+        return { equal: false, reason: positive ? 'different inequalities' : 'different equations' }
     }
-    return ratio !== null && Math.abs(ratio) > 1e-12 ? { equal: true, reason: 'same equation' } : { equal: false, reason: 'different equations' }
+    if (positive && ratio !== null && ratio < 0) return { equal: false, reason: 'opposite inequalities' }
+    return ratio !== null && Math.abs(ratio) > 1e-12
+      ? { equal: true, reason: positive ? 'same inequality' : 'same equation' }
+      : { equal: false, reason: positive ? 'different inequalities' : 'different equations' }
   } catch {
     return { equal: false, reason: 'CAS failed' }
   }

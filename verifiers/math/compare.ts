@@ -197,6 +197,12 @@ function answersEqual(g: Answer, p: Answer, c: Ctx): Equivalence {
   if (g.kind === 'scalar' && p.kind === 'scalar')
     return scalarEqual(g.text, p.text, g.percent || p.percent ? { ...c, gp: c.gp || !!g.percent, pp: c.pp || !!p.percent } : c)
   if (g.kind === 'ne' && p.kind === 'ne') return answersEqual(g.value, p.value, c)
+  if (g.kind === 'rel' && p.kind === 'rel') {
+    if (g.strict !== p.strict) return { equal: false, path: 'shape', reason: 'one inequality is strict, the other not' }
+    if (!c.ce) return { equal: false, path: 'shape', reason: 'needs the CAS (disabled)' }
+    const r = casProportional(c.ce, `(${g.lhs})-(${g.rhs})`, `(${p.lhs})-(${p.rhs})`, c.opts.tolerance, true)
+    return { equal: r.equal, path: 'cas', reason: r.reason }
+  }
   if (g.kind === 'clock' && p.kind === 'clock')
     return g.minutes === p.minutes ? { equal: true, path: 'text', reason: 'same time' } : { equal: false, path: 'text', reason: 'different times' }
   if (g.kind === 'matrix' && p.kind === 'matrix') {
@@ -240,6 +246,7 @@ function needsCas(a: Answer): boolean {
     case 'scalar':
       return parseRational(a.text) === null
     case 'eq':
+    case 'rel':
       return true
     case 'seq':
     case 'set':

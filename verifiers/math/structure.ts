@@ -7,6 +7,8 @@
  *            `bare` when written without `\{ \}` (its written order still decides against a tuple: `(1,3)` = `{1,3}`)
  *   eq       an equation that is not an assignment (`2x+4y-3=0`), compared up to a constant factor
  *   ne       `x \ne 3`
+ *   rel      an inequality between expressions with variables on both sides or none alone (`a < b`, `3x^2 < 9a`),
+ *            written `lhs < rhs` or `lhs ≤ rhs`, compared up to a positive factor
  *   matrix   `pmatrix`/`bmatrix`/`matrix`/`array`/`cases` rows of cells
  *   clock    a time of day (`12:00`, `08:34 p.m.`), in minutes
  *   invalid  written like a number but none (`11 6/6`, `4 4/0`): equal to nothing
@@ -27,6 +29,7 @@ export type Answer = (
   | { kind: 'set'; items: Answer[]; bare?: boolean }
   | { kind: 'eq'; lhs: string; rhs: string }
   | { kind: 'ne'; value: Answer }
+  | { kind: 'rel'; lhs: string; rhs: string; strict: boolean }
   | { kind: 'matrix'; rows: Answer[][] }
   | { kind: 'clock'; minutes: number }
   | { kind: 'invalid'; text: string }
@@ -131,16 +134,28 @@ function flip(rel: string): string {
   return rel === '<' ? '>' : rel === '>' ? '<' : rel.startsWith('\\le') ? '\\ge ' : '\\le '
 }
 
-/** `x > 3` → (3,∞), `x \le 2` → (−∞,2], `1 < x \le 2` → (1,2], `5 \ge x` → (−∞,5]; null when not one. */
+/** Whether an expression holds a variable (a letter outside commands; not the constant e). */
+const hasVariable = (x: string) => /[a-df-zA-Z]/.test(x.replace(/\\[a-zA-Z]+/g, ''))
+
+/** `lhs rel rhs` as a relation `a < b` / `a ≤ b` (a `>` or `≥` swaps the sides). */
+function relation(lhs: string, rel: string, rhs: string): Answer {
+  const [a, b] = less(rel) ? [lhs, rhs] : [rhs, lhs]
+  return { kind: 'rel', lhs: a.trim(), rhs: b.trim(), strict: !closed(rel) }
+}
+
+/** `x > 3` → (3,∞), `x \le 2` → (−∞,2], `1 < x \le 2` → (1,2], `5 \ge x` → (−∞,5]; an inequality whose bound holds a
+ * variable too, or with no variable alone on a side, is a relation (`a < b`, `3x^2 < 9a`); null when not one. */
 function inequality(t: string): Answer | null {
   const two = TWO_SIDED.exec(t)
   if (two && less(two[2]) && less(two[3]))
     return { kind: 'seq', open: closed(two[2]) ? '[' : '(', close: closed(two[3]) ? ']' : ')', items: [parseAnswer(two[1]), parseAnswer(two[4])], fromIneq: true }
   if (two) return null
   const one = ONE_SIDED.exec(t)
-  if (one && one[4].trim()) return ray(one[3], one[4], one[1] === '-')
+  if (one && one[4].trim() && !hasVariable(one[4])) return ray(one[3], one[4], one[1] === '-')
   const fl = ONE_SIDED_FLIPPED.exec(t)
-  if (fl && fl[1].trim()) return ray(flip(fl[2]), fl[1], fl[3] === '-')
+  if (fl && fl[1].trim() && !hasVariable(fl[1])) return ray(flip(fl[2]), fl[1], fl[3] === '-')
+  const single = new RegExp(String.raw`^([^<>]+?)\s*${REL}\s*([^<>]+)$`).exec(t)
+  if (single && single[1].trim() && single[3].trim() && hasVariable(t)) return relation(single[1], single[2], single[3])
   return null
 }
 
