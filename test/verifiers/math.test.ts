@@ -777,3 +777,15 @@ describe('inequalities between expressions (ninth session)', () => {
     expect(await rewards({ type: 'math' }, 'x>3', ['\\boxed{3<x}', '\\boxed{x\\ge 3}', '(3, \\infty)'])).toEqual([1, 0, 1])
   })
 })
+
+describe('a Greek letter written plainly inside an answer (ninth session)', () => {
+  it('`4*sin(theta)` and `theta*(x+y)/2` are answers, not prose (before: their last number, 4 or 2, was read)', async () => {
+    expect(extractAnswer('4*sin(theta)')?.answer).toBe('4*sin(theta)')
+    expect(await rewards({ type: 'math' }, '4*sin(theta)', ['\\boxed{4\\sin\\theta}', '\\boxed{4}', '\\boxed{4\\sin\\phi}'])).toEqual([1, 0, 0])
+    expect(await rewards({ type: 'math' }, '\\frac{\\theta(x+y)}{2}', ['theta*(x + y)/2', 'theta*(x - y)/2'])).toEqual([1, 0])
+    // Prose that names a letter is still prose: its number is read; a retraction is not the answer.
+    expect(extractAnswer('The angle theta is 30')?.answer).toBe('30')
+    expect(extractAnswer('the beta version 2')?.answer).toBe('2')
+    expect(await rewards({ type: 'math' }, '2\\pi', ['2*pi? No, that is wrong: 3*pi'])).toEqual([0])
+  })
+})

@@ -41,14 +41,16 @@ const FLOOR: Record<Half, Record<string, number>> = {
     // sympy-latex 39/58 once LaTeX's named spaces (`\thickspace`, `\negmedspace`, …) are spaces; 44/58 once plain function
     // names and Greek letters (`sin(theta)`, `exp(x)`, `asin(a)`, `2*pi`) are read (plain `sqrt(…)` as `\sqrt{…}` was
     // tried too: 46/58, but it cost a held-out false positive in another family and was dropped); 45/58 once a superscript
-    // takes a whole plain bracket or fraction (`x^(1/3)`, `x^\frac{1}{2}`).
-    ...{ 'sympy-latex': 0.77, openrlhf: 1 },
+    // takes a whole plain bracket or fraction (`x^(1/3)`, `x^\frac{1}{2}`); 46/58 once a plain Greek letter inside an answer
+    // (`4*sin(theta)`) is no prose word.
+    ...{ 'sympy-latex': 0.79, openrlhf: 1 },
     // Added 2026-12-04 (ninth session), measured before any change: stack 59/93 (0 FP); 60/93 once polynomials and rational
     // functions compare exactly at the sample points; 64/93 once plain `abs(x)` is |x|; 66/93 once an inequality between
     // expressions (`a < b`, `3x^2 < 9a`) compares up to a positive factor.
     stack: 0.7,
-    // Added 2026-12-04 (ninth session), measured before any change: latex2sympy2-extended 16/26 (0 FP).
-    'latex2sympy2-extended': 0.61,
+    // Added 2026-12-04 (ninth session), measured before any change: latex2sympy2-extended 16/26 (0 FP); 17/26 once a plain
+    // Greek letter inside an answer is no prose word.
+    'latex2sympy2-extended': 0.65,
   },
   heldout: {
     ...{ 'math-verify': 0.98, trl: 0.98, 'open-r1': 0.98, 'mario-eval': 0.98, 'hendrycks-math': 0.98, gsm8k: 0.98 },

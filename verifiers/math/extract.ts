@@ -425,6 +425,11 @@ const SHORT_WORDS = /(?<![a-zA-Z0-9\\+\-*/^=_{}([])(?:is|it|of|to|be|we|so|an|as
 /** A function written without its backslash and applied (`sin(x)`, `log(2)`): mathematics, not a word. */
 const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(?:sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|log|ln|exp|sqrt|abs)(?=\s*\()/g
 
+/** A Greek letter's name written plainly as a term of an expression (`4*sin(theta)`, `theta*(x+y)/2`, `2 pi`): touching an
+ * operator or bracket on one side (normalize.ts reads it as the letter), not a word of prose. */
+const PLAIN_GREEK_TERM =
+  /([-+*/^=(,{[]\s*|\d\s*)(?:alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa|lambda|mu|nu|xi|pi|rho|sigma|tau|upsilon|phi|chi|psi|omega)(?![a-zA-Z])|(?<![a-zA-Z\\])(?:alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa|lambda|mu|nu|xi|pi|rho|sigma|tau|upsilon|phi|chi|psi|omega)(?=\s*[-+*/^=),}\]])/g
+
 /** Letters of scripts whose words are prose in an answer (CJK, Arabic, Hebrew, Devanagari, Bengali, Thai, Cyrillic);
  * Greek is not among them (`2\pi`, `θ`). */
 const SCRIPT_WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Thai}\p{Script=Cyrillic}]/u
@@ -435,7 +440,7 @@ export function isBare(s: string): boolean {
   // One word alone is an answer (`odd`, `\boxed{Evelyn}`), not prose: a sentence has more than one.
   if (/^\s*[a-zA-Z]{2,24}\s*$/.test(s)) return true
   if (/\n\s*\n/.test(s)) return false
-  const bare = s.replace(/\\(?:begin|end)\{[a-zA-Z*]+\}|\\[a-zA-Z]+/g, ' ').replace(PLAIN_FUNCTION, ' ')
+  const bare = s.replace(/\\(?:begin|end)\{[a-zA-Z*]+\}|\\[a-zA-Z]+/g, ' ').replace(PLAIN_FUNCTION, ' ').replace(PLAIN_GREEK_TERM, '$1 ')
   if (SHORT_WORDS.test(bare)) return false
   if (SCRIPT_WORD.test(s) && SCRIPT_WORD.test(s.replace(/\\(?:text|textbf|textnormal|mathrm|mbox)\s*\{[^{}]*\}/g, ' '))) return false
   const words = bare.match(/[a-zA-Z]{3,}/g) ?? []
