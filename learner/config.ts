@@ -72,6 +72,7 @@ export const READ_KEYS = [
   // accepted only with the value that changes nothing (anything else is refused by name)
   'hidden_act', 'mlp_bias', 'attention_dropout', 'partial_rotary_factor', 'rope_interleaved', 'use_sliding_window',
   'sliding_window', 'max_window_layers', 'layer_types', 'pretraining_tp', 'cohort_tokenizer', 'use_mrope',
+  'cohort_prompt_bos',
 ] as const
 /** Informational keys that do not change the model's function. */
 export const INFO_KEYS = [

@@ -30,7 +30,9 @@ Loop
                           never version 0, never one a live lease or an untrained group names)
   --logprob-tolerance X   mean |reported − recomputed| log-prob (per token) before a group is flagged (default 0.05)
   --mask-truncated        no loss on completions that hit the length limit (always counted)
-  --add-bos               prepend BOS to prompts (match the rollout workers)
+  --add-bos               prepend the tokenizer's BOS to raw text prompts (chat prompts: the template decides);
+                          published versions record it (config.json cohort_prompt_bos) and every rollout worker,
+                          ONNX or --engine openai, prompts the same way
   --gen-batch N --prompt-length N --cache-length N   published inference graphs' bucket (default 8, 64, 128)
   --max-steps N           stop after N committed steps      --idle-exit S   stop after S seconds of empty queue
   --poll-ms N             longest empty-queue poll interval (default 1000; from 25 ms doubling)

@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { resolveConfig, type ModelConfig } from '../config.js'
 import { encodeModel } from '../graph/index.js'
 import {
-  GENERATION_CONFIG, loadCheckpoint, paramsFromTensors, readGenerationConfig, readSafetensors, TOKENIZER_CONFIG, tokenizerOf, WEIGHTS_FILE,
+  GENERATION_CONFIG, loadCheckpoint, paramsFromTensors, promptBosOf, readGenerationConfig, readSafetensors, TOKENIZER_CONFIG, tokenizerOf, WEIGHTS_FILE,
   type Checkpoint, type GenerationDefaults,
 } from '../io/index.js'
 import type { Tokenizer } from '../tokenizer/index.js'
@@ -25,6 +25,8 @@ export interface InferenceModel {
   tokenizer?: Tokenizer
   /** generation_config.json defaults (its eos ids stop generation) */
   generation?: GenerationDefaults
+  /** config.json `cohort_prompt_bos`: the learner prepends BOS to raw text prompts, so OnnxGenerator does too */
+  promptBos?: boolean
   bucket: InferenceBucket
   /** the weights fed to both graphs (paramSpecs names; fused by inferenceWeights, a view where q/k/v or gate/up lie
    * back to back, else a copy); the generator reads them in place: keep them unchanged */
@@ -58,6 +60,7 @@ export function inferenceModel(ckpt: Checkpoint, bucket: InferenceBucket): Infer
     config: ckpt.config,
     tokenizer: ckpt.tokenizer,
     generation: ckpt.generation,
+    ...(ckpt.promptBos ? { promptBos: true } : {}),
     bucket,
     weights: ckpt.params,
     prefill: () => encodeModel(buildPrefillGraph(ckpt.config, bucket)),
@@ -129,14 +132,15 @@ export function inferenceModelFromFiles(files: ReadonlyMap<string, Uint8Array>):
   const weights = paramsFromTensors(config, readSafetensors(files.get(WEIGHTS_FILE)!), WEIGHTS_FILE)
   const prefill = files.get(PREFILL_FILE)!
   const decode = files.get(DECODE_FILE)!
-  return { config, tokenizer, generation, bucket, weights, prefill, decode, graphKey: `file:${fnv(prefill, decode)}` }
+  const promptBos = promptBosOf(raw)
+  return { config, tokenizer, generation, ...(promptBos ? { promptBos } : {}), bucket, weights, prefill, decode, graphKey: `file:${fnv(prefill, decode)}` }
 }
 
 /** Read a model folder's inference graphs and weights (config + tokenizer through learner/io). */
 export async function loadInferenceModel(dir: string): Promise<InferenceModel> {
   const bucket = readMeta(await readFile(join(dir, GENERATION_FILE), 'utf8'), join(dir, GENERATION_FILE))
-  const { config, tokenizer, generation, params } = await loadCheckpoint(dir)
+  const { config, tokenizer, generation, params, promptBos } = await loadCheckpoint(dir)
   checkBucket(config, bucket)
   const [prefill, decode] = (await Promise.all([readFile(join(dir, PREFILL_FILE)), readFile(join(dir, DECODE_FILE))])).map((b) => new Uint8Array(b))
-  return { config, tokenizer, generation, bucket, weights: params, prefill, decode, graphKey: `file:${fnv(prefill, decode)}` }
+  return { config, tokenizer, generation, ...(promptBos ? { promptBos } : {}), bucket, weights: params, prefill, decode, graphKey: `file:${fnv(prefill, decode)}` }
 }

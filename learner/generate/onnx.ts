@@ -26,8 +26,9 @@ import { IO, maxNewTokensOf } from './graphs.js'
 import type { InferenceModel } from './model.js'
 
 export interface OnnxGeneratorOptions extends RuntimeOptions {
-  /** prepend the tokenizer's BOS to raw text prompts (default false: the prompt text is encoded as is; chat
-   * prompts get what the template writes). Must match the learner's addBos. */
+  /** prepend the tokenizer's BOS to raw text prompts (chat prompts get what the template writes). Must match the
+   * learner's addBos: the default is the model's (InferenceModel.promptBos, config.json `cohort_prompt_bos`, which
+   * a learner run with --add-bos publishes), else false (the prompt text encoded as is). */
   addBos?: boolean
   /** a Runtime shared with other generators (its ep / threads apply): sessions are reused across versions */
   shared?: Runtime
@@ -73,12 +74,15 @@ export class OnnxGenerator implements Generator {
   private ready?: Promise<[Session, Session]>
   /** the weights as feeds, by inferenceSpecs name (views of the model's arrays; fused groups copied once unless adjacent) */
   private readonly weights: Feeds
+  /** BOS before raw text prompts: the option, else the model's cohort_prompt_bos */
+  readonly addBos: boolean
 
   /** Sessions are built on the first generate() (own runtime, or `o.shared`'s sessions when it has them). */
   constructor(model: InferenceModel, private readonly o: OnnxGeneratorOptions = {}) {
     this.runtime = o.shared ?? new Runtime(o)
     const { prefill, decode, weights, ...rest } = model
     this.model = rest
+    this.addBos = o.addBos ?? model.promptBos ?? false
     this.graphs = { prefill, decode }
     const fused = inferenceWeights(model.config, weights)
     this.weights = Object.fromEntries(inferenceSpecs(model.config).map((s) => [s.name, tensor('float32', fused.get(s.name)!, s.shape)]))
@@ -111,7 +115,7 @@ export class OnnxGenerator implements Generator {
     let ids: number[]
     if (typeof p === 'string') {
       if (!tok) throw new RangeError('text prompts need a tokenizer (this model has none): pass token ids')
-      ids = promptIds(tok, p, { chat, addBos: this.o.addBos })
+      ids = promptIds(tok, p, { chat, addBos: this.addBos })
     } else ids = [...p]
     if (ids.length === 0) throw new RangeError('empty prompt (no tokens)')
     if (ids.length > this.model.bucket.promptLength)

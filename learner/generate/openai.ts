@@ -6,6 +6,14 @@
  * `return_tokens_as_token_ids` (logprobs.tokens as "token_id:<id>"); a server honouring neither cannot serve
  * Cohort (the learner trains on ids, not strings) and is refused with a clear error.
  *
+ * Prompt ids. The learner rebuilds each group's prompt as promptIds(tokenizer, text, { chat, addBos }) and trains
+ * on those ids followed by the completion's; the engine must have conditioned on exactly them. So with the served
+ * model's tokenizer (EnginePolicies reads it, and `addBos` = config.json cohort_prompt_bos, from the version's
+ * files) EVERY prompt, text or chat, is sent as those token ids — a server then adds nothing (vLLM would otherwise
+ * tokenize a string with add_special_tokens=True: a BOS the learner does not have, for Llama / Mistral
+ * tokenizers). A reply whose prompt_token_ids differ from the ids sent is refused. Without a tokenizer, text
+ * prompts go as strings and the server's prompt_token_ids are taken as they come (they cannot be checked).
+ *
  * Log-prob convention. Cohort's log-prob is log_softmax(logits / T) over the full vocabulary, BEFORE top-k/top-p
  * (learner/sample/sample.ts). Servers report their own:
  *   vLLM V1 `--logprobs-mode raw_logprobs` (the default): log_softmax(raw logits), i.e. temperature 1, before
@@ -41,8 +49,10 @@ export interface OpenAICompatibleOptions {
   logprobsMode?: ServerLogprobsMode
   /** per-request timeout (default 600 s). */
   timeoutMs?: number
-  /** for text prompts when the server does not return prompt_token_ids. */
+  /** the served model's tokenizer: every string prompt is sent as promptIds(tokenizer, …), the learner's ids */
   tokenizer?: Tokenizer
+  /** with a tokenizer: raw text prompts start with its BOS (the version's cohort_prompt_bos; the learner's --add-bos) */
+  addBos?: boolean
 }
 
 /** The part of an OpenAI / vLLM completions response we read. */
@@ -73,10 +83,10 @@ export class OpenAICompatibleGenerator implements Generator {
   async generate(prompts: readonly Prompt[], opts: GenerateOptions): Promise<Generation[]> {
     checkGenerateOptions(opts, prompts.length)
     checkConvention(this.mode, opts)
-    // chat prompts are rendered here with the model's template and sent as token ids (the learner renders the same way)
+    // prompts are tokenized here as the learner tokenizes them (chat: rendered with the model's template) and sent as ids
     const tok = this.o.tokenizer
     if (opts.chat && !tok) throw new RangeError('chat prompts need the model tokenizer (with its chat template) on this generator')
-    const sent = opts.chat ? prompts.map((p) => (typeof p === 'string' ? promptIds(tok!, p, { chat: opts.chat }) : p)) : prompts
+    const sent = tok ? prompts.map((p) => (typeof p === 'string' ? promptIds(tok, p, { chat: opts.chat, addBos: this.o.addBos }) : p)) : prompts
     return Promise.all(sent.map((p, i) => this.one(p, opts, opts.seed === undefined ? undefined : opts.seed + i)))
   }
 
@@ -118,6 +128,15 @@ export class OpenAICompatibleGenerator implements Generator {
     }
     const choices = [...(json.choices ?? [])].sort((a, b) => a.index - b.index)
     if (choices.length !== opts.n) throw new Error(`${this.url}: expected ${opts.n} choices, got ${choices.length}`)
+    if (typeof prompt !== 'string')
+      for (const c of choices) {
+        const got = c.prompt_token_ids
+        if (got && (got.length !== prompt.length || got.some((t, i) => t !== prompt[i])))
+          throw new Error(
+            `${this.url}: the server conditioned on prompt ids ${preview(got)}, not the ${prompt.length} ids sent ${preview(prompt)}: ` +
+              'the learner would score these completions after another prompt; refusing the group (does the server add special tokens to token-id prompts?)',
+          )
+      }
     const promptTokenIds =
       typeof prompt !== 'string' ? [...prompt] :
       choices[0].prompt_token_ids ? [...choices[0].prompt_token_ids] :
@@ -140,6 +159,11 @@ export class OpenAICompatibleGenerator implements Generator {
       throw new Error(`${this.url}: choice ${c.index}: finish_reason ${JSON.stringify(c.finish_reason)} (expected stop or length)`)
     return { text: c.text, tokenIds, logprobs, finishReason: c.finish_reason }
   }
+}
+
+/** The first ids of a prompt, for messages. */
+function preview(ids: readonly number[]): string {
+  return `[${ids.slice(0, 8).join(', ')}${ids.length > 8 ? `, … (${ids.length})` : ''}]`
 }
 
 /** "token_id:123" → 123 (vLLM's return_tokens_as_token_ids). */

@@ -6,7 +6,8 @@
  * widened) in `paramSpecs` order, named as in transformers (model.layers.N.self_attn.q_proj.weight, …).
  * With tie_word_embeddings the file's lm_head.weight (if any) is ignored and never written: the model reads
  * model.embed_tokens.weight for both. Built-in byte-tokenizer models record `"cohort_tokenizer": "bytes"` in
- * config.json instead of a tokenizer.json. Options we do not implement (other rope types, sliding windows that
+ * config.json instead of a tokenizer.json; a learner run with --add-bos records `"cohort_prompt_bos": true` (its
+ * workers prepend BOS to raw text prompts as it does). Options we do not implement (other rope types, sliding windows that
  * bite, other activations, MLP biases, unknown keys) are refused at load by name (learner/config.ts
  * resolveConfig) rather than silently trained wrong.
  */
@@ -28,6 +29,10 @@ export interface Checkpoint {
   tokenizer?: Tokenizer
   /** generation_config.json: extra stop ids and the model's default sampling */
   generation?: GenerationDefaults
+  /** raw text prompts start with the tokenizer's BOS (the learner's --add-bos): config.json `cohort_prompt_bos: true`,
+   * written only when true. Every rollout worker of a published version reads it, so the prompt ids a completion
+   * was sampled after are the ones the learner rebuilds (tokenizer/chat.ts promptIds). */
+  promptBos?: boolean
 }
 
 export const WEIGHTS_FILE = 'model.safetensors'
@@ -74,7 +79,20 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   if (raw.model_type === undefined) throw new Error(`${join(dir, 'config.json')}: no model_type (implemented: llama, qwen2, qwen3, mistral)`)
   const config = resolveConfig(raw)
   const params = paramsFromTensors(config, await readWeights(dir), dir)
-  return { config, params, tokenizer: await loadTokenizer(dir, raw, config), generation: await loadGenerationConfig(dir) }
+  return {
+    config,
+    params,
+    tokenizer: await loadTokenizer(dir, raw, config),
+    generation: await loadGenerationConfig(dir),
+    ...(promptBosOf(raw) ? { promptBos: true } : {}),
+  }
+}
+
+/** config.json's `cohort_prompt_bos` (see Checkpoint.promptBos): true, or false when absent; anything else is refused. */
+export function promptBosOf(raw: Record<string, unknown>): boolean {
+  const v = raw.cohort_prompt_bos
+  if (v !== undefined && typeof v !== 'boolean') throw new Error(`config.json: cohort_prompt_bos must be true or false, not ${JSON.stringify(v)}`)
+  return v === true
 }
 
 /**
@@ -125,7 +143,7 @@ async function loadTokenizer(dir: string, raw: Record<string, unknown>, c: Model
  */
 export function tokenizerOf(
   raw: Record<string, unknown>,
-  c: ModelConfig,
+  c: Pick<ModelConfig, 'bos_token_id' | 'eos_token_id' | 'pad_token_id'>,
   files: { tokenizerJson?: string; tokenizerConfig?: Record<string, unknown> },
 ): Tokenizer | undefined {
   if (files.tokenizerJson !== undefined) {
@@ -172,6 +190,7 @@ export async function saveCheckpoint(dir: string, ckpt: Checkpoint, opts: SaveOp
   }
   const hfConfig = hfConfigJson(config)
   if (tokenizer && !tokenizer.json) hfConfig.cohort_tokenizer = 'bytes'
+  if (ckpt.promptBos) hfConfig.cohort_prompt_bos = true // only when true: folders without it are unchanged
   if (tokenizer) {
     hfConfig.eos_token_id ??= tokenizer.eos
     hfConfig.bos_token_id ??= tokenizer.bos

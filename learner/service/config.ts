@@ -35,7 +35,8 @@ export interface LearnConfig {
   logprobTolerance: number
   /** TRL mask_truncated_completions: completions that hit the length limit get no loss (always counted) */
   maskTruncated: boolean
-  /** prepend the tokenizer's BOS to prompts (must match the rollout workers' OnnxGenerator addBos) */
+  /** prepend the tokenizer's BOS to raw text prompts; published versions say so (config.json cohort_prompt_bos), so
+   * every rollout worker prompts the same way */
   addBos: boolean
   /** inference graphs' bucket for published versions (rollout workers' batch, prompt and cache lengths) */
   inferenceBucket: InferenceBucket

@@ -338,7 +338,8 @@ export class Learner {
     const t = this.trainer
     await t.syncHost() // on GPU EPs the live weights sit on the device; publish what was trained
     // workers get full (with LoRA: merged) weights; a LoRA version also carries PEFT's adapter files
-    const ckpt = { config: t.model, params: t.policyWeights(), tokenizer: t.tokenizer }
+    // promptBos: the version tells every worker to prompt as this learner does (config.json cohort_prompt_bos)
+    const ckpt = { config: t.model, params: t.policyWeights(), tokenizer: t.tokenizer, promptBos: this.config.addBos }
     const v = await publish(this.db, this.deps.store, {
       step,
       metrics,

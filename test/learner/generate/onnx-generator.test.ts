@@ -14,7 +14,9 @@ import {
   buildPrefillGraph,
   DECODE_FILE,
   exportInferenceModel,
+  INFERENCE_FILES,
   inferenceModel,
+  inferenceModelFromFiles,
   loadInferenceModel,
   OnnxGenerator,
   PREFILL_FILE,
@@ -22,9 +24,9 @@ import {
   type InferenceBucket,
 } from '../../../learner/generate/index.js'
 import { encodeModel } from '../../../learner/graph/index.js'
-import { initParams, saveCheckpoint, type Checkpoint } from '../../../learner/io/index.js'
+import { initParams, loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../../learner/io/index.js'
 import { Runtime } from '../../../learner/runtime/index.js'
-import { BYTE_EOS, byteTokenizer } from '../../../learner/tokenizer/index.js'
+import { BYTE_BOS, BYTE_EOS, byteTokenizer, promptIds } from '../../../learner/tokenizer/index.js'
 
 const config = resolveConfig({
   model_type: 'llama', hidden_size: 32, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
@@ -168,5 +170,34 @@ describe('published model folder', () => {
     const fromFiles = new OnnxGenerator(loaded, { threads: 1 })
     gens.push(fromFiles)
     expect(await fromFiles.generate(['7*6='], opts)).toEqual(await make().generate(['7*6='], opts))
+  })
+  it('cohort_prompt_bos (the learner\'s --add-bos) round-trips through the folder and makes the worker prompt with BOS, as the learner does', async () => {
+    const bos = await mkdtemp(join(tmpdir(), 'cohort-gen-bos-'))
+    try {
+      await saveCheckpoint(bos, { ...ckpt, promptBos: true })
+      await exportInferenceModel(bos, ckpt, bucket)
+      expect(JSON.parse(await readFile(join(bos, 'config.json'), 'utf8')).cohort_prompt_bos).toBe(true)
+      expect((await loadCheckpoint(bos)).promptBos).toBe(true)
+      // a folder written without it is unchanged (no key) and prompts without BOS
+      expect(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'))).not.toHaveProperty('cohort_prompt_bos')
+      expect((await loadCheckpoint(dir)).promptBos).toBeUndefined()
+      const files = new Map<string, Uint8Array>()
+      for (const f of INFERENCE_FILES.required) files.set(f, new Uint8Array(await readFile(join(bos, f))))
+      for (const model of [await loadInferenceModel(bos), inferenceModelFromFiles(files), inferenceModel({ ...ckpt, promptBos: true }, bucket)]) {
+        const g = new OnnxGenerator(model, { threads: 1 })
+        gens.push(g)
+        expect(g.addBos).toBe(true)
+        const [out] = await g.generate(['7*6='], { ...opts, n: 1 })
+        // the ids prepareGroup builds for a learner run with --add-bos
+        expect(out.promptTokenIds).toEqual(promptIds(ckpt.tokenizer!, '7*6=', { addBos: true }))
+        expect(out.promptTokenIds[0]).toBe(BYTE_BOS)
+      }
+      const plain = new OnnxGenerator(await loadInferenceModel(dir), { threads: 1 })
+      gens.push(plain)
+      expect(plain.addBos).toBe(false)
+      expect((await plain.generate(['7*6='], { ...opts, n: 1 }))[0].promptTokenIds[0]).not.toBe(BYTE_BOS)
+    } finally {
+      await rm(bos, { recursive: true, force: true })
+    }
   })
 })

@@ -68,6 +68,8 @@ function processed(z: number[], b: Body): number[] {
 function vllmLike(mode: Exclude<ServerLogprobsMode, 'cohort'>, opts: { tokenIdsField: boolean }) {
   const requests: Body[] = []
   const auth: (string | undefined)[] = []
+  /** set: the server conditions on this id followed by the prompt (a server adding a BOS the client did not send) */
+  const misbehave: { prepend?: number } = {}
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
@@ -82,7 +84,7 @@ function vllmLike(mode: Exclude<ServerLogprobsMode, 'cohort'>, opts: { tokenIdsF
       res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'error', message: "max_tokens too large", type: 'BadRequestError', code: 400 }))
       return
     }
-    const promptIds = typeof b.prompt === 'string' ? encode(b.prompt) : b.prompt
+    const promptIds = [...(misbehave.prepend === undefined ? [] : [misbehave.prepend]), ...(typeof b.prompt === 'string' ? encode(b.prompt) : b.prompt)]
     let state = (b.seed ?? 7) * 2654435761 % 2 ** 32
     const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32)
     const stops = new Set([EOS, ...(b.stop_token_ids ?? [])])
@@ -129,7 +131,7 @@ function vllmLike(mode: Exclude<ServerLogprobsMode, 'cohort'>, opts: { tokenIdsF
     }))
   }
   const server = createServer((req, res) => void handler(req, res))
-  return { server, requests, auth }
+  return { server, requests, auth, misbehave }
 }
 
 async function listen(s: Server): Promise<string> {
@@ -213,6 +215,20 @@ describe('OpenAICompatibleGenerator (vLLM-like server, raw_logprobs)', () => {
     await expect(new OpenAICompatibleGenerator({ baseUrl: url, model: 'tiny' }).generate(['cd'], { n: 1, maxNewTokens: 3, temperature: 1, chat: {} })).rejects.toThrow(/chat prompts need the model tokenizer/)
   })
 
+  it('with a tokenizer, text prompts too are sent as the learner\'s promptIds (its BOS under addBos), never as a string the server tokenizes', async () => {
+    const BOS = 14
+    const tokenizer: Tokenizer = { encode, decode, bos: BOS, eos: EOS, pad: EOS, vocabSize: V }
+    for (const addBos of [true, false]) {
+      const g = new OpenAICompatibleGenerator({ baseUrl: url, model: 'tiny', tokenizer, addBos })
+      const [gen] = await g.generate(['cd'], { n: 2, maxNewTokens: 3, temperature: 1 })
+      const learner = promptIds(tokenizer, 'cd', { addBos }) // what service/batch.ts prepareGroup rebuilds
+      expect(learner).toEqual(addBos ? [BOS, 2, 3] : [2, 3])
+      expect(raw.requests.at(-1)!.prompt).toEqual(learner)
+      expect(gen.promptTokenIds).toEqual(learner)
+      for (const c of gen.completions) expectCohortLogprobs(learner, c.tokenIds, c.logprobs, 1)
+    }
+  })
+
   it('text prompts without prompt_token_ids from the server need a tokenizer', async () => {
     const g = new OpenAICompatibleGenerator({ baseUrl: url, model: 'tiny' })
     await expect(g.generate(['abc'], { n: 1, maxNewTokens: 3, temperature: 1 })).rejects.toThrow(/prompt_token_ids/)
@@ -235,6 +251,20 @@ describe('OpenAICompatibleGenerator (vLLM-like server, processed_logprobs, token
     for (const gen of out) for (const c of gen.completions) {
       expectCohortLogprobs(gen.promptTokenIds, c.tokenIds, c.logprobs, 0.6)
       expect(c.text.includes('ee')).toBe(false)
+    }
+  })
+
+  it('a reply whose prompt_token_ids differ from the ids sent is refused (the learner would score another prompt)', async () => {
+    const g = new OpenAICompatibleGenerator({ baseUrl: url, model: 'tiny', logprobsMode: 'processed_logprobs' })
+    expect((await g.generate([[1, 2]], { n: 2, maxNewTokens: 3, temperature: 1 }))[0].promptTokenIds).toEqual([1, 2])
+    proc.misbehave.prepend = 14
+    try {
+      await expect(g.generate([[1, 2]], { n: 2, maxNewTokens: 3, temperature: 1 })).rejects.toThrow(/conditioned on prompt ids \[14, 1, 2\], not the 2 ids sent \[1, 2\].*refusing the group/)
+      const tokenizer: Tokenizer = { encode, decode, eos: EOS, pad: EOS, vocabSize: V }
+      const t = new OpenAICompatibleGenerator({ baseUrl: url, model: 'tiny', logprobsMode: 'processed_logprobs', tokenizer })
+      await expect(t.generate(['bc'], { n: 1, maxNewTokens: 3, temperature: 1 })).rejects.toThrow(/conditioned on prompt ids/)
+    } finally {
+      proc.misbehave.prepend = undefined
     }
   })
 

@@ -14,7 +14,7 @@ import { exportInferenceModel, type InferenceBucket } from '../../../learner/gen
 import { initParams, saveCheckpoint } from '../../../learner/io/index.js'
 import { LocalArtifactStore, publish, type ArtifactStore } from '../../../learner/publish/index.js'
 import type { ArtifactReader } from '../../../common/artifacts/index.js'
-import { BYTE_BOS, BYTE_EOS, BYTE_PAD, BYTE_VOCAB_SIZE, byteTokenizer } from '../../../learner/tokenizer/index.js'
+import { BYTE_BOS, BYTE_EOS, BYTE_PAD, BYTE_VOCAB_SIZE, byteTokenizer, type Tokenizer } from '../../../learner/tokenizer/index.js'
 import { createKey, createTask, insertPrompts } from '../../../schema/queries/index.js'
 import type { ModelVersion } from '../../../schema/schema.js'
 import { freshDatabase, type TestDatabase } from '../../helpers/db.js'
@@ -41,8 +41,9 @@ export interface RolloutFixture {
   store: ArtifactStore
   dir: string
   workerKey: string
-  /** publish a tiny random model (weights from `seed`) as the next version */
-  publishTiny(seed: number, step: number): Promise<ModelVersion>
+  /** publish a tiny random model (weights from `seed`) as the next version; `o.tokenizer` (default the byte
+   * tokenizer; null: none) and `o.promptBos` (config.json cohort_prompt_bos, as a learner run with --add-bos) */
+  publishTiny(seed: number, step: number, o?: { tokenizer?: Tokenizer | null; promptBos?: boolean }): Promise<ModelVersion>
   close(): Promise<void>
 }
 
@@ -78,8 +79,9 @@ export async function rolloutFixture(
     store,
     dir,
     workerKey,
-    publishTiny: (seed, step) => {
-      const ckpt = { config: TINY, params: initParams(TINY, seed), tokenizer: byteTokenizer() }
+    publishTiny: (seed, step, p = {}) => {
+      const tokenizer = p.tokenizer === null ? undefined : (p.tokenizer ?? byteTokenizer())
+      const ckpt = { config: TINY, params: initParams(TINY, seed), tokenizer, promptBos: p.promptBos }
       return publish(db, store, {
         step,
         write: async (d) => {

@@ -13,6 +13,10 @@ export interface TestEngine {
   loaded: string[]
   /** completions requests served */
   requests: number
+  /** the prompt of each completions request, as sent (text or token ids) */
+  prompts: (string | number[])[]
+  /** set: the engine conditions on this id before the prompt it was sent (a server adding a BOS of its own) */
+  prepend?: number
   /** when set, /update_weights_from_disk answers { success: false } (an engine that cannot switch) */
   refuseReload: boolean
   close(): Promise<void>
@@ -21,7 +25,7 @@ export interface TestEngine {
 export async function startTestEngine(modelDir: string): Promise<TestEngine> {
   let generator: Generator = new OnnxGenerator(await loadInferenceModel(modelDir), { threads: 1 })
   const port = await freePort()
-  const engine: TestEngine = { url: `http://127.0.0.1:${port}`, loaded: [], requests: 0, refuseReload: false, close: async () => {} }
+  const engine: TestEngine = { url: `http://127.0.0.1:${port}`, loaded: [], requests: 0, prompts: [], refuseReload: false, close: async () => {} }
   const server: Server = createServer(async (req, res) => {
     let raw = ''
     for await (const chunk of req) raw += chunk
@@ -39,7 +43,9 @@ export async function startTestEngine(modelDir: string): Promise<TestEngine> {
       }
       if (req.url !== '/v1/completions') return send(404, { error: 'not found' })
       engine.requests++
-      const [gen] = await generator.generate([body.prompt], {
+      engine.prompts.push(body.prompt)
+      const prompt = engine.prepend === undefined ? body.prompt : [engine.prepend, ...body.prompt]
+      const [gen] = await generator.generate([prompt], {
         n: body.n,
         maxNewTokens: body.max_tokens,
         temperature: body.temperature,
