@@ -789,3 +789,16 @@ describe('a Greek letter written plainly inside an answer (ninth session)', () =
     expect(await rewards({ type: 'math' }, '2\\pi', ['2*pi? No, that is wrong: 3*pi'])).toEqual([0])
   })
 })
+
+describe('inverse hyperbolic functions and \\operatorname (ninth session)', () => {
+  it('`asinh(a)`, `\\arcsinh`, `\\arsinh`, `\\operatorname{artanh}` and `\\sinh^{-1}` are the inverse functions (latex2sympy2_extended)', async () => {
+    // Before: `\\arcsinh(a)` and `\\operatorname{arsinh}(a)` were no answer (an unknown command, a word) and `asinh(a)` letters.
+    const forms = ['\\boxed{\\sinh^{-1}(a)}', '\\boxed{\\arcsinh(a)}', '\\boxed{\\arsinh(a)}', '\\boxed{\\operatorname{arsinh}(a)}', '\\boxed{\\operatorname{arcsinh}(a)}']
+    expect(await rewards({ type: 'math' }, 'asinh(a)', forms)).toEqual([1, 1, 1, 1, 1])
+    expect(await rewards({ type: 'math' }, 'atanh(a)', ['\\boxed{\\operatorname{artanh}(a)}', '\\boxed{\\arctanh(a)}'])).toEqual([1, 1])
+    expect(await rewards({ type: 'math' }, '\\arcsin(a)', ['\\boxed{\\operatorname{arcsin}(a)}'])).toEqual([1])
+    // Must not fire: another function, the function itself for its inverse, an unknown operator name.
+    expect(await rewards({ type: 'math' }, 'asinh(a)', ['\\boxed{\\operatorname{arcosh}(a)}', '\\boxed{\\sinh(a)}', '\\boxed{\\sinh(a)^{-1}}'])).toEqual([0, 0, 0])
+    expect(await rewards({ type: 'math' }, '\\sin a', ['\\boxed{\\operatorname{sinus}(a)}', '\\boxed{\\operatorname{cos}(a)}'])).toEqual([0, 0])
+  })
+})

@@ -423,7 +423,7 @@ const FILLER =
  * (`c-by` is c − b·y). */
 const SHORT_WORDS = /(?<![a-zA-Z0-9\\+\-*/^=_{}([])(?:is|it|of|to|be|we|so|an|as|at|by|if|on|no|my|he|do|go|us|up|am)(?![a-zA-Z0-9+\-*/^=_{}()[\]])/
 /** A function written without its backslash and applied (`sin(x)`, `log(2)`): mathematics, not a word. */
-const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(?:sin|cos|tan|cot|sec|csc|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|log|ln|exp|sqrt|abs)(?=\s*\()/g
+const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(?:sin|cos|tan|cot|sec|csc|arcsinh|arccosh|arctanh|arsinh|arcosh|artanh|asinh|acosh|atanh|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|log|ln|exp|sqrt|abs)(?=\s*\()/g
 
 /** A Greek letter's name written plainly as a term of an expression (`4*sin(theta)`, `theta*(x+y)/2`, `2 pi`): touching an
  * operator or bracket on one side (normalize.ts reads it as the letter), not a word of prose. */
@@ -440,7 +440,7 @@ export function isBare(s: string): boolean {
   // One word alone is an answer (`odd`, `\boxed{Evelyn}`), not prose: a sentence has more than one.
   if (/^\s*[a-zA-Z]{2,24}\s*$/.test(s)) return true
   if (/\n\s*\n/.test(s)) return false
-  const bare = s.replace(/\\(?:begin|end)\{[a-zA-Z*]+\}|\\[a-zA-Z]+/g, ' ').replace(PLAIN_FUNCTION, ' ').replace(PLAIN_GREEK_TERM, '$1 ')
+  const bare = s.replace(/\\(?:begin|end)\{[a-zA-Z*]+\}|\\operatorname\s*\{[a-zA-Z]+\}|\\[a-zA-Z]+/g, ' ').replace(PLAIN_FUNCTION, ' ').replace(PLAIN_GREEK_TERM, '$1 ')
   if (SHORT_WORDS.test(bare)) return false
   if (SCRIPT_WORD.test(s) && SCRIPT_WORD.test(s.replace(/\\(?:text|textbf|textnormal|mathrm|mbox)\s*\{[^{}]*\}/g, ' '))) return false
   const words = bare.match(/[a-zA-Z]{3,}/g) ?? []

@@ -68,10 +68,16 @@ function mapCommand(s: string, cmd: string, f: (body: string) => string): string
   }
 }
 
-/** A function written the plain (calculator, SymPy) way and applied to a parenthesised argument: `sin(x)`, `asin(a)`.
+/** A function written the plain (calculator, SymPy) way and applied to a parenthesised argument: `sin(x)`, `asin(a)`, `asinh(a)`.
  * Not `log` (base 10 on a calculator, e in Python and SymPy) and not `sqrt(…)` (its conversion to `\sqrt{…}` cost a
  * held-out false positive when tried: left as it was). */
-const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(a(?=(?:sin|cos|tan)\s*\()|arc(?=(?:sin|cos|tan)\s*\())?(sinh|cosh|tanh|sin|cos|tan|cot|sec|csc|ln|exp)(?=\s*\()/g
+const PLAIN_FUNCTION =
+  /(?<![a-zA-Z\\])(arcsinh|arccosh|arctanh|arsinh|arcosh|artanh|asinh|acosh|atanh|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|sin|cos|tan|cot|sec|csc|ln|exp)(?=\s*\()/g
+/** Short names of inverse functions (`asin` as in calculators and SymPy), as LaTeX writes them. */
+const INVERSE: Record<string, string> = { asin: 'arcsin', acos: 'arccos', atan: 'arctan', asinh: 'arsinh', acosh: 'arcosh', atanh: 'artanh' }
+/** `\operatorname{…}` of a function the CAS knows: the function, not a word. */
+const OPERATOR_FUNCTION =
+  /\\operatorname\s*\{\s*(arcsinh|arccosh|arctanh|arsinh|arcosh|artanh|asinh|acosh|atanh|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|sin|cos|tan|cot|sec|csc|ln|log|exp)\s*\}/g
 /** `abs` applied to a bracket: the absolute value. */
 const PLAIN_ABS = /(?<![a-zA-Z\\])abs\s*\(/
 /** A Greek letter's name (or pi) as a word. */
@@ -85,7 +91,7 @@ const TERM_AFTER = /^[-+*/^=),}\]]/
  * Otherwise these read as products of letters (`s·i·n·x`). */
 function plainNotation(s: string): string {
   if (!/[a-z]/.test(s)) return s
-  s = s.replace(PLAIN_FUNCTION, (_, inv: string | undefined, f: string) => (inv ? `\\arc${f}` : `\\${f}`))
+  s = s.replace(PLAIN_FUNCTION, (_, f: string) => `\\${INVERSE[f] ?? f}`)
   // `abs(x)` is |x|.
   for (let j = s.search(PLAIN_ABS); j >= 0; j = s.search(PLAIN_ABS)) {
     const open = s.indexOf('(', j)
@@ -199,6 +205,7 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
   // or the claim, or it is the upright constant i or e.
   s = s.replace(TRAILING_NOTE, (m, words: string) => (VALUE_WORDS.test(words) || /^[ie]$/.test(words) ? m : ''))
   // Unit-like text after a number is dropped later; other \text content is kept.
+  s = s.replace(OPERATOR_FUNCTION, (_, f: string) => `\\${INVERSE[f] ?? f}`)
   for (const cmd of ['\\text', '\\textbf', '\\textit', '\\textnormal', '\\textrm', '\\mathrm', '\\mathbf', '\\mbox', '\\operatorname'])
     s = mapCommand(s, cmd, (b) => ` ${b} `)
   s = plainNotation(s)
