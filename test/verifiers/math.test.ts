@@ -802,3 +802,16 @@ describe('inverse hyperbolic functions and \\operatorname (ninth session)', () =
     expect(await rewards({ type: 'math' }, '\\sin a', ['\\boxed{\\operatorname{sinus}(a)}', '\\boxed{\\operatorname{cos}(a)}'])).toEqual([0, 0])
   })
 })
+
+describe('a list of assignments against an equation (ninth session)', () => {
+  it('`x = 2 or x = -2` is the equation (x−2)(x+2) = 0, roots with their multiplicity (STACK AlgEquiv)', async () => {
+    // Before: a list against an equation was "different kinds" (0), though `x = 3` against `2x = 6` already matched.
+    expect(await rewards({ type: 'math' }, 'x=2 or x=-2', ['\\boxed{x^2=4}', '\\boxed{x^2-4=0}', '\\boxed{x^2=9}', '\\boxed{(x-2)^2=0}'])).toEqual([1, 1, 0, 0])
+    expect(await rewards({ type: 'math' }, 'x^2=4', ['\\boxed{x=2 or x=-2}', '\\boxed{x=2}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, 'a*b=0', ['\\boxed{a=0 or b=0}', '\\boxed{a=0 or b=1}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, 'x = 1 or x = 3', ['\\boxed{x^2-4x+3=0}', '\\boxed{x^2-4x-3=0}'])).toEqual([1, 0])
+    // Must not fire: another variable, a retracted box; the values alone still match as before.
+    expect(await rewards({ type: 'math' }, 'x=2 or y=-2', ['\\boxed{x^2=4}'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, 'x=2 or x=-2', ['\\boxed{x^2-4=0} is wrong; \\boxed{x^2+4=0}', '\\boxed{2, -2}'])).toEqual([0, 1])
+  })
+})

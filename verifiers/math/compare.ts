@@ -141,6 +141,17 @@ function eqEqual(a: Eq, b: Eq, c: Ctx): Equivalence {
   return { equal: r.equal, path: 'cas', reason: r.reason }
 }
 
+/** A bare list of two or more assignments as one equation `∏(lhs − rhs) = 0`; null when it is not one. */
+function disjunction(a: Answer): Eq | null {
+  if (a.kind !== 'set' || !a.bare || a.items.length < 2 || a.items.length > 8) return null
+  const factors: string[] = []
+  for (const item of a.items) {
+    if (!item.assign) return null
+    factors.push(`(${item.assign.lhs}-(${item.assign.rhs}))`)
+  }
+  return { lhs: factors.join(''), rhs: '0' }
+}
+
 function merge(path: Equivalence['path'], r: Equivalence): Equivalence['path'] {
   return r.path === 'cas' || (r.path === 'rational' && path === 'text') ? r.path : path
 }
@@ -183,6 +194,16 @@ function answersEqual(g: Answer, p: Answer, c: Ctx): Equivalence {
       path = merge(path, r)
     }
     return { equal: true, path, reason: 'every value listed equals the reference (one answer written several ways)' }
+  }
+  // A list of assignments (`x = 2 or x = -2`, `a = 0 or b = 0`) against an equation is the equation ∏(lhs − rhs) = 0,
+  // roots counted with their multiplicity (`x = 2` is not `(x-2)^2 = 0`).
+  if (p.kind === 'eq' && g.kind === 'set') {
+    const gd = disjunction(g)
+    if (gd) return eqEqual(gd, p, c)
+  }
+  if (g.kind === 'eq' && p.kind === 'set') {
+    const pd = disjunction(p)
+    if (pd) return eqEqual(g, pd, c)
   }
   if (g.kind === 'eq') {
     if (p.kind === 'eq') return eqEqual(g, p, c)
