@@ -44,6 +44,9 @@ log-probs; README "Scale out" lists the server flags):
   --engine-version N the version the engine serves at start (default 0, the base model)
 Groups are tagged with the version the engine actually serves: when a reload fails the worker keeps tagging
 the old one (and never retries that version), and the learner's staleness rule applies.
+Prompts go to the server as token ids, tokenized as the learner does (the served version's tokenizer, chat
+template and config.json cohort_prompt_bos, read from its published files — not the weights); a reply whose
+prompt_token_ids differ is refused. A version without tokenizer files: text prompts as text, chat tasks refused.
 Env: COHORT_EP (execution provider: cpu, the default, cuda or webgpu). Model files come through the edge
 (GET /v1/models/{version}/files/{name}, sha256-checked): a worker needs no bucket credentials.`,
   async run(argv) {

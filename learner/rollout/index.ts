@@ -9,7 +9,7 @@
 export { RolloutWorker, type RolloutOptions, type RolloutStats, type SubmittedGroup } from './worker.js'
 export { EdgeClient, EdgeError, submittableText, type EdgeClientOptions, type Lease, type ModelInfo, type GroupResult, type SubmitCompletion } from './client.js'
 export { PolicyCache, type OpenGenerator, type Policy } from './policy.js'
-export { EnginePolicies, type EngineOptions, type EngineReload } from './engine.js'
+export { EnginePolicies, promptTokenization, PROMPT_FILES, type EngineOptions, type EngineReload, type PromptTokenization } from './engine.js'
 export { fetchModelFiles, modelFileReader, pruneModelCache, ArtifactError, type ModelFileReader } from './artifacts.js'
 export { withRetry, backoffDelay, sleep, RetryableError, AbortedError, type BackoffOptions } from './backoff.js'
 export { openOnnxGenerator } from './onnx.js'
