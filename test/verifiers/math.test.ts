@@ -776,6 +776,10 @@ describe('inequalities between expressions (ninth session)', () => {
     expect(await rewards({ type: 'math' }, 'x>y', ['\\boxed{x>z}'])).toEqual([0])
     expect(await rewards({ type: 'math' }, 'x>3', ['\\boxed{3<x}', '\\boxed{x\\ge 3}', '(3, \\infty)'])).toEqual([1, 0, 1])
   })
+  it('a relation whose variable stands alone keeps its reading as an interval: `x < \\frac{a}{2}` = (−∞, a/2)', async () => {
+    expect(await rewards({ type: 'math' }, 'x<\\frac{a}{2}', ['\\boxed{(-\\infty, \\frac{a}{2})}', '\\boxed{(-\\infty, a)}', '\\boxed{2x<a}'])).toEqual([1, 0, 1])
+    expect(await rewards({ type: 'math' }, '-x>a', ['\\boxed{(-\\infty,-a)}', '\\boxed{x<-a}', '\\boxed{(-a,\\infty)}'])).toEqual([1, 1, 0])
+  })
 })
 
 describe('a Greek letter written plainly inside an answer (ninth session)', () => {

@@ -218,6 +218,9 @@ function answersEqual(g: Answer, p: Answer, c: Ctx): Equivalence {
   if (g.kind === 'scalar' && p.kind === 'scalar')
     return scalarEqual(g.text, p.text, g.percent || p.percent ? { ...c, gp: c.gp || !!g.percent, pp: c.pp || !!p.percent } : c)
   if (g.kind === 'ne' && p.kind === 'ne') return answersEqual(g.value, p.value, c)
+  // A relation whose variable stands alone (`x < \frac{a}{2}`) against an interval: as that interval.
+  if (g.kind === 'rel' && g.interval && p.kind === 'seq') return answersEqual(g.interval, p, c)
+  if (p.kind === 'rel' && p.interval && g.kind === 'seq') return answersEqual(g, p.interval, c)
   if (g.kind === 'rel' && p.kind === 'rel') {
     if (g.strict !== p.strict) return { equal: false, path: 'shape', reason: 'one inequality is strict, the other not' }
     if (!c.ce) return { equal: false, path: 'shape', reason: 'needs the CAS (disabled)' }

@@ -29,7 +29,7 @@ export type Answer = (
   | { kind: 'set'; items: Answer[]; bare?: boolean }
   | { kind: 'eq'; lhs: string; rhs: string }
   | { kind: 'ne'; value: Answer }
-  | { kind: 'rel'; lhs: string; rhs: string; strict: boolean }
+  | { kind: 'rel'; lhs: string; rhs: string; strict: boolean; interval?: Answer }
   | { kind: 'matrix'; rows: Answer[][] }
   | { kind: 'clock'; minutes: number }
   | { kind: 'invalid'; text: string }
@@ -150,10 +150,18 @@ function inequality(t: string): Answer | null {
   if (two && less(two[2]) && less(two[3]))
     return { kind: 'seq', open: closed(two[2]) ? '[' : '(', close: closed(two[3]) ? ']' : ')', items: [parseAnswer(two[1]), parseAnswer(two[4])], fromIneq: true }
   if (two) return null
+  // A bound holding a variable (`x < \frac{a}{2}`) makes a relation that keeps its reading as an interval of the
+  // variable written alone, for an interval on the other side.
   const one = ONE_SIDED.exec(t)
-  if (one && one[4].trim() && !hasVariable(one[4])) return ray(one[3], one[4], one[1] === '-')
+  if (one && one[4].trim()) {
+    const r = ray(one[3], one[4], one[1] === '-')
+    return hasVariable(one[4]) ? { ...(relation(one[1] + one[2], one[3], one[4]) as Answer & { kind: 'rel' }), interval: r } : r
+  }
   const fl = ONE_SIDED_FLIPPED.exec(t)
-  if (fl && fl[1].trim() && !hasVariable(fl[1])) return ray(flip(fl[2]), fl[1], fl[3] === '-')
+  if (fl && fl[1].trim()) {
+    const r = ray(flip(fl[2]), fl[1], fl[3] === '-')
+    return hasVariable(fl[1]) ? { ...(relation(fl[1], fl[2], fl[3] + fl[4]) as Answer & { kind: 'rel' }), interval: r } : r
+  }
   const single = new RegExp(String.raw`^([^<>]+?)\s*${REL}\s*([^<>]+)$`).exec(t)
   if (single && single[1].trim() && single[3].trim() && hasVariable(t)) return relation(single[1], single[2], single[3])
   return null
