@@ -1,0 +1,85 @@
+/**
+ * `cohort learn --add-bos` end to end: the learner publishes cohort_prompt_bos with every version, a rollout
+ * worker opening that version (the real OnnxGenerator, no option of its own) prompts with BOS as the learner does,
+ * and the learner recomputes the worker's reported log-probs to float precision and trains on the groups. Real
+ * database, real onnxruntime, a tiny byte-level Llama with weights large enough that context matters.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadInferenceModel, OnnxGenerator } from '../../../learner/generate/index.js'
+import { initParams } from '../../../learner/io/index.js'
+import { CheckpointStore, LocalArtifactStore } from '../../../learner/publish/index.js'
+import { groupDisagreement, Learner, prepareGroup, resolveLearnConfig, tinyModel, type LearnerDeps, type PreparedGroup } from '../../../learner/service/index.js'
+import { Trainer } from '../../../learner/trainer/index.js'
+import { BYTE_BOS } from '../../../learner/tokenizer/index.js'
+import { getModel, loadGroups, type NewCompletion } from '../../../schema/queries/index.js'
+import { freshDatabase, type TestDatabase } from '../../helpers/db.js'
+import { seedGroups } from './seed.js'
+
+const G = 4
+let t: TestDatabase
+let dir: string
+let learner: Learner
+const base = tinyModel(7)
+base.params = initParams(base.config, 7, 0.5) // peaked distributions: a BOS more or less changes the log-probs
+const config = resolveLearnConfig({
+  owner: 'prompt-bos-test',
+  batchGroups: 2,
+  batchWaitMs: 0,
+  addBos: true,
+  inferenceBucket: { batch: 4, promptLength: 8, cacheLength: 16 },
+  quiet: true,
+})
+
+beforeAll(async () => {
+  t = await freshDatabase()
+  dir = await mkdtemp(join(tmpdir(), 'cohort-learn-bos-'))
+  const deps: LearnerDeps = {
+    db: t.db,
+    store: new LocalArtifactStore(join(dir, 'artifacts')),
+    checkpoints: new CheckpointStore(join(dir, 'checkpoints')),
+    base: async () => base,
+    train: { lr: 1e-3, microBatchSize: 8, buckets: { rows: [8], seq: [16] }, scoreQuantum: 4, threads: 1 },
+    progress: { step: () => {}, log: () => {} },
+  }
+  learner = await Learner.open(deps, config)
+})
+afterAll(async () => {
+  await learner?.close()
+  await t?.drop()
+  if (dir) await rm(dir, { recursive: true, force: true })
+})
+
+describe('cohort learn --add-bos', () => {
+  it('publishes cohort_prompt_bos; a worker on that version prompts with BOS and the learner trains its groups, log-probs equal', async () => {
+    const v0 = fileURLToPath((await getModel(t.db, 0))!.artifactUri)
+    expect(JSON.parse(await readFile(join(v0, 'config.json'), 'utf8')).cohort_prompt_bos).toBe(true)
+    const gen = new OnnxGenerator(await loadInferenceModel(v0), { threads: 1 })
+    let seed = 1
+    const prompts: number[][] = []
+    const sample = async (_i: number, prompt: string): Promise<NewCompletion[]> => {
+      const [g] = await gen.generate([prompt], { n: G, maxNewTokens: 6, temperature: 1, seed: seed++ })
+      prompts.push(g.promptTokenIds)
+      return g.completions.map((c) => ({ ...c, text: c.text.replaceAll('\0', ''), reward: c.tokenIds[0] % 2, details: {} }))
+    }
+    const { groupIds } = await seedGroups(t.db, { groups: 2, groupSize: G, completions: sample })
+    await gen.close()
+    expect(prompts.every((p) => p[0] === BYTE_BOS)).toBe(true)
+    // what the learner rebuilds and recomputes for these groups
+    const trainer = new Trainer(base.config, base.params)
+    let worst = 0
+    for (const g of await loadGroups(t.db, groupIds)) {
+      const p = prepareGroup(g, { tokenizer: base.tokenizer!, config: base.config, addBos: true, temperature: 1, maskTruncated: false }) as PreparedGroup
+      expect(prompts).toContainEqual(p.rows[0].inputIds.slice(0, p.rows[0].promptLength))
+      const lp = await trainer.logprobs({ inputIds: p.rows.map((r) => r.inputIds), completionMask: p.rows.map((r) => r.completionMask) }, { temperature: 1 })
+      worst = Math.max(worst, groupDisagreement(p.rows, lp.logprobs)!.maxAbsDiff)
+    }
+    await trainer.close()
+    console.log(`worker (cohort_prompt_bos) vs learner --add-bos log-probs: max |Δ| = ${worst.toExponential(2)}`)
+    expect(worst).toBeLessThan(1e-4)
+    expect(await learner.iterate()).toBe('trained')
+  })
+})
