@@ -819,3 +819,13 @@ describe('a list of assignments against an equation (ninth session)', () => {
     expect(await rewards({ type: 'math' }, 'x=2 or x=-2', ['\\boxed{x^2-4=0} is wrong; \\boxed{x^2+4=0}', '\\boxed{2, -2}'])).toEqual([0, 1])
   })
 })
+
+describe('expressions with more than four variables (ninth session)', () => {
+  it('up to eight variables are sampled when both sides are in the fast subset (STACK: `0=-x+y/A+(y-z)/B` has five)', async () => {
+    // Before: five variables were "not comparable" (0) even for the same equation negated.
+    expect(await rewards({ type: 'math' }, '0=x-y/A-(y-z)/B', ['\\boxed{0=-x+y/A+(y-z)/B}', '\\boxed{0=-x+y/A+(y-z)/C}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, 'a+b+c+d+g+h', ['\\boxed{h+g+d+c+b+a}', '\\boxed{a+b+c+d+g-h}'])).toEqual([1, 0])
+    // Still refused through the engine, and still unequal when the letters differ.
+    expect(await rewards({ type: 'math' }, 'v+w+x+y+z', ['\\boxed{a+b+c+A+B}'])).toEqual([0])
+  })
+})
