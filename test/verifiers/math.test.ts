@@ -829,3 +829,13 @@ describe('expressions with more than four variables (ninth session)', () => {
     expect(await rewards({ type: 'math' }, 'v+w+x+y+z', ['\\boxed{a+b+c+A+B}'])).toEqual([0])
   })
 })
+
+describe('reciprocal hyperbolic functions and the British cosecant (ninth session)', () => {
+  it('`csch`, `sech`, `coth` are functions, and `cosec` / `cosech` (plain, `\\cosec`, `\\operatorname{cosech}`) are csc and csch', async () => {
+    // Before: `\\boxed{1+cosech(3*x)}` was no answer (a word) against STACK's `1+csch(3*x)`.
+    expect(await rewards({ type: 'math' }, '1+csch(3*x)', ['\\boxed{1+cosech(3*x)}', '\\boxed{1+\\operatorname{cosech}(3x)}', '\\boxed{1+sech(3*x)}'])).toEqual([1, 1, 0])
+    expect(await rewards({ type: 'math' }, '\\csc x', ['\\boxed{\\cosec x}', '\\boxed{cosec(x)}', '\\boxed{\\sec x}', '\\boxed{cosecant(x)}'])).toEqual([1, 1, 0, 0])
+    expect(await rewards({ type: 'math' }, '\\sech x', ['\\boxed{\\frac{1}{\\cosh x}}', '\\boxed{\\frac{1}{\\sinh x}}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, '\\coth x', ['\\boxed{\\tanh x}', '\\boxed{coth(x)}'])).toEqual([0, 1])
+  })
+})

@@ -423,7 +423,7 @@ const FILLER =
  * (`c-by` is c − b·y). */
 const SHORT_WORDS = /(?<![a-zA-Z0-9\\+\-*/^=_{}([])(?:is|it|of|to|be|we|so|an|as|at|by|if|on|no|my|he|do|go|us|up|am)(?![a-zA-Z0-9+\-*/^=_{}()[\]])/
 /** A function written without its backslash and applied (`sin(x)`, `log(2)`): mathematics, not a word. */
-const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(?:sin|cos|tan|cot|sec|csc|arcsinh|arccosh|arctanh|arsinh|arcosh|artanh|asinh|acosh|atanh|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|log|ln|exp|sqrt|abs)(?=\s*\()/g
+const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(?:sin|cos|tan|cot|sec|csc|arcsinh|arccosh|arctanh|arsinh|arcosh|artanh|asinh|acosh|atanh|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|csch|sech|coth|cosech|cosec|log|ln|exp|sqrt|abs)(?=\s*\()/g
 
 /** A Greek letter's name written plainly as a term of an expression (`4*sin(theta)`, `theta*(x+y)/2`, `2 pi`): touching an
  * operator or bracket on one side (normalize.ts reads it as the letter), not a word of prose. */
@@ -476,7 +476,7 @@ const TEXT_COMMANDS = new Set(
     'text textbf textit textnormal textrm mathrm mathbf mathit mbox operatorname boxed fbox left right big Big bigg ' +
     'Bigg bigl bigr Bigl Bigr displaystyle textstyle quad qquad dfrac tfrac cfrac degree begin end hline in approx ' +
     'neq leq geq lt gt percent dots ldots cdots vdots dotsm mathcal mathbb overline sim thinspace medspace thickspace ' +
-    'negthinspace negmedspace negthickspace enspace'
+    'negthinspace negmedspace negthickspace enspace cosec cosech'
   ).split(' '),
 )
 

@@ -72,12 +72,16 @@ function mapCommand(s: string, cmd: string, f: (body: string) => string): string
  * Not `log` (base 10 on a calculator, e in Python and SymPy) and not `sqrt(…)` (its conversion to `\sqrt{…}` cost a
  * held-out false positive when tried: left as it was). */
 const PLAIN_FUNCTION =
-  /(?<![a-zA-Z\\])(arcsinh|arccosh|arctanh|arsinh|arcosh|artanh|asinh|acosh|atanh|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|sin|cos|tan|cot|sec|csc|ln|exp)(?=\s*\()/g
-/** Short names of inverse functions (`asin` as in calculators and SymPy), as LaTeX writes them. */
-const INVERSE: Record<string, string> = { asin: 'arcsin', acos: 'arccos', atan: 'arctan', asinh: 'arsinh', acosh: 'arcosh', atanh: 'artanh' }
+  /(?<![a-zA-Z\\])(arcsinh|arccosh|arctanh|arsinh|arcosh|artanh|asinh|acosh|atanh|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|csch|sech|coth|cosech|cosec|sin|cos|tan|cot|sec|csc|ln|exp)(?=\s*\()/g
+/** Short names of inverse functions (`asin` as in calculators and SymPy) and other spellings, as LaTeX writes them. */
+const INVERSE: Record<string, string> = {
+  ...{ asin: 'arcsin', acos: 'arccos', atan: 'arctan', asinh: 'arsinh', acosh: 'arcosh', atanh: 'artanh' },
+  // British names of the cosecants.
+  ...{ cosec: 'csc', cosech: 'csch' },
+}
 /** `\operatorname{…}` of a function the CAS knows: the function, not a word. */
 const OPERATOR_FUNCTION =
-  /\\operatorname\s*\{\s*(arcsinh|arccosh|arctanh|arsinh|arcosh|artanh|asinh|acosh|atanh|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|sin|cos|tan|cot|sec|csc|ln|log|exp)\s*\}/g
+  /\\operatorname\s*\{\s*(arcsinh|arccosh|arctanh|arsinh|arcosh|artanh|asinh|acosh|atanh|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|csch|sech|coth|cosech|cosec|sin|cos|tan|cot|sec|csc|ln|log|exp)\s*\}/g
 /** `abs` applied to a bracket: the absolute value. */
 const PLAIN_ABS = /(?<![a-zA-Z\\])abs\s*\(/
 /** A Greek letter's name (or pi) as a word. */
@@ -205,7 +209,7 @@ export function normalizeAnswer(input: string, opts: { plain?: boolean } = {}): 
   // or the claim, or it is the upright constant i or e.
   s = s.replace(TRAILING_NOTE, (m, words: string) => (VALUE_WORDS.test(words) || /^[ie]$/.test(words) ? m : ''))
   // Unit-like text after a number is dropped later; other \text content is kept.
-  s = s.replace(OPERATOR_FUNCTION, (_, f: string) => `\\${INVERSE[f] ?? f}`)
+  s = s.replace(OPERATOR_FUNCTION, (_, f: string) => `\\${INVERSE[f] ?? f}`).replace(/\\cosec(h?)(?![a-zA-Z])/g, '\\csc$1')
   for (const cmd of ['\\text', '\\textbf', '\\textit', '\\textnormal', '\\textrm', '\\mathrm', '\\mathbf', '\\mbox', '\\operatorname'])
     s = mapCommand(s, cmd, (b) => ` ${b} `)
   s = plainNotation(s)
