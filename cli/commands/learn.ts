@@ -32,7 +32,8 @@ Loop
   --mask-truncated        no loss on completions that hit the length limit (always counted)
   --add-bos               prepend the tokenizer's BOS to raw text prompts (chat prompts: the template decides);
                           published versions record it (config.json cohort_prompt_bos) and every rollout worker,
-                          ONNX or --engine openai, prompts the same way
+                          ONNX or --engine openai, prompts the same way; raw-text groups of a version published
+                          with the other setting are flagged prompt_bos_mismatch, not trained
   --gen-batch N --prompt-length N --cache-length N   published inference graphs' bucket (default 8, 64, 128)
   --max-steps N           stop after N committed steps      --idle-exit S   stop after S seconds of empty queue
   --poll-ms N             longest empty-queue poll interval (default 1000; from 25 ms doubling)

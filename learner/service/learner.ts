@@ -276,7 +276,8 @@ export class Learner {
 
   /**
    * Rows of every trainable group with its old log-probs, and the rejected groups: malformed, from an unknown
-   * version, or with reported log-probs beyond tolerance. Each group is scored on its own, so its old
+   * version, a raw-text group from a version published with another prompt BOS than this learner's --add-bos
+   * (prompt_bos_mismatch), or with reported log-probs beyond tolerance. Each group is scored on its own, so its old
    * log-probs never depend on which other groups share the batch: a replay reproduces them bit for bit.
    */
   private async prepare(groups: BatchGroup[]): Promise<{ prepared: PreparedGroup[]; rejected: Rejection[]; old: number[][][] }> {
@@ -289,6 +290,13 @@ export class Learner {
     const rejected: Rejection[] = []
     const old: number[][][] = []
     for (const g of groups) {
+      // a group's workers prompted as its version says (config.json cohort_prompt_bos); rebuilt another way, its
+      // completion would be scored after a prompt it was not sampled after (a learner restarted with another --add-bos)
+      const bos = await this.weights.promptBos(g.policyVersion)
+      if (!g.task.chat && bos != null && bos !== this.config.addBos) {
+        rejected.push({ group: g, reason: 'prompt_bos_mismatch', details: { policyVersion: g.policyVersion, versionPromptBos: bos, learnerAddBos: this.config.addBos } })
+        continue
+      }
       const p = prepareGroup(g, opts)
       if (isRejection(p)) {
         rejected.push(p)
@@ -349,7 +357,7 @@ export class Learner {
       },
     })
     this.version = v
-    this.weights?.put(v.version, t.params)
+    this.weights?.put(v.version, t.params, this.config.addBos)
     this.totals.versionsPublished++
     this.progress.log(`published version ${v.version} (step ${step}, sha256 ${v.sha256.slice(0, 12)}…)`)
     const pruned = await pruneVersions(this.db, this.deps.store, this.config.keepVersions)

@@ -15,7 +15,8 @@ import { CheckpointStore, LocalArtifactStore } from '../../../learner/publish/in
 import { groupDisagreement, Learner, prepareGroup, resolveLearnConfig, tinyModel, type LearnerDeps, type PreparedGroup } from '../../../learner/service/index.js'
 import { Trainer } from '../../../learner/trainer/index.js'
 import { BYTE_BOS } from '../../../learner/tokenizer/index.js'
-import { getModel, loadGroups, type NewCompletion } from '../../../schema/queries/index.js'
+import { getModel, loadGroups, rows, type NewCompletion } from '../../../schema/queries/index.js'
+import { sql } from 'drizzle-orm'
 import { freshDatabase, type TestDatabase } from '../../helpers/db.js'
 import { seedGroups } from './seed.js'
 
@@ -23,6 +24,8 @@ const G = 4
 let t: TestDatabase
 let dir: string
 let learner: Learner
+let deps: LearnerDeps
+const others: Learner[] = []
 const base = tinyModel(7)
 base.params = initParams(base.config, 7, 0.5) // peaked distributions: a BOS more or less changes the log-probs
 const config = resolveLearnConfig({
@@ -37,7 +40,7 @@ const config = resolveLearnConfig({
 beforeAll(async () => {
   t = await freshDatabase()
   dir = await mkdtemp(join(tmpdir(), 'cohort-learn-bos-'))
-  const deps: LearnerDeps = {
+  deps = {
     db: t.db,
     store: new LocalArtifactStore(join(dir, 'artifacts')),
     checkpoints: new CheckpointStore(join(dir, 'checkpoints')),
@@ -49,24 +52,43 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await learner?.close()
+  for (const l of others) await l.close()
   await t?.drop()
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
+/** Groups sampled by a worker on version 0 (its own prompt tokenization, from the version's files). */
+async function sampledGroups(groups: number, prompts: number[][] = []) {
+  const gen = new OnnxGenerator(await loadInferenceModel(fileURLToPath((await getModel(t.db, 0))!.artifactUri)), { threads: 1 })
+  let seed = 1
+  const sample = async (_i: number, prompt: string): Promise<NewCompletion[]> => {
+    const [g] = await gen.generate([prompt], { n: G, maxNewTokens: 6, temperature: 1, seed: seed++ })
+    prompts.push(g.promptTokenIds)
+    return g.completions.map((c) => ({ ...c, text: c.text.replaceAll('\0', ''), reward: c.tokenIds[0] % 2, details: {} }))
+  }
+  const { groupIds } = await seedGroups(t.db, { groups, groupSize: G, completions: sample })
+  await gen.close()
+  return groupIds
+}
+
 describe('cohort learn --add-bos', () => {
+  it('a learner without --add-bos does not train raw-text groups a version published with cohort_prompt_bos produced (prompt_bos_mismatch)', async () => {
+    const plain = await Learner.open(deps, resolveLearnConfig({ ...config, owner: 'prompt-bos-plain', addBos: false }))
+    others.push(plain)
+    const ids = await sampledGroups(2)
+    expect(await plain.iterate()).toBe('rejected')
+    const flags = await rows<{ status: string; flags: any }>(t.db, sql`select status, flags from groups where id in ${ids} order by id`)
+    for (const f of flags) {
+      expect(f.status).toBe('discarded')
+      expect(f.flags.prompt_bos_mismatch).toEqual({ policyVersion: 0, versionPromptBos: true, learnerAddBos: false })
+    }
+  })
+
   it('publishes cohort_prompt_bos; a worker on that version prompts with BOS and the learner trains its groups, log-probs equal', async () => {
     const v0 = fileURLToPath((await getModel(t.db, 0))!.artifactUri)
     expect(JSON.parse(await readFile(join(v0, 'config.json'), 'utf8')).cohort_prompt_bos).toBe(true)
-    const gen = new OnnxGenerator(await loadInferenceModel(v0), { threads: 1 })
-    let seed = 1
     const prompts: number[][] = []
-    const sample = async (_i: number, prompt: string): Promise<NewCompletion[]> => {
-      const [g] = await gen.generate([prompt], { n: G, maxNewTokens: 6, temperature: 1, seed: seed++ })
-      prompts.push(g.promptTokenIds)
-      return g.completions.map((c) => ({ ...c, text: c.text.replaceAll('\0', ''), reward: c.tokenIds[0] % 2, details: {} }))
-    }
-    const { groupIds } = await seedGroups(t.db, { groups: 2, groupSize: G, completions: sample })
-    await gen.close()
+    const groupIds = await sampledGroups(2, prompts)
     expect(prompts.every((p) => p[0] === BYTE_BOS)).toBe(true)
     // what the learner rebuilds and recomputes for these groups
     const trainer = new Trainer(base.config, base.params)
@@ -81,5 +103,8 @@ describe('cohort learn --add-bos', () => {
     console.log(`worker (cohort_prompt_bos) vs learner --add-bos log-probs: max |Δ| = ${worst.toExponential(2)}`)
     expect(worst).toBeLessThan(1e-4)
     expect(await learner.iterate()).toBe('trained')
+  })
+  it('resuming that run without --add-bos is refused: its committed step no longer reproduces', async () => {
+    await expect(Learner.open(deps, resolveLearnConfig({ ...config, addBos: false }))).rejects.toThrow(/replay: step 1 no longer reproduces .*prompt_bos_mismatch/)
   })
 })
