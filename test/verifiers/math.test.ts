@@ -839,3 +839,15 @@ describe('reciprocal hyperbolic functions and the British cosecant (ninth sessio
     expect(await rewards({ type: 'math' }, '\\coth x', ['\\boxed{\\tanh x}', '\\boxed{coth(x)}'])).toEqual([0, 1])
   })
 })
+
+describe('a determinant of a numeric matrix (ninth session)', () => {
+  it('`\\det\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}` is −2, however the matrix is bracketed (sympy test_latex_lark)', async () => {
+    // Before: `\\det` was an unknown command and the answer no answer at all.
+    const forms = ['\\boxed{\\det \\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}}', '\\boxed{\\det{\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}}}', '\\boxed{\\det(\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix})}', '\\boxed{\\det\\left(\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}\\right)}']
+    expect(await rewards({ type: 'math' }, '-2', forms)).toEqual([1, 1, 1, 1])
+    // Must not fire: another value, a retracted box, an environment that is no matrix; the matrix itself is still a matrix.
+    expect(await rewards({ type: 'math' }, '2', [forms[0]])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '-2', ['\\boxed{\\det \\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}} is wrong: \\boxed{-3}', '\\boxed{\\det \\begin{cases}1&2\\\\3&4\\end{cases}}'])).toEqual([0, 0])
+    expect(await rewards({ type: 'math' }, '\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}', ['\\boxed{\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}}', '\\boxed{-2}'])).toEqual([1, 0])
+  })
+})

@@ -42,8 +42,8 @@ const FLOOR: Record<Half, Record<string, number>> = {
     // names and Greek letters (`sin(theta)`, `exp(x)`, `asin(a)`, `2*pi`) are read (plain `sqrt(…)` as `\sqrt{…}` was
     // tried too: 46/58, but it cost a held-out false positive in another family and was dropped); 45/58 once a superscript
     // takes a whole plain bracket or fraction (`x^(1/3)`, `x^\frac{1}{2}`); 46/58 once a plain Greek letter inside an answer
-    // (`4*sin(theta)`) is no prose word.
-    ...{ 'sympy-latex': 0.79, openrlhf: 1 },
+    // (`4*sin(theta)`) is no prose word; 50/58 once `\det` of a numeric matrix reaches the CAS.
+    ...{ 'sympy-latex': 0.86, openrlhf: 1 },
     // Added 2026-12-04 (ninth session), measured before any change: stack 59/93 (0 FP); 60/93 once polynomials and rational
     // functions compare exactly at the sample points; 64/93 once plain `abs(x)` is |x|; 66/93 once an inequality between
     // expressions (`a < b`, `3x^2 < 9a`) compares up to a positive factor; 69/93 once a list of assignments against an

@@ -70,8 +70,11 @@ export const CAS_MAX_EXPONENT = 10_000
 
 /** Why an answer must not reach the CAS, or null when it may. */
 export function casGuard(s: string): string | null {
-  for (const m of s.matchAll(/\\([a-zA-Z]+)/g))
+  for (const m of s.matchAll(/\\([a-zA-Z]+)/g)) {
+    // A matrix environment may reach the engine inside an expression (`\det\begin{pmatrix}…\end{pmatrix}`).
+    if ((m[1] === 'begin' || m[1] === 'end') && /^\\(?:begin|end)\{[pbvBV]?matrix\}/.test(s.slice(m.index))) continue
     if (!CAS_COMMANDS.has(m[1])) return `unsupported command \\${m[1]}`
+  }
   if (/\\binom(?!\{\d{1,3}\}\{\d{1,3}\})/.test(s)) return 'binomial with large or symbolic arguments'
   if (/\d{4,}\s*!/.test(s)) return 'factorial of a large number'
   for (const m of s.matchAll(/\^\s*(?:\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}|(\d+))/g)) {

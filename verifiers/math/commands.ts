@@ -8,7 +8,7 @@ export const CAS_COMMANDS = new Set(
     'frac sqrt pi cdot times div pm mp infty sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh ln log exp ' +
     'alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma tau ' +
     'upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega le ge lt gt ne neq cup cap ' +
-    'arsinh arcosh artanh arcsinh arccosh arctanh csch sech coth ' +
+    'arsinh arcosh artanh arcsinh arccosh arctanh csch sech coth det ' +
     'emptyset varnothing circ lfloor rfloor lceil rceil vert mid ldots cdots dots binom'
   ).split(' '),
 )
