@@ -849,5 +849,17 @@ describe('a determinant of a numeric matrix (ninth session)', () => {
     expect(await rewards({ type: 'math' }, '2', [forms[0]])).toEqual([0])
     expect(await rewards({ type: 'math' }, '-2', ['\\boxed{\\det \\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}} is wrong: \\boxed{-3}', '\\boxed{\\det \\begin{cases}1&2\\\\3&4\\end{cases}}'])).toEqual([0, 0])
     expect(await rewards({ type: 'math' }, '\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}', ['\\boxed{\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}}', '\\boxed{-2}'])).toEqual([1, 0])
+describe('a system solution matched by its variables (ninth session, lead)', () => {
+  it('`x = 3, y = 2` is not `x = 2, y = 3` (it scored 1: each assignment was its value, and {3, 2} = {2, 3})', async () => {
+    const ref = 'x = 2, y = 3'
+    const answers = ['\\boxed{x=2, y=3}', '\\boxed{y=3, x=2}', '\\boxed{2, 3}', '\\boxed{x=3, y=2}', 'The answer is $a = 2$ and $b = 3$.']
+    expect(await rewards({ type: 'math' }, ref, answers)).toEqual([1, 1, 1, 0, 0])
+    expect(await rewards({ type: 'math' }, '\\{x=2, y=3\\}', ['$\\boxed{\\{y=2, x=3\\}}$', '$\\boxed{\\{y=3, x=2\\}}$'])).toEqual([0, 1])
+    expect(await rewards({ type: 'math' }, 'x = 1, y = 2, z = 3', ['1, 2, 3', '\\boxed{x=1, y=2, z=3}', '\\boxed{x=1, y=3, z=2}'])).toEqual([1, 1, 0])
+  })
+
+  it('roots of one variable still compare by value, however the answer numbers them', async () => {
+    const answers = ['\\boxed{x = -3, x = 2}', '\\boxed{x_1 = 2, x_2 = -3}', '\\boxed{x_1 = -3, x_2 = 2}', '\\boxed{x = 2, x = 3}']
+    expect(await rewards({ type: 'math' }, 'x = 2, x = -3', answers)).toEqual([1, 1, 1, 0])
   })
 })

@@ -157,10 +157,26 @@ function merge(path: Equivalence['path'], r: Equivalence): Equivalence['path'] {
 }
 
 /** Element by element, in order. */
+/** The variable an assignment item names (`x` of `x = 2`), spaces removed; undefined for a value. */
+const named = (a: Answer) => a.assign?.lhs.replace(/\s+/g, '')
+
+/**
+ * Whether two lists of assignments are matched by their variables: when each names two or more different ones (a
+ * system's solution `x = 2, y = 3`), an item matches only the other list's item for the same variable — `x = 3, y = 2`
+ * is not `x = 2, y = 3` (their values alone are the same set). Roots of one variable (`x = 2, x = -3`, or written
+ * `x_1 = 2, x_2 = -3`) name one variable on the reference's side and keep being compared by value.
+ */
+function byName(g: Answer[], p: Answer[]): boolean {
+  const names = (l: Answer[]) => (l.every((a) => named(a) !== undefined) ? new Set(l.map(named)).size : 0)
+  return names(g) >= 2 && names(p) >= 2
+}
+
 function inOrder(g: Answer[], p: Answer[], c: Ctx, what: string): Equivalence {
   if (g.length !== p.length) return { equal: false, path: 'shape', reason: `different lengths (${g.length} vs ${p.length})` }
   let path: Equivalence['path'] = 'text'
+  const names = byName(g, p)
   for (let i = 0; i < g.length; i++) {
+    if (names && named(g[i]) !== named(p[i])) return { equal: false, path: 'shape', reason: `different variables (${g[i].assign!.lhs} vs ${p[i].assign!.lhs})` }
     const r = answersEqual(g[i], p[i], c)
     if (!r.equal) return r
     path = merge(path, r)
@@ -243,10 +259,11 @@ function answersEqual(g: Answer, p: Answer, c: Ctx): Equivalence {
     if (g.items.length !== p.items.length) return { equal: false, path: 'shape', reason: `different sizes (${g.items.length} vs ${p.items.length})` }
     const used = new Array<boolean>(p.items.length).fill(false)
     let path: Equivalence['path'] = 'text'
+    const names = byName(g.items, p.items)
     for (const gi of g.items) {
       let found = false
       for (let j = 0; j < p.items.length && !found; j++) {
-        if (used[j]) continue
+        if (used[j] || (names && named(gi) !== named(p.items[j]))) continue
         const r = answersEqual(gi, p.items[j], c)
         if (r.equal) {
           used[j] = found = true
