@@ -849,6 +849,9 @@ describe('a determinant of a numeric matrix (ninth session)', () => {
     expect(await rewards({ type: 'math' }, '2', [forms[0]])).toEqual([0])
     expect(await rewards({ type: 'math' }, '-2', ['\\boxed{\\det \\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}} is wrong: \\boxed{-3}', '\\boxed{\\det \\begin{cases}1&2\\\\3&4\\end{cases}}'])).toEqual([0, 0])
     expect(await rewards({ type: 'math' }, '\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}', ['\\boxed{\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}}', '\\boxed{-2}'])).toEqual([1, 0])
+  })
+})
+
 describe('a system solution matched by its variables (ninth session, lead)', () => {
   it('`x = 3, y = 2` is not `x = 2, y = 3` (it scored 1: each assignment was its value, and {3, 2} = {2, 3})', async () => {
     const ref = 'x = 2, y = 3'
