@@ -810,13 +810,15 @@ describe('inverse hyperbolic functions and \\operatorname (ninth session)', () =
 describe('a list of assignments against an equation (ninth session)', () => {
   it('`x = 2 or x = -2` is the equation (x−2)(x+2) = 0, roots with their multiplicity (STACK AlgEquiv)', async () => {
     // Before: a list against an equation was "different kinds" (0), though `x = 3` against `2x = 6` already matched.
-    expect(await rewards({ type: 'math' }, 'x=2 or x=-2', ['\\boxed{x^2=4}', '\\boxed{x^2-4=0}', '\\boxed{x^2=9}', '\\boxed{(x-2)^2=0}'])).toEqual([1, 1, 0, 0])
+    // The other way round, the solutions as the reference and the equation as the answer, is 0: the answer restates the
+    // equation to solve (lead, ninth session; STACK's AlgEquiv says 1 — index.ts SOURCE_QUIRKS).
+    expect(await rewards({ type: 'math' }, 'x=2 or x=-2', ['\\boxed{x^2=4}', '\\boxed{x^2-4=0}', '\\boxed{x^2=9}', '\\boxed{(x-2)^2=0}'])).toEqual([0, 0, 0, 0])
     expect(await rewards({ type: 'math' }, 'x^2=4', ['\\boxed{x=2 or x=-2}', '\\boxed{x=2}'])).toEqual([1, 0])
     expect(await rewards({ type: 'math' }, 'a*b=0', ['\\boxed{a=0 or b=0}', '\\boxed{a=0 or b=1}'])).toEqual([1, 0])
-    expect(await rewards({ type: 'math' }, 'x = 1 or x = 3', ['\\boxed{x^2-4x+3=0}', '\\boxed{x^2-4x-3=0}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, 'x^2-4x+3=0', ['\\boxed{x = 1 or x = 3}', '\\boxed{x = 1 or x = -3}'])).toEqual([1, 0])
     // Must not fire: another variable, a retracted box; the values alone still match as before.
-    expect(await rewards({ type: 'math' }, 'x=2 or y=-2', ['\\boxed{x^2=4}'])).toEqual([0])
-    expect(await rewards({ type: 'math' }, 'x=2 or x=-2', ['\\boxed{x^2-4=0} is wrong; \\boxed{x^2+4=0}', '\\boxed{2, -2}'])).toEqual([0, 1])
+    expect(await rewards({ type: 'math' }, 'x^2=4', ['\\boxed{x=2 or y=-2}', '\\boxed{x=2 or x=-2} is wrong; \\boxed{x=2 or x=-3}'])).toEqual([0, 0])
+    expect(await rewards({ type: 'math' }, 'x=2 or x=-2', ['\\boxed{2, -2}'])).toEqual([1])
   })
 })
 
@@ -864,5 +866,16 @@ describe('a system solution matched by its variables (ninth session, lead)', () 
   it('roots of one variable still compare by value, however the answer numbers them', async () => {
     const answers = ['\\boxed{x = -3, x = 2}', '\\boxed{x_1 = 2, x_2 = -3}', '\\boxed{x_1 = -3, x_2 = 2}', '\\boxed{x = 2, x = 3}']
     expect(await rewards({ type: 'math' }, 'x = 2, x = -3', answers)).toEqual([1, 1, 1, 0])
+  })
+})
+
+describe('an equation restated is not its solution (ninth session, lead)', () => {
+  it('a solution reference against the unsolved equation scores 0 (it scored 1: `x = 3` and `x + 1 = 4` hold for the same x)', async () => {
+    expect(await rewards({ type: 'math' }, 'x = 3', ['\\boxed{x + 1 = 4}', '\\boxed{2x = 6}', '\\boxed{x = 3}', '\\boxed{3 = x}', '\\boxed{3}'])).toEqual([0, 0, 1, 1, 1])
+    expect(await rewards({ type: 'math' }, 'x = 2, x = -2', ['\\boxed{x^2 = 4}', '\\boxed{x = \\pm 2}'])).toEqual([0, 1])
+    expect(await rewards({ type: 'math' }, 'x = 2, y = 3', ['\\boxed{x + y = 5}'])).toEqual([0])
+    // Equations that are answers keep comparing as equations: a line, and an equation reference solved by the answer.
+    expect(await rewards({ type: 'math' }, 'y = 2x + 1', ['\\boxed{y - 2x = 1}', '\\boxed{y = 2x - 1}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, '2x = 6', ['\\boxed{x = 3}'])).toEqual([1])
   })
 })

@@ -48,7 +48,8 @@ const FLOOR: Record<Half, Record<string, number>> = {
     // functions compare exactly at the sample points; 64/93 once plain `abs(x)` is |x|; 66/93 once an inequality between
     // expressions (`a < b`, `3x^2 < 9a`) compares up to a positive factor; 69/93 once a list of assignments against an
     // equation is the equation ∏(lhs − rhs) = 0; 71/93 once up to eight variables are sampled in the fast subset; 72/93
-    // once csch/sech/coth and the British cosec/cosech are read.
+    // once csch/sech/coth and the British cosec/cosech are read. (Two of its rows, a solution list against the unsolved
+    // equation, are held to 0 since the ninth session's lead rule: index.ts SOURCE_QUIRKS.)
     stack: 0.77,
     // Added 2026-12-04 (ninth session), measured before any change: latex2sympy2-extended 16/26 (0 FP); 17/26 once a plain
     // Greek letter inside an answer is no prose word; 25/26 once inverse hyperbolic functions (`asinh`, `\arcsinh`, `\arsinh`)
@@ -81,8 +82,9 @@ const FLOOR: Record<Half, Record<string, number>> = {
     ...{ 'sympy-latex': 0.73, openrlhf: 1 },
     // Added 2026-12-04 (ninth session), measured before any change: stack 54/87 (3 FP) as first transcribed; 54/84 (0 FP)
     // without the three rows that rest on STACK conventions (index.ts); 55/84 after the tune half's list-of-assignments fix,
-    // 56/84 after its cosech fix.
-    stack: 0.66,
+    // 56/84 after its cosech fix; 55/84 once a solution reference against its unsolved equation scores 0 (the lead's rule
+    // against rewarding a restated equation; STACK's AlgEquiv counts an equation equal to its solution set).
+    stack: 0.65,
     // Added 2026-12-04 (ninth session), measured before any change: latex2sympy2-extended 20/27 (0 FP); 27/27 after the
     // tune half's inverse-hyperbolic fix.
     'latex2sympy2-extended': 1,
@@ -103,7 +105,7 @@ describe('third-party math corpus', () => {
     expect(new Set(ids).size).toBe(ids.length)
     expect(Object.keys(FOLLOW_MATH_VERIFY).length).toBeLessThanOrEqual(5)
     expect(Object.keys(MATH_VERIFY_QUIRKS).length).toBeLessThanOrEqual(3)
-    expect(Object.keys(SOURCE_QUIRKS).length).toBeLessThanOrEqual(5)
+    expect(Object.keys(SOURCE_QUIRKS).length).toBeLessThanOrEqual(7)
     for (const id of Object.keys(SOURCE_QUIRKS)) expect(ids).toContain(id)
   })
 

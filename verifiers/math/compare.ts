@@ -152,11 +152,23 @@ function disjunction(a: Answer): Eq | null {
   return { lhs: factors.join(''), rhs: '0' }
 }
 
+/** An assignment of a value (`x = 3`, `x = \\frac{1}{2}`: no letter outside commands on its right side). */
+const solved = (a: Answer) => !!a.assign && !/[a-zA-Z]/.test(a.assign.rhs.replace(/\\[a-zA-Z]+/g, ''))
+/** A side that is one variable alone (`3 = x` is solved as `x = 3` is). */
+const LONE_VARIABLE = /^\s*(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?\s*$/
+
+/**
+ * A reference that is a solution (`x = 3`; `x = 2, x = -2`) against an equation with no variable alone on a side
+ * (`x + 1 = 4`, `x^2 = 4`): the answer restates the equation instead of solving it. The two hold for the same x, but
+ * scoring it 1 would reward copying the question's equation (a reward a policy learns to hack).
+ */
+const unsolved = (p: Eq): Equivalence | null =>
+  LONE_VARIABLE.test(p.lhs) || LONE_VARIABLE.test(p.rhs) ? null : { equal: false, path: 'shape', reason: 'the answer is an equation to solve; the reference is its solution' }
+
 function merge(path: Equivalence['path'], r: Equivalence): Equivalence['path'] {
   return r.path === 'cas' || (r.path === 'rational' && path === 'text') ? r.path : path
 }
 
-/** Element by element, in order. */
 /** The variable an assignment item names (`x` of `x = 2`), spaces removed; undefined for a value. */
 const named = (a: Answer) => a.assign?.lhs.replace(/\s+/g, '')
 
@@ -171,6 +183,7 @@ function byName(g: Answer[], p: Answer[]): boolean {
   return names(g) >= 2 && names(p) >= 2
 }
 
+/** Element by element, in order. */
 function inOrder(g: Answer[], p: Answer[], c: Ctx, what: string): Equivalence {
   if (g.length !== p.length) return { equal: false, path: 'shape', reason: `different lengths (${g.length} vs ${p.length})` }
   let path: Equivalence['path'] = 'text'
@@ -215,7 +228,7 @@ function answersEqual(g: Answer, p: Answer, c: Ctx): Equivalence {
   // roots counted with their multiplicity (`x = 2` is not `(x-2)^2 = 0`).
   if (p.kind === 'eq' && g.kind === 'set') {
     const gd = disjunction(g)
-    if (gd) return eqEqual(gd, p, c)
+    if (gd) return (g.items.every(solved) && unsolved(p)) || eqEqual(gd, p, c)
   }
   if (g.kind === 'eq' && p.kind === 'set') {
     const pd = disjunction(p)
@@ -227,7 +240,7 @@ function answersEqual(g: Answer, p: Answer, c: Ctx): Equivalence {
     return { equal: false, path: 'shape', reason: 'the reference is an equation' }
   }
   if (p.kind === 'eq') {
-    if (g.assign) return eqEqual(g.assign, p, c)
+    if (g.assign) return (solved(g) && unsolved(p)) || eqEqual(g.assign, p, c)
     // A worked equation ending in the value (`\frac{1}{2} = \frac{10}{9}`): its last side is the answer.
     return answersEqual(g, parseAnswer(p.rhs), c)
   }
