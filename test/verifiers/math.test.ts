@@ -879,3 +879,27 @@ describe('an equation restated is not its solution (ninth session, lead)', () =>
     expect(await rewards({ type: 'math' }, '2x = 6', ['\\boxed{x = 3}'])).toEqual([1])
   })
 })
+
+describe('a `\\\\` row break before a letter is no command (tenth session)', () => {
+  it('`\\begin{pmatrix}a\\\\b\\end{pmatrix}` is a matrix of letters, not the unknown command \\b', async () => {
+    const m = (rows: string) => `\\begin{pmatrix}${rows}\\end{pmatrix}`
+    // Before, each of these was no answer (0 even against itself).
+    expect(await rewards({ type: 'math' }, m('a\\\\b'), [`\\boxed{${m('a\\\\b')}}`, `\\boxed{${m('b\\\\a')}}`, `\\boxed{${m('a\\\\c')}}`, `\\boxed{${m('a\\\\b\\\\c')}}`])).toEqual([1, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, m('x+1\\\\y'), [`\\boxed{${m('1+x\\\\y')}}`, `\\boxed{${m('y\\\\x+1')}}`])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, m('a&b\\\\c&d'), [`\\boxed{${m('a&b\\\\c&d')}}`, `\\boxed{${m('a&c\\\\b&d')}}`])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, m('a\\\\2b'), [`\\boxed{${m('a\\\\b+b')}}`, `\\boxed{${m('a\\\\b')}}`])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, m('\\cos\\theta&-\\sin\\theta\\\\\\sin\\theta&\\cos\\theta'), [
+      `\\boxed{${m('\\cos\\theta&-\\sin\\theta\\\\\\sin\\theta&\\cos\\theta')}}`,
+      `\\boxed{${m('\\cos\\theta&\\sin\\theta\\\\-\\sin\\theta&\\cos\\theta')}}`,
+    ])).toEqual([1, 0])
+    // A row break followed by a known command is unchanged.
+    expect(await rewards({ type: 'math' }, m('1\\\\\\frac{1}{2}'), [`\\boxed{${m('1\\\\0.5')}}`, `\\boxed{${m('1\\\\\\frac{1}{3}')}}`])).toEqual([1, 0])
+    // Must not fire: a real unknown command after a row break is still refused, even against itself; a row break
+    // outside a matrix joins nothing.
+    expect(await rewards({ type: 'math' }, m('1\\\\2'), [`\\boxed{${m('1\\\\\\foo{2}')}}`])).toEqual([0])
+    expect(await rewards({ type: 'math' }, m('1\\\\\\foo'), [`\\boxed{${m('1\\\\\\foo')}}`])).toEqual([0])
+    expect(await rewards({ type: 'math' }, 'ab', ['\\boxed{a\\\\b}'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '34', ['\\boxed{3\\\\4}'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, 'x', [`The answer is \\[${m('x\\\\y')}\\]`])).toEqual([0])
+  })
+})

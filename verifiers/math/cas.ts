@@ -70,7 +70,8 @@ export const CAS_MAX_EXPONENT = 10_000
 
 /** Why an answer must not reach the CAS, or null when it may. */
 export function casGuard(s: string): string | null {
-  for (const m of s.matchAll(/\\([a-zA-Z]+)/g)) {
+  for (const m of s.matchAll(/\\(?:\\|([a-zA-Z]+))/g)) {
+    if (!m[1]) continue // a `\\` row break (`a\\b` is two rows, not the command \b)
     // A matrix environment may reach the engine inside an expression (`\det\begin{pmatrix}…\end{pmatrix}`).
     if ((m[1] === 'begin' || m[1] === 'end') && /^\\(?:begin|end)\{[pbvBV]?matrix\}/.test(s.slice(m.index))) continue
     if (!CAS_COMMANDS.has(m[1])) return `unsupported command \\${m[1]}`
@@ -79,7 +80,7 @@ export function casGuard(s: string): string | null {
   if (/\d{4,}\s*!/.test(s)) return 'factorial of a large number'
   for (const m of s.matchAll(/\^\s*(?:\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}|(\d+))/g)) {
     const exp = m[1] ?? m[2]
-    if (/\^/.test(exp) && !/[a-zA-Z]/.test(s.replace(/\\[a-zA-Z]+/g, ''))) return 'numeric power tower'
+    if (/\^/.test(exp) && !/[a-zA-Z]/.test(s.replace(/\\(?:\\|[a-zA-Z]+)/g, ''))) return 'numeric power tower'
     for (const n of exp.matchAll(/\d+/g)) if (n[0].length > 6 || Number(n[0]) > CAS_MAX_EXPONENT) return 'exponent too large'
   }
   return null

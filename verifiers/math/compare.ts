@@ -153,7 +153,7 @@ function disjunction(a: Answer): Eq | null {
 }
 
 /** An assignment of a value (`x = 3`, `x = \\frac{1}{2}`: no letter outside commands on its right side). */
-const solved = (a: Answer) => !!a.assign && !/[a-zA-Z]/.test(a.assign.rhs.replace(/\\[a-zA-Z]+/g, ''))
+const solved = (a: Answer) => !!a.assign && !/[a-zA-Z]/.test(a.assign.rhs.replace(/\\(?:\\|[a-zA-Z]+)/g, ''))
 /** A side that is one variable alone (`3 = x` is solved as `x = 3` is). */
 const LONE_VARIABLE = /^\s*(?:[a-zA-Z]|\\[a-zA-Z]+)(?:_\{?[a-zA-Z0-9]+\}?)?\s*$/
 

@@ -462,8 +462,9 @@ export function wellFormed(a: string): boolean {
   // A sum or product (compared by its bounds and term, compare.ts) holds plain mathematics only: no sizing or text
   // commands inside it (`\sum_{k=0}^n\bigl(k\bigr)` is not read, as Math-Verify does not read it).
   const big = hasBigOperator(t)
-  for (const m of t.matchAll(/\\([a-zA-Z]+)/g))
-    if (big ? !CAS_COMMANDS.has(m[1]) && !BIG_OPERATORS.has(m[1]) && !BIG_TERM_COMMANDS.has(m[1]) : !CAS_COMMANDS.has(m[1]) && !TEXT_COMMANDS.has(m[1])) return false
+  for (const m of t.matchAll(/\\(?:\\|([a-zA-Z]+))/g))
+    if (!m[1]) continue // a `\\` row break: `a\\b` is two rows, not the command \b
+    else if (big ? !CAS_COMMANDS.has(m[1]) && !BIG_OPERATORS.has(m[1]) && !BIG_TERM_COMMANDS.has(m[1]) : !CAS_COMMANDS.has(m[1]) && !TEXT_COMMANDS.has(m[1])) return false
   return isBare(t)
 }
 

@@ -135,7 +135,7 @@ function flip(rel: string): string {
 }
 
 /** Whether an expression holds a variable (a letter outside commands; not the constant e). */
-const hasVariable = (x: string) => /[a-df-zA-Z]/.test(x.replace(/\\[a-zA-Z]+/g, ''))
+const hasVariable = (x: string) => /[a-df-zA-Z]/.test(x.replace(/\\(?:\\|[a-zA-Z]+)/g, ''))
 
 /** `lhs rel rhs` as a relation `a < b` / `a ≤ b` (a `>` or `≥` swaps the sides). */
 function relation(lhs: string, rel: string, rhs: string): Answer {
@@ -273,7 +273,7 @@ export function parseAnswer(s: string): Answer {
   if (sides.length >= 2) {
     const last = sides[sides.length - 1]
     // A worked computation on numbers (`72\div12=6`): no variable on any side, so its value is its last side.
-    if (!/[a-zA-Z]/.test(t.replace(/\\[a-zA-Z]+/g, ''))) return parseAnswer(last)
+    if (!/[a-zA-Z]/.test(t.replace(/\\(?:\\|[a-zA-Z]+)/g, ''))) return parseAnswer(last)
     if (sides.slice(0, -1).some((x) => SIMPLE_SYMBOL.test(x))) return { ...parseAnswer(last), assign: { lhs: sides[0], rhs: last } }
     return { kind: 'eq', lhs: sides[0], rhs: last }
   }
