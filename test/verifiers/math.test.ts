@@ -903,3 +903,20 @@ describe('a `\\\\` row break before a letter is no command (tenth session)', () 
     expect(await rewards({ type: 'math' }, 'x', [`The answer is \\[${m('x\\\\y')}\\]`])).toEqual([0])
   })
 })
+
+describe('a number in E notation in prose is one number (tenth session, reward-kit)', () => {
+  it('`6.022e23`, `1e-5`, `1.5E+8` are read whole — not the `23`, `5` or `8` after the e', async () => {
+    expect(extractAnswer("Avogadro's number is approximately 6.022e23.")?.answer).toBe('6.022e23')
+    expect(await rewards({ type: 'math' }, '6.022e23', ["Avogadro's number is approximately 6.022e23."])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '0.00001', ['so it is 1e-5.'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '150000000', ['a distance of 1.5E+8 km'])).toEqual([1])
+    // Must not fire: the exponent or the mantissa alone (before, `1e-5` for 5 and `1.5E+8` for 8 scored 1), another
+    // exponent, and `e` not followed by digits (Euler's number or a word) is unchanged.
+    expect(await rewards({ type: 'math' }, '5', ['so it is 1e-5.'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '8', ['a distance of 1.5E+8 km'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '6.022', ['approximately 6.022e23.'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '6.022e23', ['approximately 6.022e22.'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '6', ['so 2e times 3 is 6'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '4', ['Item 3e4 costs 4'])).toEqual([1])
+  })
+})

@@ -234,8 +234,9 @@ function percentAfter(s: string, end: number): boolean {
   return PERCENT_AFTER.test(s.slice(end, end + 16))
 }
 
-/** A number as written in prose: sign, currency, thousands separators (`,` or space), decimals, decimal comma. */
-const NUM = String.raw`(?:\d{1,3}(?:(?:,|,\\!\s?|\{,\}| )\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?!\d)|0,\d+|\d+(?:\.\d+)?|\.\d+)`
+/** A number as written in prose: sign, currency, thousands separators (`,` or space), decimals, decimal comma, and
+ * E notation (`6.022e23`, `1e-5`: one number, not the `23` or `5` after its `e`). */
+const NUM = String.raw`(?:\d+(?:\.\d+)?[eE][-+]?\d+|\d{1,3}(?:(?:,|,\\!\s?|\{,\}| )\d{3})+(?:\.\d+)?|\d+,\d{1,2}(?!\d)|0,\d+|\d+(?:\.\d+)?|\.\d+)`
 const TERM = String.raw`(?:(?:\d{1,3}(?: \d{3})+|\d+) \d+/\d+|${NUM}(?:\s*/\s*${NUM})?)`
 const PLAIN_EXPR = new RegExp(
   String.raw`(?<![\w.\\^_/]|\d,)[-+]?(?:\\?\$|[€£¥])?\s?${TERM}(?:\s*[-+*×]\s*${TERM})*(?:\s?(?:\\?\$|[€£¥]))?(?!(?![a-zA-Z]{1,2}[²³])[\w^_]|[.,]\d|/\d|\s?[a-zA-Z]\w*\s*[=^(])`,
