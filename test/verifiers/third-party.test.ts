@@ -19,6 +19,7 @@ const FLOOR: Record<Half, Record<string, number>> = {
     // Added 2026-12-03 and measured before any change: lighteval 9/17 (its multilingual prose; 12/17 once non-Latin prose is prose; 13/17 with 答案：), the rest all.
     // 15/17 once a one-letter \text after a value is a unit (2026-12-03, third session).
     // grader-issues: three cases of lmms-eval issue 1511 (a retracted box) added in the fourth session, measured 2/2 before any change.
+    // grader-issues: Math-Verify issue 14's four unequal pairs the corpus lacked, added in the tenth session: 1/1 before any change (11/11).
     ...{ lighteval: 0.85, opencompass: 1, skyrl: 1, 'grader-issues': 1, 'nemo-rl': 1 },
     // Added 2026-12-03 (second session), measured before any change: dart-math 11/15, tinker-cookbook 7/8, trinity-rft 13/14, rllm 13/13,
     // simple-evals 5/5; all once words, truth values, a nested ±, operand boxes, `####:` and 答案是 were read.
@@ -64,6 +65,7 @@ const FLOOR: Record<Half, Record<string, number>> = {
     ...{ 'nemo-skills': 1, 'qwen2.5-math': 1, 'mindspeed-rl': 1, areal: 1, slime: 1, 'lm-eval-harness': 1, verl: 1 },
     // Added 2026-12-03, measured before any change: lighteval 13/22 (21/22 once non-Latin prose is prose), the rest all.
     // grader-issues: one case of lmms-eval issue 1511 added in the fourth session, measured 1/1 before any change.
+    // grader-issues: Math-Verify issue 14's pairs added in the tenth session, measured 3/3 (0 FP) before any change (12/12).
     ...{ lighteval: 0.95, opencompass: 1, skyrl: 1, 'grader-issues': 1, 'nemo-rl': 1 },
     // Added 2026-12-03 (second session), measured before any change: dart-math 19/21, tinker-cookbook 9/9, trinity-rft 12/12, rllm 11/11, simple-evals 2/2.
     ...{ 'dart-math': 0.9, 'tinker-cookbook': 1, 'trinity-rft': 1, rllm: 1, 'simple-evals': 1 },
