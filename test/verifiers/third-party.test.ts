@@ -3,7 +3,7 @@
  * MARIO_EVAL's, hendrycks MATH's, NeMo-Skills', Qwen2.5-Math's, MindSpeed-RL's, AReaL's, slime's, lm-eval's, verl's,
  * lighteval's, OpenCompass', SkyRL's, NeMo-RL's, DART-Math's, tinker-cookbook's, Trinity-RFT's, rLLM's, simple-evals',
  * pie-framework/math-validation's, open-instruct's, RM-Gallery's, Prime Intellect verifiers', AISBench's, wisent's,
- * TensorRT-LLM's, antirez/ds4's, evalscope's, SymPy's and latex2sympy2_extended's LaTeX parsers', OpenRLHF's, the STACK assessment system's and Fireworks' reward-kit's public tests, graders' issue trackers
+ * TensorRT-LLM's, antirez/ds4's, evalscope's, SymPy's and latex2sympy2_extended's LaTeX parsers', OpenRLHF's, the STACK assessment system's Fireworks' reward-kit's and Khan Academy's KAS' public tests, graders' issue trackers
  * and model-style GSM8K answers, run through the full `math` verifier as `POST /v1/verify` runs it. Each source
  * family must agree with its source's verdicts (or with the corpus' recorded verdict where it says why it does not
  * follow the source) on the tuning half and on the held-out half, and no wrong answer may score 1 in any family.
@@ -59,6 +59,8 @@ const FLOOR: Record<Half, Record<string, number>> = {
     // Added 2026-12-04 (tenth session), measured before any change: reward-kit 22/23 (0 FP; `6.022e23` in prose unread);
     // 23/23 once a number in E notation in prose is read whole.
     'reward-kit': 1,
+    // Added 2026-12-04 (tenth session): floor set once measured.
+    kas: 0,
   },
   heldout: {
     ...{ 'math-verify': 0.98, trl: 0.98, 'open-r1': 0.98, 'mario-eval': 0.98, 'hendrycks-math': 0.98, gsm8k: 0.98 },
@@ -95,6 +97,8 @@ const FLOOR: Record<Half, Record<string, number>> = {
     'latex2sympy2-extended': 1,
     // Added 2026-12-04 (tenth session), measured before any change: reward-kit 18/18 (0 FP).
     'reward-kit': 1,
+    // Added 2026-12-04 (tenth session): floor set once measured.
+    kas: 0,
   },
 }
 
