@@ -920,3 +920,22 @@ describe('a number in E notation in prose is one number (tenth session, reward-k
     expect(await rewards({ type: 'math' }, '4', ['Item 3e4 costs 4'])).toEqual([1])
   })
 })
+
+describe('a plain function applied after a space, or raised to a power before its bracket (tenth session, kas)', () => {
+  it('`csc x`, `sin 2x`, `ln x`, `sin^2(x)+cos^2(x)` are the functions, as `\\csc x` and `\\sin^2(x)` are', async () => {
+    expect(await rewards({ type: 'math' }, '1/sin x', ['\\boxed{csc x}', '\\boxed{sec x}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, '1/tan x', ['\\boxed{cot(x)}', '\\boxed{cot x}', '\\boxed{tan x}'])).toEqual([1, 1, 0])
+    expect(await rewards({ type: 'math' }, '\\sin 2x', ['\\boxed{sin 2x}', '\\boxed{2 sin x cos x}', '\\boxed{2 sin x}'])).toEqual([1, 1, 0])
+    expect(await rewards({ type: 'math' }, '1', ['\\boxed{sin^2(x)+cos^2(x)}'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '\\tan x', ['The answer is tan x'])).toEqual([1])
+    // Must not fire: another function, another power, another argument, a sum that is not 1; a function name that is a
+    // word (a tan car, a cot, 12 sec) keeps the prose around it prose.
+    expect(await rewards({ type: 'math' }, '\\sin^2(x)', ['\\boxed{sin^3(x)}', '\\boxed{sin x^2}'])).toEqual([0, 0])
+    expect(await rewards({ type: 'math' }, '2', ['\\boxed{sin^2(x)+cos^2(x)}'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '\\ln x', ['\\boxed{ln y}'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, '5', ['The tan car costs 5'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '3', ['I have a cot 3 feet long, so 3'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, '12', ['It took 12 sec a lap.'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, 'x', ['The answer is tan x'])).toEqual([0])
+  })
+})

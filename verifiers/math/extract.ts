@@ -424,7 +424,7 @@ const FILLER =
  * (`c-by` is c − b·y). */
 const SHORT_WORDS = /(?<![a-zA-Z0-9\\+\-*/^=_{}([])(?:is|it|of|to|be|we|so|an|as|at|by|if|on|no|my|he|do|go|us|up|am)(?![a-zA-Z0-9+\-*/^=_{}()[\]])/
 /** A function written without its backslash and applied (`sin(x)`, `log(2)`): mathematics, not a word. */
-const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(?:sin|cos|tan|cot|sec|csc|arcsinh|arccosh|arctanh|arsinh|arcosh|artanh|asinh|acosh|atanh|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|csch|sech|coth|cosech|cosec|log|ln|exp|sqrt|abs)(?=\s*\()/g
+const PLAIN_FUNCTION = /(?<![a-zA-Z\\])(?:sin|cos|tan|cot|sec|csc|arcsinh|arccosh|arctanh|arsinh|arcosh|artanh|asinh|acosh|atanh|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|csch|sech|coth|cosech|cosec|log|ln|exp|sqrt|abs)(?=\s*\(|\^\s*(?:\d|\{\d+\})\s*\(| +(?:[a-zA-Z](?![a-zA-Z])|\d))/g
 
 /** A Greek letter's name written plainly as a term of an expression (`4*sin(theta)`, `theta*(x+y)/2`, `2 pi`): touching an
  * operator or bracket on one side (normalize.ts reads it as the letter), not a word of prose. */

@@ -68,11 +68,12 @@ function mapCommand(s: string, cmd: string, f: (body: string) => string): string
   }
 }
 
-/** A function written the plain (calculator, SymPy) way and applied to a parenthesised argument: `sin(x)`, `asin(a)`, `asinh(a)`.
- * Not `log` (base 10 on a calculator, e in Python and SymPy) and not `sqrt(…)` (its conversion to `\sqrt{…}` cost a
- * held-out false positive when tried: left as it was). */
+/** A function written the plain (calculator, SymPy) way and applied to a parenthesised argument: `sin(x)`, `asin(a)`, `asinh(a)`;
+ * raised to a power before its bracket (`sin^2(x)`); or, as LaTeX writes `\sin x`, applied to one letter or a number after a
+ * space (`csc x`, `cos 2x`; not `tan car`). Not `log` (base 10 on a calculator, e in Python and SymPy) and not `sqrt(…)`
+ * (its conversion to `\sqrt{…}` cost a held-out false positive when tried: left as it was). */
 const PLAIN_FUNCTION =
-  /(?<![a-zA-Z\\])(arcsinh|arccosh|arctanh|arsinh|arcosh|artanh|asinh|acosh|atanh|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|csch|sech|coth|cosech|cosec|sin|cos|tan|cot|sec|csc|ln|exp)(?=\s*\()/g
+  /(?<![a-zA-Z\\])(arcsinh|arccosh|arctanh|arsinh|arcosh|artanh|asinh|acosh|atanh|arcsin|arccos|arctan|asin|acos|atan|sinh|cosh|tanh|csch|sech|coth|cosech|cosec|sin|cos|tan|cot|sec|csc|ln|exp)(?=\s*\(|\^\s*(?:\d|\{\d+\})\s*\(| +(?:[a-zA-Z](?![a-zA-Z])|\d))/g
 /** Short names of inverse functions (`asin` as in calculators and SymPy) and other spellings, as LaTeX writes them. */
 const INVERSE: Record<string, string> = {
   ...{ asin: 'arcsin', acos: 'arccos', atan: 'arctan', asinh: 'arsinh', acosh: 'arcosh', atanh: 'artanh' },
