@@ -939,3 +939,17 @@ describe('a plain function applied after a space, or raised to a power before it
     expect(await rewards({ type: 'math' }, 'x', ['The answer is tan x'])).toEqual([0])
   })
 })
+
+describe('two relations solved for different variables are one equation (tenth session, kas)', () => {
+  it('`y = x` is `x = y`, `y = 2x + 1` is `x = (y - 1)/2`, `a = b + c` is `b = a - c`', async () => {
+    expect(await rewards({ type: 'math' }, 'x=y', ['\\boxed{y=x}'])).toEqual([1])
+    expect(await rewards({ type: 'math' }, 'y = 2x + 1', ['\\boxed{x = (y-1)/2}', '\\boxed{x = (y+1)/2}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, 'a = b + c', ['\\boxed{b = a - c}', '\\boxed{b = a + c}'])).toEqual([1, 0])
+    // Must not fire: another relation (`x = -y`, `x = \sqrt{y}` for `y = x^2`), a value against a relation either way,
+    // and a system's solution still matched by its variables.
+    expect(await rewards({ type: 'math' }, 'y = x', ['\\boxed{x = -y}', '\\boxed{x = 2}'])).toEqual([0, 0])
+    expect(await rewards({ type: 'math' }, 'y = x^2', ['\\boxed{x = \\sqrt{y}}'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, 'x = 2', ['\\boxed{y = x}'])).toEqual([0])
+    expect(await rewards({ type: 'math' }, 'x = 3, y = 2', ['\\boxed{x = 2, y = 3}', '\\boxed{y = 2, x = 3}'])).toEqual([0, 1])
+  })
+})

@@ -244,8 +244,16 @@ function answersEqual(g: Answer, p: Answer, c: Ctx): Equivalence {
     // A worked equation ending in the value (`\frac{1}{2} = \frac{10}{9}`): its last side is the answer.
     return answersEqual(g, parseAnswer(p.rhs), c)
   }
-  if (g.kind === 'scalar' && p.kind === 'scalar')
-    return scalarEqual(g.text, p.text, g.percent || p.percent ? { ...c, gp: c.gp || !!g.percent, pp: c.pp || !!p.percent } : c)
+  if (g.kind === 'scalar' && p.kind === 'scalar') {
+    const r = scalarEqual(g.text, p.text, g.percent || p.percent ? { ...c, gp: c.gp || !!g.percent, pp: c.pp || !!p.percent } : c)
+    // Two relations between variables solved for different ones (`y = x` and `x = y`, `y = 2x + 1` and `x = (y - 1)/2`):
+    // the same equation, though their right sides differ. Only when neither names a value (`x = 3` is still its value).
+    if (!r.equal && g.assign && p.assign && !solved(g) && !solved(p) && named(g) !== named(p)) {
+      const e = eqEqual(g.assign, p.assign, c)
+      if (e.equal) return e
+    }
+    return r
+  }
   if (g.kind === 'ne' && p.kind === 'ne') return answersEqual(g.value, p.value, c)
   // A relation whose variable stands alone (`x < \frac{a}{2}`) against an interval: as that interval.
   if (g.kind === 'rel' && g.interval && p.kind === 'seq') return answersEqual(g.interval, p, c)
