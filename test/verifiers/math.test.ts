@@ -953,3 +953,12 @@ describe('two relations solved for different variables are one equation (tenth s
     expect(await rewards({ type: 'math' }, 'x = 3, y = 2', ['\\boxed{x = 2, y = 3}', '\\boxed{y = 2, x = 3}'])).toEqual([0, 1])
   })
 })
+describe('E notation against an expression (ninth session, lead)', () => {
+  it('`1e-5` reaches the engine as its value (it read 1·e − 5 there, so `\\boxed{1e-5}` against 10^{-5} scored 0)', async () => {
+    expect(await rewards({ type: 'math' }, '10^{-5}', ['\\boxed{1e-5}', '\\boxed{2e-5}', '\\boxed{1e-6}'])).toEqual([1, 0, 0])
+    expect(await rewards({ type: 'math' }, '\\sqrt{2} \\times 10^{-3}', ['\\boxed{1.41421356237e-3}', '\\boxed{1.4142e-3}'])).toEqual([1, 0])
+    // Must not fire: Euler's e stays e (`2e`), and e^{-5} is not 10^{-5}.
+    expect(await rewards({ type: 'math' }, '2e', ['\\boxed{2e}', '\\boxed{2}'])).toEqual([1, 0])
+    expect(await rewards({ type: 'math' }, 'e^{-5}', ['\\boxed{1e-5}'])).toEqual([0])
+  })
+})

@@ -81,6 +81,8 @@ const WORD = /^[A-Za-z][a-z]{2,}$/
 /** Yes/no answers: `no` = `false`, `Yes` = `True`. */
 const TRUTH: Record<string, string> = { yes: 'true', true: 'true', no: 'false', false: 'false' }
 
+const casNumber = (text: string, r: Rational | null) => (r && /\d[eE][+-]?\d/.test(text) ? `\\frac{${r.num}}{${r.den}}` : text)
+
 function scalarEqual(gold: string, pred: string, c: Ctx): Equivalence {
   if (gold === pred && c.gp === c.pp) return { equal: true, path: 'text', reason: 'identical' }
   const tg = TRUTH[gold.toLowerCase()]
@@ -98,6 +100,9 @@ function scalarEqual(gold: string, pred: string, c: Ctx): Equivalence {
   if (gold === pred) return { equal: true, path: 'text', reason: 'identical' }
   if (hasBigOperator(gold + pred)) return bigOperatorEqual(gold, pred, c)
   if (!c.ce) return { equal: false, path: 'shape', reason: 'needs the CAS (disabled)' }
+  // A number in E notation (`1e-5`, read as one by parseRational) goes to the engine as its value: it reads `1e-5` as 1·e − 5.
+  gold = casNumber(gold, rg)
+  pred = casNumber(pred, rp)
   if (c.gp === c.pp || c.gp) {
     const r = casEqual(c.ce, gold, pred, c.opts.tolerance)
     if (r.equal || !c.gp || r.reason !== 'not equal') return { equal: r.equal, path: 'cas', reason: r.reason }
