@@ -962,3 +962,14 @@ describe('E notation against an expression (ninth session, lead)', () => {
     expect(await rewards({ type: 'math' }, 'e^{-5}', ['\\boxed{1e-5}'])).toEqual([0])
   })
 })
+
+describe('a sine, cosine or tangent at a multiple of π is 0, not float noise (tenth session, kas)', () => {
+  it('`\\sin(\\pi)`, `\\sin(7\\pi)`, `\\cos(\\pi/2)`, `\\tan(3\\pi)` equal 0; sin(x + 2π) is sin x', async () => {
+    expect(await rewards({ type: 'math' }, '0', ['\\boxed{\\sin(\\pi)}', '\\boxed{\\sin(7\\pi)}', '\\boxed{\\cos(\\pi/2)}', '\\boxed{\\tan(3\\pi)}', 'sin(500pi)'])).toEqual([1, 1, 1, 1, 1])
+    expect(await rewards({ type: 'math' }, '\\sin(x)', ['\\boxed{\\sin(x+2\\pi)}', '\\boxed{\\sin(x+\\pi)}'])).toEqual([1, 0])
+    // Must not fire: a small value that is not noise (2^-50, sin(10^-20)), sin at a point that is no multiple of π
+    // (3, 355), cos π = −1, sin(πx) with a variable, and a reference that is a tiny number rather than 0.
+    expect(await rewards({ type: 'math' }, '0', ['\\boxed{2^{-50}}', '\\boxed{\\sin(10^{-20})}', '\\boxed{\\sin(3)}', '\\boxed{\\sin(355)}', '\\boxed{\\cos(\\pi)}', '\\boxed{\\sin(\\pi x)}'])).toEqual([0, 0, 0, 0, 0, 0])
+    expect(await rewards({ type: 'math' }, '10^{-16}', ['\\boxed{\\sin(\\pi)}'])).toEqual([0])
+  })
+})

@@ -8,18 +8,26 @@ export type Json = number | string | { num: string } | Json[]
 
 const CONSTANTS: Record<string, number> = { Pi: Math.PI, ExponentialE: Math.E, PositiveInfinity: Infinity, NegativeInfinity: -Infinity, Half: 0.5 }
 
+/** A sine, cosine or tangent whose float value is rounding noise at a multiple of π or π/2 (`\sin(7\pi)` is 8.6e-16 in
+ * float64, not 0): exactly 0. Only for |x| ≥ 1, where the noise grows with x (about ε·|x|); below that the function is
+ * accurate and only x = 0 gives 0 (`\sin(10^{-20})` stays 10^{-20}). */
+const zeroNoise = (v: number, x: number) => (Math.abs(x) >= 1 && Math.abs(v) < 8 * Number.EPSILON * Math.abs(x) ? 0 : v)
+const sin = (x: number) => zeroNoise(Math.sin(x), x)
+const cos = (x: number) => zeroNoise(Math.cos(x), x)
+const tan = (x: number) => zeroNoise(Math.tan(x), x)
+
 const UNARY: Record<string, (x: number) => number> = {
   Negate: (x) => -x,
   Sqrt: Math.sqrt,
   Abs: Math.abs,
   Exp: Math.exp,
   Ln: Math.log,
-  Sin: Math.sin,
-  Cos: Math.cos,
-  Tan: Math.tan,
-  Cot: (x) => 1 / Math.tan(x),
-  Sec: (x) => 1 / Math.cos(x),
-  Csc: (x) => 1 / Math.sin(x),
+  Sin: sin,
+  Cos: cos,
+  Tan: tan,
+  Cot: (x) => 1 / tan(x),
+  Sec: (x) => 1 / cos(x),
+  Csc: (x) => 1 / sin(x),
   Arcsin: Math.asin,
   Arccos: Math.acos,
   Arctan: Math.atan,
