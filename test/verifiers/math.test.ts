@@ -973,3 +973,13 @@ describe('a sine, cosine or tangent at a multiple of π is 0, not float noise (t
     expect(await rewards({ type: 'math' }, '10^{-16}', ['\\boxed{\\sin(\\pi)}'])).toEqual([0])
   })
 })
+
+describe('short time units after a value (ninth session, lead)', () => {
+  it('`\\boxed{30 min}`, `30 sec`, `2 hrs` are the value with its unit (they were no answer: an unread word)', async () => {
+    expect(await rewards({ type: 'math' }, '30', ['\\boxed{30 min}', '\\boxed{30 sec}', '\\boxed{30 mins}', '\\boxed{31 secs}', '\\boxed{30 min or 40 min}'])).toEqual([1, 1, 1, 0, 0])
+    expect(await rewards({ type: 'math' }, '2', ['\\boxed{2 hrs}', '\\boxed{2 hr}'])).toEqual([1, 1])
+    // Must not fire: plain sec applied to a value is the secant, and `min 3` is no value with a unit.
+    expect(await rewards({ type: 'math' }, '5', ['\\boxed{5 sec x}', '\\boxed{min 3}'])).toEqual([0, 0])
+    expect(await rewards({ type: 'math' }, '5\\sec x', ['\\boxed{5 sec x}'])).toEqual([1])
+  })
+})

@@ -418,7 +418,7 @@ const SCALE: Record<string, string> = {
 
 /** Words that may follow an answer without making it prose (units, "and"/"or", percent), or stand in it (infinity). */
 const FILLER =
-  /^(?:and|or|inf(?:inity)?|percent|percentage|pct|units?|square|cubic|sq|cm|mm|km|meters?|metres?|inch(?:es)?|feet|foot|ft|yards?|miles?|kg|grams?|lbs?|pounds?|ounces?|liters?|litres?|gallons?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|dollars?|cents?|degrees?|radians?|mph|text|textbf|textit|textnormal|mathrm|mathbf|mbox|operatorname|in|pm|mp|cdot|times|circ)$/i
+  /^(?:and|or|inf(?:inity)?|percent|percentage|pct|units?|square|cubic|sq|cm|mm|km|meters?|metres?|inch(?:es)?|feet|foot|ft|yards?|miles?|kg|grams?|lbs?|pounds?|ounces?|liters?|litres?|gallons?|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|dollars?|cents?|degrees?|radians?|mph|text|textbf|textit|textnormal|mathrm|mathbf|mbox|operatorname|in|pm|mp|cdot|times|circ)$/i
 
 /** Two-letter English words standing alone (between spaces or punctuation): prose, not a product of two variables
  * (`c-by` is c − b·y). */
